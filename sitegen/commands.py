@@ -1,0 +1,59 @@
+"""The ``import`` and ``build`` commands: glue between the CLI and the pipeline."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from sitegen.errors import InputError, Problem, StrictError
+
+
+def print_warnings(warnings: list[Problem]) -> None:
+    """Print warnings gcc-style: ``path:line: warning: message``."""
+    for problem in warnings:
+        where = str(Problem(problem.path, problem.line, "")).rstrip(": ")
+        prefix = f"{where}: " if where else ""
+        print(f"{prefix}warning: {problem.message}", file=sys.stderr)
+
+
+def do_import(args: argparse.Namespace) -> int:
+    """Run ``sitegen import``."""
+    from sitegen.importers import read_input, run_import
+
+    inputs = [read_input(path) for path in args.inputs]
+    if args.urls or args.arxiv:
+        from sitegen.importers.fetch import fetch_inputs
+
+        inputs += fetch_inputs(args.urls, args.arxiv)
+    if not inputs:
+        raise InputError("nothing to import: give a file, '-' for standard input, "
+                         "--from-url URL or --arxiv ID")
+    report = run_import(args.site, inputs, args.fmt, args.listed, args.strict)
+    print_warnings(report.warnings)
+    if not args.quiet:
+        for label in report.kept_edits:
+            print(f"kept hand edits: {label}")
+        if args.verbose:
+            for name in ("added", "updated", "merged"):
+                for label in getattr(report, name):
+                    print(f"{name}: {label}")
+        print(f"imported: {report.summary()}")
+    return 0
+
+
+def do_build(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
+    """Run ``sitegen build``."""
+    from sitegen.config import load_config
+    from sitegen.site import Site
+
+    config = load_config(args.site, overrides)
+    site = Site(config, quiet=args.quiet, verbose=args.verbose)
+    result = site.build(use_cache=not args.clean)
+    print_warnings(result.warnings)
+    if config.strict and result.warnings:
+        raise StrictError("build failed: --strict turns the warnings above into errors; "
+                          "the previous site was left as it was")
+    if not args.quiet:
+        print(result.summary())
+    return 0

@@ -1,0 +1,102 @@
+"""Importers: turn listings, API responses and bibliographies into content files.
+
+Each format module offers ``looks_like(text) -> bool`` and
+``parse(text, label) -> Parsed``; :data:`FORMATS` lists them in detection order.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from sitegen.content import decode
+from sitegen.errors import InputError, Problem, StrictError
+from sitegen.importers import listing
+from sitegen.importers.base import Parsed
+from sitegen.importers.library import Library, Report, write_all
+
+
+@dataclass(frozen=True)
+class Format:
+    """One input format: its name, how to recognise it and how to parse it."""
+
+    name: str
+    looks_like: Callable[[str], bool]
+    parse: Callable[[str, str], Parsed]
+
+
+def _listing_parse(listed: date | None) -> Callable[[str, str], Parsed]:
+    return lambda text, label: listing.parse_listing(text, label, listed)
+
+
+def formats(listed: date | None = None) -> list[Format]:
+    """Every known format, most specific first."""
+    found = [Format("listing", listing.looks_like_listing, _listing_parse(listed))]
+    try:
+        from sitegen.importers import extra_formats
+    except ImportError:  # pragma: no cover - the extra formats module is optional
+        return found
+    return extra_formats.formats() + found
+
+
+def read_input(path: str) -> tuple[str, str]:
+    """The decoded text of ``path`` (``-`` for standard input) and the label for messages."""
+    if path == "-":
+        data, label = sys.stdin.buffer.read(), "<stdin>"
+    else:
+        label = path
+        try:
+            data = Path(path).read_bytes()
+        except FileNotFoundError:
+            raise InputError(f"{label}: no such file") from None
+        except IsADirectoryError:
+            raise InputError(f"{label}: is a folder, not a file") from None
+        except OSError as exc:
+            raise InputError(f"{label}: cannot be read: {exc.strerror}") from None
+    if not data.strip():
+        raise InputError(Problem(label, 0, "is empty; nothing to import"))
+    text, problem = decode(data, label)
+    if problem:
+        raise InputError(Problem(label, 0, problem.message.replace("this is not a text file",
+                                                                   "this looks like a binary file")))
+    assert text is not None
+    return text, label
+
+
+def detect(text: str, label: str, name: str | None, listed: date | None) -> Format:
+    """The format named by ``--format``, or the first whose ``looks_like`` accepts the text."""
+    known = formats(listed)
+    if name:
+        for fmt in known:
+            if fmt.name == name:
+                return fmt
+        raise InputError(f"--format {name!r} is not one of: {', '.join(f.name for f in known)}")
+    for fmt in known:
+        if fmt.looks_like(text):
+            return fmt
+    raise InputError(Problem(label, 0, "is in no format sitegen can import (known: "
+                                       f"{', '.join(f.name for f in known)}); "
+                                       "name one with --format"))
+
+
+def run_import(site_root: Path, inputs: list[tuple[str, str]], fmt_name: str | None = None,
+               listed: date | None = None, strict: bool = False) -> Report:
+    """Import every (text, label) input into ``site_root/content/papers``; nothing is
+    written when ``strict`` and there are warnings."""
+    library = Library(site_root, site_root / "content" / "papers")
+    for text, label in inputs:
+        fmt = detect(text, label, fmt_name, listed)
+        parsed = fmt.parse(text, label)
+        library.report.warnings.extend(parsed.warnings)
+        for paper in parsed.papers:
+            library.add(paper, label)
+    writes = library.plan()
+    report = library.report
+    if strict and report.warnings:
+        raise StrictError(*report.warnings, "import stopped: --strict turns these warnings into "
+                                            "errors; nothing was written")
+    write_all(writes)
+    return report

@@ -1,0 +1,137 @@
+"""Typed data shared by every stage: a paper and its parts.
+
+The front-matter schema is documented in ``docs/content-format.md``; the field
+order here is the order in which files are written.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+LINK_KINDS = ("code", "project", "model", "dataset", "demo", "paper", "other")
+
+# Field names in the order they are written; "body" is the Markdown after the front matter.
+FIELD_ORDER = (
+    "title",
+    "slug",
+    "date",
+    "authors",
+    "author_count",
+    "organization",
+    "comments",
+    "upvotes",
+    "tags",
+    "links",
+    "arxiv",
+    "doi",
+    "listed",
+    "source",
+)
+
+
+@dataclass(frozen=True)
+class Organization:
+    """The group a paper is listed under (``SUDA`` / ``Soochow University``)."""
+
+    id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Link:
+    """A URL found with a paper and what it points to (see :data:`LINK_KINDS`)."""
+
+    kind: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a paper came from: importer kind, input file name, listing date."""
+
+    kind: str
+    file: str
+    listed: date | None = None
+
+
+@dataclass
+class Paper:
+    """One paper: the known front-matter fields, the Markdown body and the rest in ``extra``."""
+
+    title: str
+    date: date
+    body: str = ""
+    slug: str | None = None
+    authors: list[str] = field(default_factory=list)
+    author_count: int | None = None
+    organization: Organization | None = None
+    comments: int | None = None
+    upvotes: int | None = None
+    tags: list[str] = field(default_factory=list)
+    links: list[Link] = field(default_factory=list)
+    arxiv: str | None = None
+    doi: str | None = None
+    listed: date | None = None
+    source: list[Source] = field(default_factory=list)
+    # Importer bookkeeping: field name -> hash of the value the importer last wrote.
+    imported: dict[str, str] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
+    # Where the paper was read from, and the 1-based line of each front-matter key.
+    path: Path | None = None
+    lines: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def n_authors(self) -> int | None:
+        """The number of authors, from the names when known."""
+        return len(self.authors) if self.authors else self.author_count
+
+    def line_of(self, key: str) -> int:
+        """The line of ``key`` in the source file, or 1 when unknown."""
+        return self.lines.get(key, 1)
+
+
+_ARXIV_NEW = re.compile(r"^(\d{4}\.\d{4,5})(v\d+)?$")
+_ARXIV_OLD = re.compile(r"^([a-z][a-z.\-]*/\d{7})(v\d+)?$", re.IGNORECASE)
+
+
+def normalize_arxiv(value: str) -> str | None:
+    """Return the arXiv id without version or prefix (``2401.01234``), or None if it is not one."""
+    text = value.strip()
+    text = re.sub(r"^(?:https?://)?(?:www\.)?(?:export\.)?arxiv\.org/(?:abs|pdf)/", "", text)
+    text = re.sub(r"(?i)^arxiv:\s*", "", text)
+    text = re.sub(r"\.pdf$", "", text)
+    for pattern in (_ARXIV_NEW, _ARXIV_OLD):
+        match = pattern.match(text)
+        if match:
+            return match.group(1)
+    return None
+
+
+def normalize_title(title: str) -> str:
+    """A key for matching titles across sources: case, punctuation and spacing ignored."""
+    text = re.sub(r"[\W_]+", " ", title.casefold())
+    return " ".join(text.split())
+
+
+def classify_link(url: str) -> str:
+    """Guess what a URL points to from its host and path."""
+    low = url.lower()
+    host = re.sub(r"^[a-z]+://", "", low).split("/", 1)[0]
+    path = low.split(host, 1)[1] if host in low else ""
+    if host.endswith(("github.com", "gitlab.com", "bitbucket.org", "codeberg.org")):
+        return "code" if path.count("/") >= 2 else "project"
+    if host.endswith("huggingface.co"):
+        if path.startswith("/datasets/"):
+            return "dataset"
+        if path.startswith("/spaces/"):
+            return "demo"
+        if path.startswith("/papers/"):
+            return "paper"
+        return "model" if path.count("/") >= 2 else "project"
+    if host.endswith(("arxiv.org", "doi.org", "aclanthology.org", "openreview.net")):
+        return "paper"
+    return "project"
