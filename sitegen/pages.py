@@ -1,0 +1,144 @@
+"""Plan every output file as a :class:`Job`: a path, a key and a way to produce bytes.
+
+The key is a hash of everything the file depends on (the papers it shows, its
+neighbours, templates, config). A job whose key matches the previous build's
+is not rendered again: its file is reused as it was.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sitegen.config import Config
+from sitegen.views import MonthView, Pagination, PaperView, TagView
+
+
+@dataclass
+class Job:
+    """One output file: site-relative path, input key and a producer of its bytes."""
+
+    path: str
+    key: str
+    produce: Callable[[], bytes]
+
+
+@dataclass
+class PageMeta:
+    """What the layout needs about the page being rendered."""
+
+    kind: str
+    title: str
+    path: str
+    description: str = ""
+    feeds: list[tuple[str, str]] = field(default_factory=list)  # (title, site path)
+    noindex: bool = False
+
+
+@dataclass
+class SiteData:
+    """Everything loaded and derived, shared by all pages and outputs."""
+
+    config: Config
+    papers: list[PaperView]  # newest first
+    top: list[PaperView]  # by upvotes, then comments
+    tags: list[TagView]
+    months: list[MonthView]
+    env_key: str  # hash of config, templates and static files
+    build_date: date | None = None
+
+
+def make_key(*parts: object) -> str:
+    """A hash of the given parts (strings, numbers, lists of view keys)."""
+    digest = hashlib.sha1(usedforsecurity=False)
+    for part in parts:
+        digest.update(repr(part).encode("utf-8", "surrogatepass"))
+        digest.update(b"\x1f")
+    return digest.hexdigest()
+
+
+def file_for(path: str) -> str:
+    """The file that serves a pretty URL path (``papers/x/`` → ``papers/x/index.html``)."""
+    return f"{path}index.html" if path.endswith("/") or not path else path
+
+
+Render = Callable[[str, dict[str, Any]], bytes]
+
+
+def _list_jobs(data: SiteData, render: Render, kind: str, base: str, title: str,
+               papers: list[PaperView], extra: dict[str, Any] | None = None,
+               feeds: list[tuple[str, str]] | None = None) -> Iterable[Job]:
+    """The paginated pages of one list (home, top, a tag, a month)."""
+    per = data.config.per_page
+    total = max(1, math.ceil(len(papers) / per))
+    extra = extra or {}
+    for number in range(1, total + 1):
+        pagination = Pagination(number, total, base, len(papers))
+        chunk = papers[(number - 1) * per: number * per]
+        heading = title if number == 1 else f"{title} (page {number} of {total})"
+        meta = PageMeta(kind, heading, pagination.path, feeds=feeds or [])
+        key = make_key(data.env_key, kind, base, title, number, total, len(papers),
+                       [v.key for v in chunk], sorted(extra.items(), key=str), meta.feeds)
+        context = {"page": meta, "papers": chunk, "pagination": pagination, "heading": title,
+                   **extra}
+        yield Job(file_for(pagination.path), key,
+                  lambda context=context: render("list.html", context))
+
+
+def _detail_jobs(data: SiteData, render: Render) -> Iterable[Job]:
+    for view in data.papers:
+        neighbours = [(v.slug, v.title) if v else None for v in (view.newer, view.older)]
+        meta = PageMeta("paper", view.title, view.path, description=view.summary)
+        key = make_key(data.env_key, "paper", view.key, neighbours)
+        context = {"page": meta, "paper": view}
+        yield Job(file_for(view.path), key, lambda context=context: render("paper.html", context))
+
+
+def plan_pages(data: SiteData, render: Render) -> list[Job]:
+    """Every HTML page of the site."""
+    site_feed = [(f"{data.config.title} (Atom)", "feed.xml")]
+    jobs: list[Job] = list(_list_jobs(data, render, "home", "", "Latest papers", data.papers,
+                                      feeds=site_feed))
+    jobs += _list_jobs(data, render, "top", "top/", "Top papers", data.top, feeds=site_feed)
+    for tag in data.tags:
+        feeds = site_feed + [(f"{tag.name} (Atom)", f"{tag.path}feed.xml")]
+        jobs += _list_jobs(data, render, "tag", tag.path, f"Tagged “{tag.name}”", tag.papers,
+                           extra={"tag": tag}, feeds=feeds)
+    for index, month in enumerate(data.months):
+        newer = data.months[index - 1] if index > 0 else None
+        older = data.months[index + 1] if index + 1 < len(data.months) else None
+        extra = {"month": month, "newer_month": newer, "older_month": older}
+        nav = [(m.path, m.label) if m else None for m in (newer, older)]
+        jobs += _list_jobs(data, render, "month", month.path, f"Papers of {month.label}",
+                           month.papers, extra={**extra, "month_nav": nav}, feeds=site_feed)
+    jobs += _detail_jobs(data, render)
+    jobs += _index_jobs(data, render, site_feed)
+    return jobs
+
+
+def _index_jobs(data: SiteData, render: Render, feeds: list[tuple[str, str]]) -> list[Job]:
+    """Pages that list tags and months, plus search and 404."""
+    tag_summary = [(t.slug, t.name, t.count) for t in data.tags]
+    month_summary = [(m.path, m.count) for m in data.months]
+    specs: list[tuple[str, str, PageMeta, dict[str, Any], object]] = [
+        ("tags/index.html", "tags.html", PageMeta("tags", "Tags", "tags/", feeds=feeds),
+         {"tags": data.tags}, tag_summary),
+        ("archive/index.html", "archive.html",
+         PageMeta("archive", "Archive", "archive/", feeds=feeds),
+         {"months": data.months}, month_summary),
+        ("search/index.html", "search.html", PageMeta("search", "Search", "search/", feeds=feeds),
+         {"tags": data.tags}, tag_summary),
+        ("404.html", "404.html", PageMeta("404", "Page not found", "404.html", noindex=True),
+         {}, None),
+    ]
+    jobs = []
+    for path, template, meta, extra, summary in specs:
+        context = {"page": meta, **extra}
+        key = make_key(data.env_key, path, summary)
+        jobs.append(Job(path, key,
+                        lambda template=template, context=context: render(template, context)))
+    return jobs

@@ -1,0 +1,134 @@
+"""Templates: find the theme, set up Jinja2 and render pages to bytes.
+
+A site overrides any theme template by putting a file of the same name in its
+own ``templates/`` folder. Autoescaping is on for every template, so imported
+text is always escaped unless a view marks it safe (sanitised abstracts).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+
+from sitegen.config import Config
+from sitegen.errors import BuildError, ConfigError, Problem
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def theme_dir(config: Config) -> Path:
+    """The theme folder: the site's ``themes/NAME``, a path, or one shipped with sitegen."""
+    candidates = [config.root / "themes" / config.theme, config.root / config.theme,
+                  PACKAGE_DIR / "themes" / config.theme,
+                  PACKAGE_DIR.parent / "themes" / config.theme]
+    for path in candidates:
+        if (path / "templates").is_dir():
+            return path.resolve()
+    raise ConfigError(Problem(config.source or "sitegen.toml", 0,
+                              f"Config value 'theme': no theme named {config.theme!r} "
+                              "(looked in themes/ of the site and of sitegen)"))
+
+
+def json_script(value: Any) -> Markup:
+    """JSON safe inside ``<script>``: ``<``, ``>``, ``&`` and line separators escaped."""
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True, indent=None)
+    for raw, esc in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"),
+                     ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
+        text = text.replace(raw, esc)
+    return Markup(text)
+
+
+class Renderer:
+    """A Jinja2 environment over the site's templates and the theme's."""
+
+    def __init__(self, config: Config, cache_dir: Path | None = None) -> None:
+        self.config = config
+        self.theme = theme_dir(config)
+        self.template_dirs = [config.root / "templates", self.theme / "templates"]
+        loader = jinja2.FileSystemLoader([str(p) for p in self.template_dirs if p.is_dir()])
+        bytecode = None
+        if cache_dir is not None:
+            (cache_dir / "jinja").mkdir(parents=True, exist_ok=True)
+            bytecode = jinja2.FileSystemBytecodeCache(str(cache_dir / "jinja"))
+        self.env = jinja2.Environment(
+            loader=loader, autoescape=True, trim_blocks=True, lstrip_blocks=True,
+            auto_reload=False, bytecode_cache=bytecode, undefined=jinja2.StrictUndefined,
+            extensions=["jinja2.ext.loopcontrols"],
+        )
+        self.static_hashes: dict[str, str] = {}
+        self.env.globals.update(url=self.url, asset=self.asset, absolute=config.absolute,
+                                json_script=json_script)
+        self.env.filters["json_script"] = json_script
+
+    def url(self, path: str = "") -> str:
+        """A root-relative URL under the base path: works at any depth and in 404.html."""
+        return self.config.base_path + path.lstrip("/")
+
+    def asset(self, path: str) -> str:
+        """The URL of a theme static file, with a content hash against stale caches."""
+        digest = self.static_hashes.get(path)
+        url = self.url("static/" + path)
+        return f"{url}?v={digest}" if digest else url
+
+    def templates_fingerprint(self) -> str:
+        """A hash of every template file, so a template edit invalidates rendered pages."""
+        digest = hashlib.sha1(usedforsecurity=False)
+        for folder in self.template_dirs:
+            if not folder.is_dir():
+                continue
+            for path in sorted(folder.rglob("*")):
+                if path.is_file():
+                    digest.update(str(path.relative_to(folder)).encode())
+                    digest.update(path.read_bytes())
+        return digest.hexdigest()
+
+    def renderer(self, name: str) -> Callable[[dict[str, Any]], str]:
+        """A function rendering template ``name``; template errors become BuildErrors."""
+        try:
+            template = self.env.get_template(name)
+        except jinja2.TemplateSyntaxError as exc:
+            raise BuildError(Problem(_template_label(exc.filename, self), exc.lineno or 0,
+                                     f"template error: {exc.message}")) from None
+        except jinja2.TemplateNotFound as exc:
+            raise BuildError(f"template {exc.name!r} not found in templates/ or the theme") \
+                from None
+
+        def render(context: dict[str, Any]) -> str:
+            try:
+                return template.render(context)
+            except Exception as exc:  # noqa: BLE001 - any template failure is the user's template
+                raise template_failure(exc, name, self) from None
+
+        return render
+
+
+def _template_label(filename: str | None, renderer: Renderer) -> str:
+    if not filename:
+        return "<template>"
+    path = Path(filename)
+    for base in (renderer.config.root, renderer.theme.parent.parent, renderer.theme):
+        try:
+            return path.resolve().relative_to(base.resolve()).as_posix()
+        except ValueError:
+            continue
+    return path.name
+
+
+def template_failure(exc: Exception, name: str, renderer: Renderer) -> BuildError:
+    """Turn an exception raised while rendering into ``file:line: message``."""
+    import traceback
+
+    line, filename = 0, None
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        if frame.filename and frame.filename.endswith((".html", ".xml", ".txt", ".json")):
+            line, filename = frame.lineno or 0, frame.filename
+            break
+    label = _template_label(filename, renderer) if filename else name
+    message = str(exc) or type(exc).__name__
+    return BuildError(Problem(label, line, f"template error while rendering {name}: {message}"))

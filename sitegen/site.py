@@ -1,0 +1,215 @@
+"""The ``Site``: load and validate everything first, then build as a flat list of stages.
+
+Stages of :meth:`Site.build`: check the output folder, load content (all
+problems at once), derive views (tags, months, orders), plan jobs (pages,
+static files, outputs), write changed files into staging (reusing unchanged
+ones), run post-processors, swap staging in, save the cache.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from sitegen import __version__
+from sitegen.cache import BuildCache, content_signature
+from sitegen.config import Config
+from sitegen.content import load_content
+from sitegen.errors import BuildError, ContentError, Problem, SitegenError, StrictError
+from sitegen.output import MARKER, Staging, refuse_reason
+from sitegen.outputs import output_jobs, post_process
+from sitegen.pages import Job, SiteData, make_key, plan_pages
+from sitegen.progress import Progress
+from sitegen.render import Renderer
+from sitegen.taxonomy import Tagger, group_tags, load_rules, paper_tags, tag_slug
+from sitegen.views import MonthView, PaperView, make_view, month_views, tag_views
+
+CACHE_DIR = ".sitegen-cache"
+
+
+@dataclass
+class BuildResult:
+    """What a build did."""
+
+    pages: int = 0
+    written: int = 0
+    unchanged: int = 0
+    seconds: float = 0.0
+    warnings: list[Problem] = field(default_factory=list)
+    skipped: bool = False
+
+    def summary(self) -> str:
+        if self.skipped:
+            return f"nothing changed: {self.pages} files unchanged ({self.seconds:.2f} s)"
+        return (f"built {self.pages} files: {self.written} written, {self.unchanged} unchanged "
+                f"({self.seconds:.2f} s)")
+
+
+class Site:
+    """One site: its config, content, theme and output."""
+
+    def __init__(self, config: Config, quiet: bool = False, verbose: bool = False) -> None:
+        self.config = config
+        self.quiet = quiet
+        self.verbose = verbose
+        self.cache_dir = config.root / CACHE_DIR
+        self.warnings: list[Problem] = []
+
+    # Stage 1: the output folder must be safe to replace.
+    def check_output(self, renderer: Renderer) -> Path:
+        out = self.config.output_path
+        protected = [self.config.content_path, self.config.root / "templates", renderer.theme,
+                     self.cache_dir]
+        reason = refuse_reason(out, self.config.root, protected)
+        if reason:
+            raise BuildError(Problem(str(self.config.output_dir), 0,
+                                     f"refusing to use this output folder: it {reason}"))
+        return out
+
+    # Stage 2: load and validate every content file.
+    def load(self, env_key: str) -> SiteData:
+        """Read all papers and derive everything pages share; raises on any content error."""
+        result = load_content(self.config.root, self.config.content_path)
+        self.warnings.extend(result.warnings)
+        if result.errors:
+            raise ContentError(*result.errors)
+        tagger = self._tagger()
+        papers = sorted(result.papers,
+                        key=lambda p: (-p.date.toordinal(), p.title.casefold(), p.slug or ""))
+        names = [paper_tags(p, tagger) for p in papers]
+        slugs = {name: tag_slug(name) for tag_names in names for name in tag_names}
+        views = [make_view(p, n, slugs, self.config.math)
+                 for p, n in zip(papers, names, strict=True)]
+        for newer, older in zip(views, views[1:], strict=False):
+            newer.older, older.newer = older, newer
+        tags = tag_views(group_tags([(v, [t.name for t in v.tags]) for v in views]))
+        self._merge_tag_names(views, {t.slug: t.name for t in tags})
+        top = sorted(views, key=lambda v: (-(v.upvotes or 0), -(v.comments or 0),
+                                           -v.date.toordinal(), v.slug))
+        months: list[MonthView] = month_views(views)
+        build_date = date.today() if self.config.build_timestamp else None
+        return SiteData(self.config, views, top, tags, months, env_key, build_date)
+
+    def _tagger(self) -> Tagger | None:
+        if not self.config.auto_tags:
+            return None
+        if self.config.tag_rules is not None:
+            return Tagger(self.config.tag_rules)
+        from sitegen.render import theme_dir
+
+        rules = theme_dir(self.config) / "tag_rules.toml"
+        return Tagger(load_rules(rules)) if rules.is_file() else None
+
+    @staticmethod
+    def _merge_tag_names(views: list[PaperView], names: dict[str, str]) -> None:
+        """Tags whose names share a slug are one tag: show one name everywhere."""
+        for view in views:
+            for ref in view.tags:
+                ref.name = names[ref.slug]
+
+    # Stage 3: plan every output file.
+    def plan(self, data: SiteData, renderer: Renderer) -> list[Job]:
+        renderers = {}
+
+        def render(template: str, context: dict[str, object]) -> bytes:
+            if template not in renderers:
+                renderers[template] = renderer.renderer(template)
+            context = {"site": self.config, "build_date": data.build_date, **context}
+            return renderers[template](context).encode("utf-8")
+
+        jobs = static_jobs(self.config, renderer) + plan_pages(data, render)
+        jobs += output_jobs(data, renderer)
+        seen: dict[str, Job] = {}
+        for job in jobs:
+            if job.path in seen:
+                raise BuildError(Problem(job.path, 0, "two outputs would be written to this "
+                                                      "path; rename a paper, tag or static file"))
+            seen[job.path] = job
+        return sorted(jobs, key=lambda j: j.path)
+
+    def env_key(self, renderer: Renderer) -> str:
+        """A hash of everything besides content that shapes every page."""
+        static = renderer.static_hashes
+        return make_key(__version__, repr(self.config), renderer.templates_fingerprint(),
+                        sorted(static.items()))
+
+    # Stages 4-6: write, post-process, swap.
+    def build(self, use_cache: bool = True) -> BuildResult:
+        """Build the site into the output folder; the old site stays if anything fails."""
+        started = time.perf_counter()
+        renderer = Renderer(self.config, self.cache_dir)
+        out = self.check_output(renderer)
+        hash_static(self.config, renderer)
+        env_key = self.env_key(renderer)
+        cache = BuildCache.load(self.cache_dir) if use_cache else BuildCache()
+        signature = content_signature(self.config, env_key)
+        if use_cache and cache.is_current(signature, out):
+            return BuildResult(pages=len(cache.keys), unchanged=len(cache.keys),
+                               seconds=time.perf_counter() - started, skipped=True)
+        data = self.load(env_key)
+        jobs = self.plan(data, renderer)
+        result = BuildResult(pages=len(jobs), warnings=self.warnings)
+        staging = Staging(out)
+        try:
+            staging.begin()
+            keys = self._write(jobs, staging, cache, result)
+            if self.config.strict and self.warnings:
+                raise StrictError(*self.warnings, "build failed: --strict turns these warnings "
+                                                  "into errors; the previous site was kept")
+            post_process(data, staging.path, changed=result.written > 0 or not out.exists())
+            staging.keep_user_files({j.path.split("/", 1)[0] for j in jobs})
+            staging.commit()
+        except (SitegenError, OSError, KeyboardInterrupt):
+            staging.discard()
+            raise
+        cache.save(self.cache_dir, signature, keys, out)
+        result.seconds = time.perf_counter() - started
+        return result
+
+    def _write(self, jobs: list[Job], staging: Staging, cache: BuildCache,
+               result: BuildResult) -> dict[str, str]:
+        keys: dict[str, str] = {}
+        progress = Progress(len(jobs), quiet=self.quiet)
+        for job in jobs:
+            if cache.keys.get(job.path) == job.key and staging.reuse(job.path):
+                result.unchanged += 1
+            else:
+                staging.write(job.path, job.produce())
+                result.written += 1
+                if self.verbose:
+                    print(f"wrote {job.path}")
+            keys[job.path] = job.key
+            progress.advance()
+        progress.close()
+        return keys
+
+
+def hash_static(config: Config, renderer: Renderer) -> None:
+    """Record a short hash of every theme static file, for cache-busting asset URLs."""
+    folder = renderer.theme / "static"
+    if folder.is_dir():
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                rel = path.relative_to(folder).as_posix()
+                renderer.static_hashes[rel] = hashlib.sha1(
+                    path.read_bytes(), usedforsecurity=False).hexdigest()[:10]
+
+
+def static_jobs(config: Config, renderer: Renderer) -> list[Job]:
+    """Theme static files under ``static/`` and the site's own ``static/`` at the top."""
+    jobs = []
+    for rel, digest in sorted(renderer.static_hashes.items()):
+        source = renderer.theme / "static" / rel
+        jobs.append(Job(f"static/{rel}", digest, lambda source=source: source.read_bytes()))
+    own = config.root / "static"
+    if own.is_dir():
+        for path in sorted(own.rglob("*")):
+            if path.is_file() and not path.is_symlink() and path.name != MARKER:
+                data = path.read_bytes()
+                key = hashlib.sha1(data, usedforsecurity=False).hexdigest()
+                jobs.append(Job(path.relative_to(own).as_posix(), key,
+                                lambda data=data: data))
+    return jobs
