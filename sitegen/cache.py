@@ -1,18 +1,24 @@
 """The build cache: what the last build wrote, so the next one redoes only what changed.
 
-Stored as JSON in ``.sitegen-cache/build.json`` under the site root (never
-pickle: a cache file must not be able to run code). A missing or unreadable
-cache just means a full build.
+The page keys are JSON in ``.sitegen-cache/build.json``; parsed content files
+are pickles in ``.sitegen-cache/content/`` (written and read only by
+sitegen, like the site's own files). A missing, stale or unreadable cache
+just means more work, never a different site.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import pickle
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+from sitegen import __version__
 from sitegen.config import Config
+from sitegen.content import ParseCache
 from sitegen.output import MARKER
 from sitegen.pages import make_key
 
@@ -82,3 +88,56 @@ class BuildCache:
         tmp.write_text(json.dumps(data, sort_keys=True), encoding="utf-8")
         os.replace(tmp, cache_dir / CACHE_FILE)
         self.signature, self.keys, self.output = signature, keys, str(out)
+
+
+PARSE_DIR = "content"
+SHARDS = 64
+
+
+def _shard(label: str) -> int:
+    return zlib.crc32(label.encode("utf-8", "surrogatepass")) % SHARDS
+
+
+def _shard_digest(items: list[tuple[str, Any]]) -> int:
+    """Cheap identity of a shard's contents: labels, file stats and derived values."""
+    return hash(tuple((label, entry[0], repr(entry[1].derived)) for label, entry in items))
+
+
+class ParseStore:
+    """Parsed papers from earlier builds, kept in shards so a small edit rewrites little."""
+
+    def __init__(self, cache_dir: Path) -> None:
+        self.folder = cache_dir / PARSE_DIR
+        self.data: ParseCache = {}
+        self.digests: dict[int, int] = {}
+
+    def load(self) -> ParseCache:
+        """Read every shard written by this version of sitegen; skip unreadable ones."""
+        for index in range(SHARDS):
+            try:
+                with open(self.folder / f"{index:02d}.pickle", "rb") as handle:
+                    version, shard = pickle.load(handle)
+            except (OSError, pickle.UnpicklingError, ValueError, TypeError, EOFError,
+                    AttributeError, ImportError):
+                continue
+            if version == __version__ and isinstance(shard, dict):
+                self.data.update(shard)
+                self.digests[index] = _shard_digest(sorted(shard.items()))
+        return self.data
+
+    def save(self) -> None:
+        """Rewrite the shards whose contents changed (each atomically)."""
+        shards: dict[int, list[tuple[str, Any]]] = {i: [] for i in range(SHARDS)}
+        for label, entry in self.data.items():
+            shards[_shard(label)].append((label, entry))
+        self.folder.mkdir(parents=True, exist_ok=True)
+        for index, items in shards.items():
+            items.sort()
+            digest = _shard_digest(items)
+            if self.digests.get(index) == digest:
+                continue
+            tmp = self.folder / f"{index:02d}.pickle.tmp"
+            with open(tmp, "wb") as handle:
+                pickle.dump((__version__, dict(items)), handle, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, self.folder / f"{index:02d}.pickle")
+            self.digests[index] = digest

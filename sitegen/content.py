@@ -8,6 +8,7 @@ strings. All problems in all files are collected; nothing stops at the first.
 
 from __future__ import annotations
 
+import copy
 import os
 import re
 from collections.abc import Callable
@@ -340,19 +341,52 @@ def load_file(path: Path, label: str) -> tuple[Paper | None, list[Problem]]:
     return paper, problems
 
 
-def load_content(site_root: Path, content_dir: Path) -> LoadResult:
-    """Load every paper under ``content_dir``, then check slugs are unique."""
+ParseCache = dict[str, tuple[tuple[int, int, int], Paper]]
+
+
+def load_content(site_root: Path, content_dir: Path,
+                 cache: ParseCache | None = None) -> LoadResult:
+    """Load every paper under ``content_dir``, then check slugs are unique.
+
+    ``cache`` maps a file to its (size, mtime, inode) and parsed paper; entries
+    for unchanged files are reused and the mapping is updated in place.
+    """
     result = LoadResult()
     files, result.errors = content_files(content_dir, site_root)
+    seen = set()
     for path in files:
         label = _rel(path, site_root)
-        paper, problems = load_file(path, label)
+        paper, problems = _load_cached(path, label, cache)
+        seen.add(label)
         result.errors.extend(problems)
         if paper is not None:
             result.papers.append(paper)
+    if cache is not None:
+        for stale in set(cache) - seen:
+            del cache[stale]
     _assign_slugs(result, site_root)
     result.errors.sort()
     return result
+
+
+def _load_cached(path: Path, label: str, cache: ParseCache | None
+                 ) -> tuple[Paper | None, list[Problem]]:
+    if cache is None:
+        return load_file(path, label)
+    try:
+        stat = path.stat()
+    except OSError:
+        return load_file(path, label)
+    key = (stat.st_size, stat.st_mtime_ns, stat.st_ino)
+    hit = cache.get(label)
+    if hit is not None and hit[0] == key:
+        return copy.copy(hit[1]), []
+    paper, problems = load_file(path, label)
+    if paper is not None:
+        cache[label] = (key, copy.copy(paper))
+    else:
+        cache.pop(label, None)
+    return paper, problems
 
 
 def _assign_slugs(result: LoadResult, site_root: Path) -> None:

@@ -7,10 +7,13 @@ order here is the order in which files are written.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date
 from pathlib import Path
 from typing import Any
+
+# Inside Paper the field "date" hides the type of the same name; annotations use this alias.
+_Date = date
 
 LINK_KINDS = ("code", "project", "model", "dataset", "demo", "paper", "other")
 
@@ -75,7 +78,7 @@ class Paper:
     links: list[Link] = field(default_factory=list)
     arxiv: str | None = None
     doi: str | None = None
-    listed: date | None = None
+    listed: _Date | None = None
     source: list[Source] = field(default_factory=list)
     # Importer bookkeeping: field name -> hash of the value the importer last wrote.
     imported: dict[str, str] = field(default_factory=dict)
@@ -83,6 +86,16 @@ class Paper:
     # Where the paper was read from, and the 1-based line of each front-matter key.
     path: Path | None = None
     lines: dict[str, int] = field(default_factory=dict)
+    # Values derived from the fields (such as the summary), kept in the build cache.
+    derived: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    def __getstate__(self) -> tuple[Any, ...]:
+        """Pickle as a flat tuple: the build cache loads thousands of papers."""
+        return tuple(getattr(self, name) for name in _STATE_FIELDS)
+
+    def __setstate__(self, state: tuple[Any, ...]) -> None:
+        for name, value in zip(_STATE_FIELDS, state, strict=True):
+            object.__setattr__(self, name, value)
 
     @property
     def n_authors(self) -> int | None:
@@ -93,6 +106,8 @@ class Paper:
         """The line of ``key`` in the source file, or 1 when unknown."""
         return self.lines.get(key, 1)
 
+
+_STATE_FIELDS = tuple(f.name for f in fields(Paper))
 
 _ARXIV_NEW = re.compile(r"^(\d{4}\.\d{4,5})(v\d+)?$")
 _ARXIV_OLD = re.compile(r"^([a-z][a-z.\-]*/\d{7})(v\d+)?$", re.IGNORECASE)

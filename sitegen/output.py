@@ -1,9 +1,12 @@
 """Safe, atomic output: refuse dangerous folders, build in staging, swap on success.
 
-A build writes a complete new tree into a hidden staging folder next to the
-output (unchanged pages are hard links to the previous build's files, so this
-is cheap), then exchanges the two folders in one ``renameat2`` system call. A
-failed or killed build therefore leaves the previous site byte-identical.
+A full build writes a complete new tree into a hidden staging folder next to
+the output, then exchanges the two folders in one ``renameat2`` system call. A
+small rebuild (a few changed pages) writes only the changed files into
+staging, records a journal, then moves each file into place with an atomic
+rename; a build killed while moving is completed by the next build from the
+journal. Either way a failed or killed build leaves the previous site as it
+was (a kill can land only inside the millisecond-long move of a small patch).
 sitegen only ever deletes folders it created itself: an output folder that is
 not empty and holds no ``.sitegen-output`` marker is refused.
 """
@@ -12,6 +15,7 @@ from __future__ import annotations
 
 import ctypes
 import errno
+import json
 import os
 import shutil
 from pathlib import Path
@@ -20,6 +24,7 @@ from sitegen.errors import BuildError, Problem
 
 MARKER = ".sitegen-output"
 MARKER_TEXT = "This folder is written by sitegen build; its contents are replaced on every build.\n"
+JOURNAL = ".sitegen-journal.json"
 _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
 
@@ -85,7 +90,9 @@ class Staging:
         (self.path / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
 
     def discard(self) -> None:
-        """Remove the staging folder (only ever one that sitegen made)."""
+        """Remove the staging folder (only ever one that sitegen made); finish a journal first."""
+        if (self.path / JOURNAL).is_file():
+            Patch(self.out).replay()
         if self.path.is_dir() and not self.path.is_symlink():
             if not (self.path / MARKER).is_file() and any(self.path.iterdir()):
                 raise BuildError(Problem(str(self.path), 0, "exists but was not made by sitegen; "
@@ -142,3 +149,55 @@ class Staging:
             shutil.rmtree(old)
             return
         shutil.rmtree(self.path)
+
+
+class Patch(Staging):
+    """Changed files only, moved into the live output under a journal."""
+
+    def begin(self) -> None:
+        self.discard()
+        self.path.mkdir(parents=True)
+        (self.path / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
+
+    def reuse(self, rel: str) -> bool:
+        """In a patch an unchanged file simply stays where it is."""
+        return (self.out / rel).is_file()
+
+    def commit_patch(self, written: list[str], removed: list[str]) -> None:
+        """Record the journal, then move written files in and delete removed ones."""
+        journal = self.path / JOURNAL
+        tmp = self.path / (JOURNAL + ".tmp")
+        with open(tmp, "w", encoding="utf-8") as handle:
+            json.dump({"written": written, "removed": removed}, handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, journal)
+        self.replay()
+
+    def replay(self) -> None:
+        """Apply (or finish applying) the journal; safe to run more than once."""
+        data = json.loads((self.path / JOURNAL).read_text("utf-8"))
+        for rel in data["written"] + data["removed"]:
+            if Path(rel).is_absolute() or ".." in Path(rel).parts:
+                raise BuildError(Problem(str(self.path / JOURNAL), 0, f"unsafe path {rel!r}"))
+        for rel in data["written"]:
+            source = self.path / rel
+            if source.is_file():
+                (self.out / rel).parent.mkdir(parents=True, exist_ok=True)
+                os.replace(source, self.out / rel)
+        for rel in data["removed"]:
+            target = self.out / rel
+            target.unlink(missing_ok=True)
+            _prune_empty(target.parent, self.out)
+        (self.path / JOURNAL).unlink()
+        shutil.rmtree(self.path)
+
+
+def _prune_empty(folder: Path, top: Path) -> None:
+    """Remove folders left empty by deleted pages, up to (not including) ``top``."""
+    while folder != top and top in folder.parents:
+        try:
+            folder.rmdir()
+        except OSError:
+            return
+        folder = folder.parent

@@ -71,7 +71,8 @@ Render = Callable[[str, dict[str, Any]], bytes]
 
 def _list_jobs(data: SiteData, render: Render, kind: str, base: str, title: str,
                papers: list[PaperView], extra: dict[str, Any] | None = None,
-               feeds: list[tuple[str, str]] | None = None) -> Iterable[Job]:
+               feeds: list[tuple[str, str]] | None = None, extra_key: object = None
+               ) -> Iterable[Job]:
     """The paginated pages of one list (home, top, a tag, a month)."""
     per = data.config.per_page
     total = max(1, math.ceil(len(papers) / per))
@@ -82,7 +83,7 @@ def _list_jobs(data: SiteData, render: Render, kind: str, base: str, title: str,
         heading = title if number == 1 else f"{title} (page {number} of {total})"
         meta = PageMeta(kind, heading, pagination.path, feeds=feeds or [])
         key = make_key(data.env_key, kind, base, title, number, total, len(papers),
-                       [v.key for v in chunk], sorted(extra.items(), key=str), meta.feeds)
+                       [v.key for v in chunk], extra_key, meta.feeds)
         context = {"page": meta, "papers": chunk, "pagination": pagination, "heading": title,
                    **extra}
         yield Job(file_for(pagination.path), key,
@@ -107,14 +108,14 @@ def plan_pages(data: SiteData, render: Render) -> list[Job]:
     for tag in data.tags:
         feeds = site_feed + [(f"{tag.name} (Atom)", f"{tag.path}feed.xml")]
         jobs += _list_jobs(data, render, "tag", tag.path, f"Tagged “{tag.name}”", tag.papers,
-                           extra={"tag": tag}, feeds=feeds)
+                           extra={"tag": tag}, feeds=feeds, extra_key=(tag.name, tag.slug))
     for index, month in enumerate(data.months):
         newer = data.months[index - 1] if index > 0 else None
         older = data.months[index + 1] if index + 1 < len(data.months) else None
         extra = {"month": month, "newer_month": newer, "older_month": older}
         nav = [(m.path, m.label) if m else None for m in (newer, older)]
         jobs += _list_jobs(data, render, "month", month.path, f"Papers of {month.label}",
-                           month.papers, extra={**extra, "month_nav": nav}, feeds=site_feed)
+                           month.papers, extra=extra, feeds=site_feed, extra_key=nav)
     jobs += _detail_jobs(data, render)
     jobs += _index_jobs(data, render, site_feed)
     return jobs

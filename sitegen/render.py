@@ -62,8 +62,10 @@ class Renderer:
             extensions=["jinja2.ext.loopcontrols"],
         )
         self.static_hashes: dict[str, str] = {}
+        self._cards: dict[str, Markup] = {}
+        self._card_render: Callable[[dict[str, Any]], str] | None = None
         self.env.globals.update(url=self.url, asset=self.asset, absolute=config.absolute,
-                                json_script=json_script)
+                                json_script=json_script, card=self.card)
         self.env.filters["json_script"] = json_script
 
     def url(self, path: str = "") -> str:
@@ -75,6 +77,16 @@ class Renderer:
         digest = self.static_hashes.get(path)
         url = self.url("static/" + path)
         return f"{url}?v={digest}" if digest else url
+
+    def card(self, paper: Any) -> Markup:
+        """A paper's card for list pages, rendered once per build and reused on every list."""
+        cached = self._cards.get(paper.slug)
+        if cached is None:
+            if self._card_render is None:
+                self._card_render = self.renderer("partials/card.html")
+            html = self._card_render({"paper": paper, "site": self.config})
+            cached = self._cards[paper.slug] = Markup(html)
+        return cached
 
     def templates_fingerprint(self) -> str:
         """A hash of every template file, so a template edit invalidates rendered pages."""

@@ -15,17 +15,17 @@ from datetime import date
 from pathlib import Path
 
 from sitegen import __version__
-from sitegen.cache import BuildCache, content_signature
+from sitegen.cache import BuildCache, ParseStore, content_signature
 from sitegen.config import Config
 from sitegen.content import load_content
 from sitegen.errors import BuildError, ContentError, Problem, SitegenError, StrictError
-from sitegen.output import MARKER, Staging, refuse_reason
+from sitegen.output import MARKER, Patch, Staging, refuse_reason
 from sitegen.outputs import output_jobs, post_process
 from sitegen.pages import Job, SiteData, make_key, plan_pages
-from sitegen.progress import Progress
 from sitegen.render import Renderer
 from sitegen.taxonomy import Tagger, group_tags, load_rules, paper_tags, tag_slug
 from sitegen.views import MonthView, PaperView, make_view, month_views, tag_views
+from sitegen.writer import Plan, make_plan, write_plan
 
 CACHE_DIR = ".sitegen-cache"
 
@@ -57,6 +57,7 @@ class Site:
         self.verbose = verbose
         self.cache_dir = config.root / CACHE_DIR
         self.warnings: list[Problem] = []
+        self.use_cache = True
 
     # Stage 1: the output folder must be safe to replace.
     def check_output(self, renderer: Renderer) -> Path:
@@ -72,7 +73,9 @@ class Site:
     # Stage 2: load and validate every content file.
     def load(self, env_key: str) -> SiteData:
         """Read all papers and derive everything pages share; raises on any content error."""
-        result = load_content(self.config.root, self.config.content_path)
+        store = ParseStore(self.cache_dir)
+        parsed = store.load() if self.use_cache else store.data
+        result = load_content(self.config.root, self.config.content_path, parsed)
         self.warnings.extend(result.warnings)
         if result.errors:
             raise ContentError(*result.errors)
@@ -91,6 +94,8 @@ class Site:
                                            -v.date.toordinal(), v.slug))
         months: list[MonthView] = month_views(views)
         build_date = date.today() if self.config.build_timestamp else None
+        if self.use_cache:
+            store.save()  # now holding summaries and keys too
         return SiteData(self.config, views, top, tags, months, env_key, build_date)
 
     def _tagger(self) -> Tagger | None:
@@ -140,6 +145,7 @@ class Site:
     def build(self, use_cache: bool = True) -> BuildResult:
         """Build the site into the output folder; the old site stays if anything fails."""
         started = time.perf_counter()
+        self.use_cache = use_cache
         renderer = Renderer(self.config, self.cache_dir)
         out = self.check_output(renderer)
         hash_static(self.config, renderer)
@@ -151,40 +157,33 @@ class Site:
                                seconds=time.perf_counter() - started, skipped=True)
         data = self.load(env_key)
         jobs = self.plan(data, renderer)
-        result = BuildResult(pages=len(jobs), warnings=self.warnings)
-        staging = Staging(out)
+        old_keys = cache.keys if cache.output == str(out) else {}
+        plan = make_plan(jobs, old_keys, out)
+        self._publish(data, plan, out)
+        cache.save(self.cache_dir, signature, {j.path: j.key for j in jobs}, out)
+        return BuildResult(pages=len(jobs), written=len(plan.render),
+                           unchanged=len(jobs) - len(plan.render), warnings=self.warnings,
+                           seconds=time.perf_counter() - started)
+
+    def _publish(self, data: SiteData, plan: Plan, out: Path) -> None:
+        """Write into staging and swap it in (or apply it as a patch)."""
+        target = Patch(out) if plan.patch else Staging(out)
         try:
-            staging.begin()
-            keys = self._write(jobs, staging, cache, result)
+            target.begin()
+            write_plan(plan, target, self.quiet, self.verbose)
             if self.config.strict and self.warnings:
                 raise StrictError(*self.warnings, "build failed: --strict turns these warnings "
                                                   "into errors; the previous site was kept")
-            post_process(data, staging.path, changed=result.written > 0 or not out.exists())
-            staging.keep_user_files({j.path.split("/", 1)[0] for j in jobs})
-            staging.commit()
+            if isinstance(target, Patch):
+                target.commit_patch(sorted(j.path for j in plan.render), plan.removed)
+                post_process(data, out, changed=bool(plan.render or plan.removed))
+                return
+            post_process(data, target.path, changed=True)
+            target.keep_user_files({j.path.split("/", 1)[0] for j in plan.render + plan.reuse})
+            target.commit()
         except (SitegenError, OSError, KeyboardInterrupt):
-            staging.discard()
+            target.discard()
             raise
-        cache.save(self.cache_dir, signature, keys, out)
-        result.seconds = time.perf_counter() - started
-        return result
-
-    def _write(self, jobs: list[Job], staging: Staging, cache: BuildCache,
-               result: BuildResult) -> dict[str, str]:
-        keys: dict[str, str] = {}
-        progress = Progress(len(jobs), quiet=self.quiet)
-        for job in jobs:
-            if cache.keys.get(job.path) == job.key and staging.reuse(job.path):
-                result.unchanged += 1
-            else:
-                staging.write(job.path, job.produce())
-                result.written += 1
-                if self.verbose:
-                    print(f"wrote {job.path}")
-            keys[job.path] = job.key
-            progress.advance()
-        progress.close()
-        return keys
 
 
 def hash_static(config: Config, renderer: Renderer) -> None:

@@ -11,6 +11,7 @@ import re
 import tomllib
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Generic, TypeVar
 
@@ -28,6 +29,7 @@ def normalize_tag(text: str) -> str:
     return norm[:MAX_TAG_CHARS].strip()
 
 
+@lru_cache(maxsize=65536)
 def tag_slug(name: str) -> str:
     """The URL slug of a tag name."""
     return slugify(name, max_length=MAX_TAG_CHARS, fallback="tag")

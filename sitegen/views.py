@@ -53,8 +53,8 @@ class PaperView:
     key: str  # fingerprint of everything a page shows about this paper
     summary: str = ""
     math: bool = True
-    newer: PaperView | None = None
-    older: PaperView | None = None
+    newer: PaperView | None = field(default=None, repr=False, compare=False)
+    older: PaperView | None = field(default=None, repr=False, compare=False)
 
     @cached_property
     def abstract_html(self) -> Markup:
@@ -195,9 +195,17 @@ def make_view(paper: Paper, tag_names: list[str], tag_slugs: dict[str, str],
     """The view of one validated paper (slug already assigned)."""
     assert paper.slug is not None
     refs = [TagRef(name, tag_slugs[name], f"tags/{tag_slugs[name]}/") for name in tag_names]
-    key = fingerprint_paper(paper, tag_names, paper.slug)
+    cached_key = paper.derived.get("key")
+    if cached_key is not None and cached_key[0] == (tag_names, paper.slug):
+        key = cached_key[1]
+    else:
+        key = fingerprint_paper(paper, tag_names, paper.slug)
+        paper.derived["key"] = ((tag_names, paper.slug), key)
+    summary = paper.derived.get("summary")
+    if summary is None:
+        summary = paper.derived["summary"] = excerpt(paper.body)
     return PaperView(paper=paper, slug=paper.slug, path=f"papers/{paper.slug}/", tags=refs,
-                     key=key, summary=excerpt(paper.body), math=math)
+                     key=key, summary=summary, math=math)
 
 
 def tag_views(tags: list[Tag[PaperView]]) -> list[TagView]:
