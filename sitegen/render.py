@@ -44,6 +44,19 @@ def json_script(value: Any) -> Markup:
     return Markup(text)
 
 
+def markdown_filter(text: str) -> Markup:
+    """The ``markdown`` template filter: Python-Markdown, then the sanitiser.
+
+    For short texts that themes format (the site description); abstracts go
+    through :func:`sitegen.markup.render_abstract` instead.
+    """
+    import markdown
+
+    from sitegen.markup import sanitize
+
+    return Markup(sanitize(markdown.markdown(str(text))))
+
+
 class Renderer:
     """A Jinja2 environment over the site's templates and the theme's."""
 
@@ -67,6 +80,7 @@ class Renderer:
         self.env.globals.update(url=self.url, asset=self.asset, absolute=config.absolute,
                                 json_script=json_script, card=self.card)
         self.env.filters["json_script"] = json_script
+        self.env.filters["markdown"] = markdown_filter
 
     def url(self, path: str = "") -> str:
         """A root-relative URL under the base path: works at any depth and in 404.html."""
