@@ -46,7 +46,9 @@ def build_parser() -> argparse.ArgumentParser:
     imp = sub.add_parser("import", help="import papers into content/papers/")
     _site(imp)
     imp.add_argument("inputs", nargs="*", metavar="PATH", help="input files ('-' for stdin)")
-    imp.add_argument("--format", dest="fmt", metavar="NAME", help="input format (default: guess)")
+    imp.add_argument("--format", dest="fmt", metavar="NAME",
+                     help="input format: listing, hf-api, arxiv-atom, arxiv-jsonl or bibtex "
+                          "(default: recognised from the content)")
     imp.add_argument("--listed", type=_date, metavar="YYYY-MM-DD",
                      help="the date the listing was viewed (default: from its header)")
     imp.add_argument("--from-url", dest="urls", action="append", default=[], metavar="URL",
@@ -76,7 +78,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = sub.add_parser("check", help="check a built site for broken links and host limits")
     _site(check)
-    check.add_argument("--output", type=Path, metavar="DIR", help="the built site (default: public)")
+    check.add_argument("--output", type=Path, metavar="DIR",
+                       help="the built site (default: public)")
+    check.add_argument("--base-url", metavar="URL",
+                       help="URL the site was built for (default: read from its sitemap)")
     return parser
 
 

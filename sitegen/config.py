@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass, field, fields, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -43,13 +44,13 @@ class Config:
     root: Path = field(default=Path("."), compare=False)
     source: str = field(default="", compare=False)
 
-    @property
+    @cached_property
     def base_path(self) -> str:
         """The path part of the base URL, always with leading and trailing slashes."""
         path = urlsplit(self.base_url).path or "/"
         return path if path.endswith("/") else path + "/"
 
-    @property
+    @cached_property
     def absolute_base(self) -> str | None:
         """The base URL when it includes scheme and host (needed for feeds and sitemaps)."""
         parts = urlsplit(self.base_url)
@@ -95,7 +96,8 @@ def check_value(key: str, value: Any) -> str | None:
     expected = _TYPES[key]
     if expected is int and (isinstance(value, bool) or not isinstance(value, int)):
         return f"expected {_TYPE_NAMES[int]}, got {value!r}"
-    if not isinstance(value, expected):
+    matches = isinstance(value, expected)  # kept apart so mypy does not narrow ``value``
+    if not matches:
         return f"expected {_TYPE_NAMES[expected]}, got {value!r}"
     if key in ("per_page", "feed_size") and value < 1:
         return f"must be at least 1, got {value}"
@@ -111,6 +113,9 @@ def check_value(key: str, value: Any) -> str | None:
         for tag, words in value.items():
             if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
                 return f"tag {tag!r}: expected a list of words or phrases"
+    if key == "language" and not re.fullmatch(r"[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*", value):
+        # It names files of the search index too, so it must not hold '/' or '..'.
+        return f"expected a language tag such as en or pt-BR, got {value!r}"
     if key == "cname" and value and not re.fullmatch(r"[A-Za-z0-9.-]+", value):
         return f"expected a host name such as papers.example.org, got {value!r}"
     return None
@@ -146,8 +151,10 @@ def load_config(site_root: Path, overrides: dict[str, Any] | None = None) -> Con
         try:
             text = raw.decode("utf-8-sig")
             data = tomllib.loads(text)
-        except UnicodeDecodeError:
-            raise ConfigError(Problem(CONFIG_NAME, 0, "is not UTF-8 text")) from None
+        except UnicodeDecodeError as exc:
+            line = raw[:exc.start].count(b"\n") + 1
+            raise ConfigError(Problem(CONFIG_NAME, line, f"is not UTF-8 text (byte "
+                                      f"0x{raw[exc.start]:02x}); save it as UTF-8")) from None
         except tomllib.TOMLDecodeError as exc:
             match = re.search(r"line (\d+)", str(exc))
             line = int(match.group(1)) if match else 0
@@ -157,9 +164,9 @@ def load_config(site_root: Path, overrides: dict[str, Any] | None = None) -> Con
     for key, value in (overrides or {}).items():
         if value is None:
             continue
-        reason = check_value(key, value)
-        if reason:
-            raise ConfigError(f"option --{key.replace('_', '-')}: {reason}")
+        problem = check_value(key, value)
+        if problem:
+            raise ConfigError(f"option --{key.replace('_', '-')}: {problem}")
         values[key] = value
     config = Config(root=site_root, source=source, **values)
     if not config.base_url.endswith("/"):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import os
 import re
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -45,6 +46,8 @@ class LoadResult:
 
 def decode(data: bytes, label: str) -> tuple[str | None, Problem | None]:
     """Decode UTF-8 text (BOM and CRLF accepted); refuse NUL bytes and other encodings."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return None, Problem(label, 1, "is UTF-16 text; save it as UTF-8")
     if b"\x00" in data:
         line = data[: data.index(b"\x00")].count(b"\n") + 1
         return None, Problem(label, line, "contains a NUL byte; this is not a text file")
@@ -76,7 +79,8 @@ def _scalar(node: yaml.Node, what: str) -> str:
 
 
 def _is_null(node: yaml.Node) -> bool:
-    return isinstance(node, yaml.ScalarNode) and node.tag.endswith(":null") and node.style is None
+    # A plain (unquoted) null; libyaml reports the plain style as "", PyYAML as None.
+    return isinstance(node, yaml.ScalarNode) and node.tag.endswith(":null") and not node.style
 
 
 def _text(node: yaml.Node) -> str:
@@ -90,9 +94,15 @@ def _int(node: yaml.Node) -> int:
     return int(raw)
 
 
+# YYYY-MM-DD, optionally followed by a YAML timestamp's time and zone (ignored).
+_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})"
+                   r"(?:[ \t]*[tT ][ \t]*\d{1,2}:\d{2}(?::\d{2}(?:\.\d*)?)?"
+                   r"(?:[ \t]*(?:[zZ]|[+-]\d{1,2}(?::?\d{2})?))?)?")
+
+
 def _date(node: yaml.Node) -> date:
     raw = _scalar(node, "a date").strip()
-    match = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ tT].*)?", raw)
+    match = _DATE.fullmatch(raw)
     if not match:
         raise FieldError(f"{raw!r} is not a date (expected YYYY-MM-DD)")
     try:
@@ -129,7 +139,8 @@ def _organization(node: yaml.Node) -> Organization:
 
 def _url(raw: str) -> str:
     url = raw.strip()
-    if not url.lower().startswith(_SAFE_SCHEMES) or any(c in url for c in "\x00\n\r\t \"'<>`"):
+    if not url.lower().startswith(_SAFE_SCHEMES) or any(c in url for c in "\x00\n\r\t \"'<>`") \
+            or not url.split("://", 1)[1].split("/", 1)[0]:
         raise FieldError(f"{url[:80]!r} is not an http(s) URL")
     return url
 
@@ -158,7 +169,8 @@ def _sources(node: yaml.Node) -> list[Source]:
     out = []
     for item in items:
         parts = _mapping(item, "a mapping with 'kind' and 'file'")
-        listed = _date(parts["listed"]) if "listed" in parts and not _is_null(parts["listed"]) else None
+        has_listed = "listed" in parts and not _is_null(parts["listed"])
+        listed = _date(parts["listed"]) if has_listed else None
         kind = _text(parts["kind"]) if "kind" in parts else "unknown"
         out.append(Source(kind, _text(parts["file"]) if "file" in parts else "", listed))
     return out
@@ -202,24 +214,45 @@ def parse_paper(text: str, label: str) -> tuple[Paper | None, list[Problem]]:
     if parts is None:
         return None, [Problem(label, 1, "no front matter: the file must start with a '---' line "
                                         "and the fields must end with another '---' line")]
-    front, body, _ = parts
-    loader = _Loader(front)
+    front, body, body_line = parts
+    loader = None
     try:
+        loader = _Loader(front)
         root = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 2 if mark else 1
-        return None, [Problem(label, line, f"invalid YAML: {exc.problem or exc.context}")]
+        line, message = _yaml_problem(exc, front)
+        return None, [Problem(label, line, f"invalid YAML: {message}")]
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow (e.g. BEL, ESC)
+        line = front.count("\n", 0, max(exc.position, 0)) + 2
+        return None, [Problem(label, line, f"invalid YAML: {exc.reason} "
+                                           f"(U+{exc.character:04X})")]
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     if root is None or _is_null(root):
         return None, [Problem(label, 1, "missing required field 'title'")]
     if not isinstance(root, yaml.MappingNode):
         return None, [Problem(label, 2, "front matter must be a mapping of 'field: value' lines")]
-    return _build(root, body, label)
+    return _build(root, body, label, body_line)
 
 
-def _build(root: yaml.MappingNode, body: str, label: str) -> tuple[Paper | None, list[Problem]]:
+def _yaml_problem(exc: yaml.MarkedYAMLError, front: str) -> tuple[int, str]:
+    """The front-matter line (file line numbers) and text of a YAML syntax error."""
+    if exc.context == "while scanning a quoted scalar" and exc.context_mark is not None:
+        return exc.context_mark.line + 2, "the quoted value that starts on this line is not closed"
+    mark = exc.problem_mark or exc.context_mark
+    message = str(exc.problem or exc.context)
+    if mark is None:
+        return 1, message
+    lines = front.split("\n")
+    text = lines[mark.line] if mark.line < len(lines) else ""
+    if text[mark.column:mark.column + 1] == "\t" and "tab" not in message:
+        message += " (a tab character: indent with spaces)"
+    return mark.line + 2, message
+
+
+def _build(root: yaml.MappingNode, body: str, label: str,
+           body_line: int = 1) -> tuple[Paper | None, list[Problem]]:
     problems: list[Problem] = []
     values: dict[str, Any] = {}
     lines: dict[str, int] = {}
@@ -251,14 +284,36 @@ def _build(root: yaml.MappingNode, body: str, label: str) -> tuple[Paper | None,
                                                        "characters"))
     body = body.strip("\n")
     if len(body.encode("utf-8")) > MAX_BODY_BYTES:
-        problems.append(Problem(label, 1, f"the abstract is larger than {MAX_BODY_BYTES:,} bytes"))
+        problems.append(Problem(label, body_line, f"the abstract is larger than "
+                                                  f"{MAX_BODY_BYTES:,} bytes"))
     if problems:
         return None, problems
     paper = Paper(body=body, extra=extra, lines=lines, **values)
     return paper, []
 
 
+MAX_EXTRA_NODES = 10_000
+
+
+def _count_nodes(node: yaml.Node, budget: int) -> int:
+    """Nodes in ``node`` with every alias expanded, counting down from ``budget`` (stops at 0)."""
+    stack = [node]
+    while stack and budget > 0:
+        item = stack.pop()
+        budget -= 1
+        if isinstance(item, yaml.SequenceNode):
+            stack.extend(item.value)
+        elif isinstance(item, yaml.MappingNode):
+            for key, value in item.value:
+                stack += [key, value]
+    return budget
+
+
 def _construct(node: yaml.Node) -> Any:
+    # Aliases share nodes, so a few lines can stand for billions of values ("billion laughs").
+    if _count_nodes(node, MAX_EXTRA_NODES) <= 0:
+        raise FieldError(f"more than {MAX_EXTRA_NODES:,} values (counting every YAML alias "
+                         "as a copy); make it smaller")
     loader = _Loader("")
     try:
         value = loader.construct_object(node, deep=True)
@@ -298,6 +353,10 @@ def content_files(content_dir: Path, site_root: Path) -> tuple[list[Path], list[
             path = here / name
             if not _is_candidate(path):
                 continue
+            if path.is_symlink() and not path.exists():
+                problems.append(Problem(_rel(path, site_root), 0, "is a symbolic link whose "
+                                        "target does not exist (or that points to itself)"))
+                continue
             if path.is_symlink() and not _inside(path, root):
                 problems.append(Problem(_rel(path, site_root), 0,
                                         "is a symbolic link to a file outside the site"))
@@ -324,7 +383,11 @@ def _rel(path: Path, root: Path) -> str:
 def load_file(path: Path, label: str) -> tuple[Paper | None, list[Problem]]:
     """Read, decode and parse one content file."""
     try:
-        size = path.stat().st_size
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            return None, [Problem(label, 0, "is not a regular file (a named pipe, socket or "
+                                            "device); remove it from the content folder")]
+        size = info.st_size
         if size > MAX_FILE_BYTES:
             return None, [Problem(label, 0, f"is {size:,} bytes; a content file may be at most "
                                             f"{MAX_FILE_BYTES:,} bytes")]

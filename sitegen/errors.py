@@ -53,3 +53,11 @@ class BuildError(SitegenError):
 
 class StrictError(SitegenError):
     """Warnings were raised and ``--strict`` turns them into a failure."""
+
+
+class CheckError(SitegenError):
+    """The built site has problems (``sitegen check`` failed)."""
+
+
+class InitError(SitegenError):
+    """``sitegen init`` cannot create the site (files in the way)."""

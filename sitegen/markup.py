@@ -5,18 +5,33 @@ on pathological input) renders them with raw HTML allowed, then nh3 (the
 ammonia sanitiser) keeps only harmless tags, attributes and URL schemes, so
 ``<sub>`` survives while ``<script>``, ``on*`` attributes and ``javascript:``
 links do not.
+
+Math: ``$...$`` and ``$$...$$`` become MathML at build time (latex2mathml), so
+pages need no script and no outside host. Math spans are found before Markdown
+runs (by pandoc's rules, so ``\\$`` and ``$5 and $10`` stay text), swapped for
+placeholders, and put back after sanitising: Markdown never sees formula
+source. The MathML is sanitised by its own allowlist (MathML elements and
+presentational attributes only), and a formula that cannot be converted is
+shown as its escaped source.
 """
 
 from __future__ import annotations
 
+import bisect
+import hashlib
 import html
 import re
+from dataclasses import dataclass
+from functools import lru_cache
 
 import cmarkgfm
 import nh3
 from cmarkgfm.cmark import Options
+from latex2mathml.converter import convert as _convert_latex
 
 _OPTIONS = Options.CMARK_OPT_UNSAFE | Options.CMARK_OPT_NOBREAKS
+_SAFE_OPTIONS = Options.CMARK_OPT_NOBREAKS
+MAX_RAW_TAGS = 2000  # more "<" than this in one abstract: raw HTML is left out
 _TAGS = set(nh3.ALLOWED_TAGS) - {"img", "area", "map"}
 _ATTRS: dict[str, set[str]] = {
     "a": {"href", "title"},
@@ -39,26 +54,182 @@ def render_markdown(text: str) -> str:
     """Render an abstract (CommonMark with GFM tables and autolinks) to sanitised HTML."""
     if not text.strip():
         return ""
-    rendered = cmarkgfm.github_flavored_markdown_to_html(text, options=_OPTIONS)
+    # The sanitiser's tree building is quadratic in deeply nested raw HTML; a text with
+    # that much markup gets cmark's safe mode, which drops raw HTML before sanitising.
+    options = _OPTIONS if text.count("<") <= MAX_RAW_TAGS else _SAFE_OPTIONS
+    rendered = cmarkgfm.github_flavored_markdown_to_html(text, options=options)
     return sanitize(rendered).strip()
 
 
 def render_abstract(text: str, math: bool = True) -> str:
-    """An abstract as safe HTML; ``math`` turns ``$...$`` into MathML (see issue: math)."""
-    return render_markdown(text)
+    """An abstract as safe HTML; with ``math``, ``$...$`` spans become MathML."""
+    spans = find_math(text) if math else []
+    if not spans:
+        return render_markdown(text)
+    token = "sgmath" + hashlib.sha1(text.encode("utf-8", "surrogatepass"),
+                                    usedforsecurity=False).hexdigest()[:12]
+    parts, last = [], 0
+    for number, span in enumerate(spans):
+        parts += [text[last:span.start], f"{token}x{number}x"]
+        last = span.end
+    parts.append(text[last:])
+    html_text = render_markdown("".join(parts))
+    placeholder = re.compile(rf"{token}x(\d+)x")
+
+    def in_text(match: re.Match[str]) -> str:
+        index = int(match.group(1))
+        return math_html(spans[index]) if index < len(spans) else match.group(0)
+
+    def in_tag(match: re.Match[str]) -> str:
+        index = int(match.group(1))
+        return escape(spans[index].raw) if index < len(spans) else match.group(0)
+
+    pieces = _TAG.split(html_text)
+    for index, piece in enumerate(pieces):
+        # Odd pieces are tags (a placeholder there sits in an attribute): source text only.
+        pieces[index] = placeholder.sub(in_tag if index % 2 else in_text, piece)
+    return "".join(pieces)
 
 
 def render_title(text: str, math: bool = True) -> str:
     """A title as safe HTML (escaped text; math rendered when enabled)."""
-    return escape(text)
+    if not math:
+        return escape(text)
+    out, last = [], 0
+    for span in find_math(text):
+        out += [escape(text[last:span.start].replace("\\$", "$")), math_html(span)]
+        last = span.end
+    out.append(escape(text[last:].replace("\\$", "$")))
+    return "".join(out)
+
+
+# Tags in html5ever's serialisation: attribute values are always double-quoted and a
+# raw "<" never appears in text, so this splits sanitised HTML into text and tags.
+_TAG = re.compile(r'(<(?:[^"<>]|"[^"]*")*>)')
+
+MAX_MATH = 4000  # longer formulas are shown as source (latex2mathml recurses per brace)
+MAX_SPANS = 500  # formulas converted per text; any further ones stay source text (bounded time)
+
+
+@dataclass(frozen=True)
+class MathSpan:
+    """A formula in a text: its offsets, its LaTeX and whether it is display math."""
+
+    start: int
+    end: int
+    latex: str
+    display: bool
+    raw: str  # the formula with its dollar signs, as written
+
+
+_TOKEN = re.compile(r"\\.|`+|\$", re.DOTALL)
+_BLANK_LINE = re.compile(r"\n[ \t]*\n")
+
+
+def find_math(text: str) -> list[MathSpan]:
+    """Math spans by pandoc's ``tex_math_dollars`` rules, skipping code spans.
+
+    An opening ``$`` must be followed by a non-space, a closing one preceded by a
+    non-space and not followed by a digit; ``\\$`` is never a delimiter and a
+    blank line ends any attempt. ``$$...$$`` is display math. Closers are found
+    by bisection over precomputed positions, so hostile input stays linear-ish.
+    """
+    dollars = [m.start() for m in _TOKEN.finditer(text) if m.group() == "$"]
+    inline = [e for e in dollars if e > 0 and not text[e - 1].isspace()
+              and not text[e + 1:e + 2].isdigit()]
+    double = [e for e in dollars if text.startswith("$$", e)]
+    blanks = [m.start() for m in _BLANK_LINE.finditer(text)]
+    spans: list[MathSpan] = []
+    i = 0
+    while (token := _TOKEN.search(text, i)) is not None:
+        i = token.end()
+        if token.group().startswith("`"):
+            i = _skip_code(text, token.start(), len(token.group()))
+            continue
+        if token.group() != "$":
+            continue
+        start = token.start()
+        display = text.startswith("$$", start)
+        end = _closer(double if display else inline, start + (2 if display else 1), blanks)
+        inner = text[start + 2:end] if display else text[start + 1:end]
+        if display and end >= 0 and inner.strip():
+            spans.append(MathSpan(start, end + 2, inner.strip(), True, text[start:end + 2]))
+        elif not display and end > start + 1 and not text[start + 1].isspace():
+            spans.append(MathSpan(start, end + 1, inner, False, text[start:end + 1]))
+        else:
+            i = start + (2 if display else 1)
+            continue
+        i = spans[-1].end
+        if len(spans) >= MAX_SPANS:
+            break
+    return spans
+
+
+def _closer(positions: list[int], start: int, blanks: list[int]) -> int:
+    """The first position at or after ``start`` not past a blank line, or -1."""
+    index = bisect.bisect_left(positions, start)
+    if index == len(positions):
+        return -1
+    found = positions[index]
+    blank = bisect.bisect_left(blanks, start)
+    return -1 if blank < len(blanks) and blanks[blank] < found else found
+
+
+def _skip_code(text: str, start: int, run: int) -> int:
+    """The index after the code span opening at ``start``, or after its backticks if unclosed."""
+    close = re.compile(rf"(?<!`){'`' * run}(?!`)")
+    match = close.search(text, start + run)
+    return match.end() if match else start + run
+
+
+_MATH_TAGS = {
+    "math", "maction", "menclose", "merror", "mfenced", "mfrac", "mi", "mmultiscripts", "mn",
+    "mo", "mover", "mpadded", "mphantom", "mprescripts", "mroot", "mrow", "ms", "mspace",
+    "msqrt", "mstyle", "msub", "msubsup", "msup", "mtable", "mtd", "mtext", "mtr", "munder",
+    "munderover", "none",
+}
+_MATH_ATTRS = {
+    "accent", "accentunder", "close", "columnalign", "columnlines", "columnspacing", "depth",
+    "display", "displaystyle", "fence", "form", "frame", "height", "largeop", "linebreak",
+    "linethickness", "lspace", "mathbackground", "mathcolor", "mathsize", "mathvariant",
+    "maxsize", "minsize", "movablelimits", "notation", "open", "rowalign", "rowlines",
+    "rowspacing", "rspace", "scriptlevel", "separator", "separators", "stretchy", "symmetric",
+    "voffset", "width",
+}
+
+
+def math_html(span: MathSpan) -> str:
+    """A formula as sanitised MathML, or its escaped source when it cannot be converted."""
+    if len(span.latex) > MAX_MATH:
+        return escape(span.raw)
+    return _mathml(span.latex, span.display) or escape(span.raw)
+
+
+@lru_cache(maxsize=4096)
+def _mathml(latex: str, display: bool) -> str:
+    """Sanitised MathML for one formula, or "" (memoised: formulas repeat across pages)."""
+    try:
+        mathml = _convert_latex(latex, display="block" if display else "inline")
+    except Exception:  # noqa: BLE001 - any converter failure falls back to the source text
+        return ""
+    # Only MathML elements and presentational attributes: no href, style, class or events;
+    # anything else (e.g. HTML smuggled in through \text{...}) is dropped.
+    clean = nh3.clean(mathml, tags=_MATH_TAGS, attributes={"*": _MATH_ATTRS}, url_schemes=set(),
+                      strip_comments=True)
+    return clean if clean.startswith("<math") else ""
 
 
 _MD_NOISE = re.compile(r"!?\[([^\]]*)\]\([^)]*\)|[*_`#>]+|<[^>]*>")
 
 
 def excerpt(text: str, limit: int = 280) -> str:
-    """A plain-text summary of Markdown: markup removed, cut at a word boundary."""
-    plain = " ".join(_MD_NOISE.sub(lambda m: m.group(1) or " ", text).split())
+    """A plain-text summary of Markdown: markup removed (formulas kept), cut at a word boundary."""
+    pieces, last = [], 0
+    for span in find_math(text) if "$" in text else []:
+        pieces += [_MD_NOISE.sub(lambda m: m.group(1) or " ", text[last:span.start]), span.raw]
+        last = span.end
+    pieces.append(_MD_NOISE.sub(lambda m: m.group(1) or " ", text[last:]))
+    plain = " ".join("".join(pieces).split())
     if len(plain) <= limit:
         return plain
     cut = plain[:limit].rsplit(" ", 1)[0].rstrip(",;:.-")

@@ -12,6 +12,8 @@ import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from functools import partial
+from pathlib import Path
 from typing import Any
 
 from sitegen.config import Config
@@ -50,6 +52,7 @@ class SiteData:
     months: list[MonthView]
     env_key: str  # hash of config, templates and static files
     build_date: date | None = None
+    cache_dir: Path | None = None  # the build cache of this site (search keeps its record there)
 
 
 def make_key(*parts: object) -> str:
@@ -86,8 +89,7 @@ def _list_jobs(data: SiteData, render: Render, kind: str, base: str, title: str,
                        [v.key for v in chunk], extra_key, meta.feeds)
         context = {"page": meta, "papers": chunk, "pagination": pagination, "heading": title,
                    **extra}
-        yield Job(file_for(pagination.path), key,
-                  lambda context=context: render("list.html", context))
+        yield Job(file_for(pagination.path), key, partial(render, "list.html", context))
 
 
 def _detail_jobs(data: SiteData, render: Render) -> Iterable[Job]:
@@ -96,7 +98,7 @@ def _detail_jobs(data: SiteData, render: Render) -> Iterable[Job]:
         meta = PageMeta("paper", view.title, view.path, description=view.summary)
         key = make_key(data.env_key, "paper", view.key, neighbours)
         context = {"page": meta, "paper": view}
-        yield Job(file_for(view.path), key, lambda context=context: render("paper.html", context))
+        yield Job(file_for(view.path), key, partial(render, "paper.html", context))
 
 
 def plan_pages(data: SiteData, render: Render) -> list[Job]:
@@ -140,6 +142,5 @@ def _index_jobs(data: SiteData, render: Render, feeds: list[tuple[str, str]]) ->
     for path, template, meta, extra, summary in specs:
         context = {"page": meta, **extra}
         key = make_key(data.env_key, path, summary)
-        jobs.append(Job(path, key,
-                        lambda template=template, context=context: render(template, context)))
+        jobs.append(Job(path, key, partial(render, template, context)))
     return jobs

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +45,7 @@ def json_script(value: Any) -> Markup:
     return Markup(text)
 
 
+@lru_cache(maxsize=256)
 def markdown_filter(text: str) -> Markup:
     """The ``markdown`` template filter: Python-Markdown, then the sanitiser.
 
@@ -102,6 +104,18 @@ class Renderer:
             cached = self._cards[paper.slug] = Markup(html)
         return cached
 
+    def _undecodable(self, name: str, exc: UnicodeDecodeError) -> Problem:
+        """Locate a template that is not UTF-8 (Jinja2 does not say which file it was)."""
+        for folder in self.template_dirs:
+            path = folder / name
+            if path.is_file():
+                data = path.read_bytes()
+                line = data[: exc.start].count(b"\n") + 1
+                return Problem(_template_label(str(path), self), line,
+                               f"template error: is not UTF-8 text (byte 0x{data[exc.start]:02x}); "
+                               "save it as UTF-8")
+        return Problem(name, 0, "template is not UTF-8 text")
+
     def templates_fingerprint(self) -> str:
         """A hash of every template file, so a template edit invalidates rendered pages."""
         digest = hashlib.sha1(usedforsecurity=False)
@@ -121,6 +135,8 @@ class Renderer:
         except jinja2.TemplateSyntaxError as exc:
             raise BuildError(Problem(_template_label(exc.filename, self), exc.lineno or 0,
                                      f"template error: {exc.message}")) from None
+        except UnicodeDecodeError as exc:
+            raise BuildError(self._undecodable(name, exc)) from None
         except jinja2.TemplateNotFound as exc:
             raise BuildError(f"template {exc.name!r} not found in templates/ or the theme") \
                 from None

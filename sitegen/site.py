@@ -12,6 +12,7 @@ import hashlib
 import time
 from dataclasses import dataclass, field
 from datetime import date
+from functools import partial
 from pathlib import Path
 
 from sitegen import __version__
@@ -21,6 +22,7 @@ from sitegen.content import load_content
 from sitegen.errors import BuildError, ContentError, Problem, SitegenError, StrictError
 from sitegen.output import MARKER, Patch, Staging, refuse_reason
 from sitegen.outputs import output_jobs, post_process
+from sitegen.outputs.hosting import host_files
 from sitegen.pages import Job, SiteData, make_key, plan_pages
 from sitegen.render import Renderer
 from sitegen.taxonomy import Tagger, group_tags, load_rules, paper_tags, tag_slug
@@ -51,11 +53,18 @@ class BuildResult:
 class Site:
     """One site: its config, content, theme and output."""
 
-    def __init__(self, config: Config, quiet: bool = False, verbose: bool = False) -> None:
+    def __init__(self, config: Config, quiet: bool = False, verbose: bool = False,
+                 cache_dir: Path | None = None, parallel: bool = True,
+                 defer_search: bool = False) -> None:
+        """``defer_search`` leaves the search index to :meth:`finish_search` (the preview
+        reloads pages first); ``parallel`` allows forked render workers."""
         self.config = config
         self.quiet = quiet
         self.verbose = verbose
-        self.cache_dir = config.root / CACHE_DIR
+        self.cache_dir = cache_dir or config.root / CACHE_DIR
+        self.parallel = parallel
+        self.defer_search = defer_search
+        self._pending: tuple[SiteData, Path] | None = None
         self.warnings: list[Problem] = []
         self.use_cache = True
 
@@ -96,7 +105,8 @@ class Site:
         build_date = date.today() if self.config.build_timestamp else None
         if self.use_cache:
             store.save()  # now holding summaries and keys too
-        return SiteData(self.config, views, top, tags, months, env_key, build_date)
+        return SiteData(self.config, views, top, tags, months, env_key, build_date,
+                        self.cache_dir)
 
     def _tagger(self) -> Tagger | None:
         if not self.config.auto_tags:
@@ -112,8 +122,12 @@ class Site:
     def _merge_tag_names(views: list[PaperView], names: dict[str, str]) -> None:
         """Tags whose names share a slug are one tag: show one name everywhere."""
         for view in views:
-            for ref in view.tags:
-                ref.name = names[ref.slug]
+            shown = [names[ref.slug] for ref in view.tags]
+            if shown != [ref.name for ref in view.tags]:
+                # The page shows the merged names, so they must be part of its key.
+                view.key = make_key(view.key, shown)
+            for ref, name in zip(view.tags, shown, strict=True):
+                ref.name = name
 
     # Stage 3: plan every output file.
     def plan(self, data: SiteData, renderer: Renderer) -> list[Job]:
@@ -126,7 +140,8 @@ class Site:
             return renderers[template](context).encode("utf-8")
 
         jobs = static_jobs(self.config, renderer) + plan_pages(data, render)
-        jobs += output_jobs(data, renderer)
+        jobs += output_jobs(data, renderer, jobs)
+        jobs += host_jobs(self.config)
         seen: dict[str, Job] = {}
         for job in jobs:
             if job.path in seen:
@@ -165,22 +180,34 @@ class Site:
                            unchanged=len(jobs) - len(plan.render), warnings=self.warnings,
                            seconds=time.perf_counter() - started)
 
+    def finish_search(self) -> None:
+        """Bring the live site's search index up to date after a patch build."""
+        if self._pending is not None:
+            data, out = self._pending
+            self._pending = None
+            post_process(data, out, changed=True)
+
     def _publish(self, data: SiteData, plan: Plan, out: Path) -> None:
         """Write into staging and swap it in (or apply it as a patch)."""
         target = Patch(out) if plan.patch else Staging(out)
         try:
             target.begin()
-            write_plan(plan, target, self.quiet, self.verbose)
+            write_plan(plan, target, self.quiet, self.verbose, self.parallel)
             if self.config.strict and self.warnings:
                 raise StrictError(*self.warnings, "build failed: --strict turns these warnings "
                                                   "into errors; the previous site was kept")
             if isinstance(target, Patch):
                 target.commit_patch(sorted(j.path for j in plan.render), plan.removed)
-                post_process(data, out, changed=bool(plan.render or plan.removed))
+                self._pending = (data, out)
+                if not self.defer_search:
+                    self.finish_search()
                 return
-            post_process(data, target.path, changed=True)
+            if not self.defer_search:
+                post_process(data, target.path, changed=True)
             target.keep_user_files({j.path.split("/", 1)[0] for j in plan.render + plan.reuse})
             target.commit()
+            if self.defer_search:
+                self._pending = (data, out)
         except (SitegenError, OSError, KeyboardInterrupt):
             target.discard()
             raise
@@ -197,18 +224,23 @@ def hash_static(config: Config, renderer: Renderer) -> None:
                     path.read_bytes(), usedforsecurity=False).hexdigest()[:10]
 
 
+def host_jobs(config: Config) -> list[Job]:
+    """``.nojekyll`` and, with a custom domain, ``CNAME``: what static hosts look for."""
+    return [Job(path, hashlib.sha1(data, usedforsecurity=False).hexdigest(), partial(bytes, data))
+            for path, data in sorted(host_files(config).items())]
+
+
 def static_jobs(config: Config, renderer: Renderer) -> list[Job]:
     """Theme static files under ``static/`` and the site's own ``static/`` at the top."""
     jobs = []
     for rel, digest in sorted(renderer.static_hashes.items()):
         source = renderer.theme / "static" / rel
-        jobs.append(Job(f"static/{rel}", digest, lambda source=source: source.read_bytes()))
+        jobs.append(Job(f"static/{rel}", digest, source.read_bytes))
     own = config.root / "static"
     if own.is_dir():
         for path in sorted(own.rglob("*")):
             if path.is_file() and not path.is_symlink() and path.name != MARKER:
                 data = path.read_bytes()
                 key = hashlib.sha1(data, usedforsecurity=False).hexdigest()
-                jobs.append(Job(path.relative_to(own).as_posix(), key,
-                                lambda data=data: data))
+                jobs.append(Job(path.relative_to(own).as_posix(), key, partial(bytes, data)))
     return jobs

@@ -28,7 +28,8 @@ def short_hash(text: str, size: int = 6) -> str:
 def slugify(text: str, max_length: int = MAX_SLUG, fallback: str = "paper") -> str:
     """Lowercase ASCII words joined by hyphens; ``fallback-<hash>`` when nothing is left."""
     norm = unicodedata.normalize("NFKC", text)
-    slug = _slugify(norm, max_length=max_length, word_boundary=True, save_order=True, replacements=_REPLACEMENTS)
+    slug = _slugify(norm, max_length=max_length, word_boundary=True, save_order=True,
+                    replacements=_REPLACEMENTS)
     slug = slug.strip("-")
     if not slug:
         return f"{fallback}-{short_hash(text)}"

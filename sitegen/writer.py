@@ -20,6 +20,7 @@ from sitegen.output import MARKER, Patch, Staging
 from sitegen.pages import Job
 from sitegen.progress import Progress
 
+SEARCH_DIR = "pagefind"  # written by the search step, not by jobs
 PARALLEL_MIN = 1500  # below this many pages to render, forking costs more than it saves
 _JOBS: list[Job] = []
 _TARGET: Staging | None = None
@@ -47,8 +48,28 @@ def make_plan(jobs: list[Job], old_keys: dict[str, str], out: Path) -> Plan:
     plan.removed = sorted(path for path in old_keys if path not in current)
     changes = len(plan.render) + len(plan.removed)
     plan.patch = bool(old_keys) and (out / MARKER).is_file() and \
-        changes <= max(64, len(jobs) // 20)
+        changes <= max(64, len(jobs) // 20) and _only_ours(out, old_keys)
     return plan
+
+
+def _only_ours(out: Path, old_keys: dict[str, str]) -> bool:
+    """True when the live output holds only what the last build wrote.
+
+    A patch leaves every other file in place, so a folder with files sitegen did
+    not write (or the user's top-level dot-files and CNAME aside) gets a full
+    build, which drops them: the result never depends on the build history.
+    """
+    for dirpath, dirnames, filenames in os.walk(out):
+        rel_dir = os.path.relpath(dirpath, out)
+        if rel_dir == ".":
+            dirnames[:] = [d for d in dirnames if not d.startswith(".") and d != SEARCH_DIR]
+            names = [n for n in filenames if not n.startswith(".") and n != "CNAME"]
+        else:
+            names = filenames
+        prefix = "" if rel_dir == "." else rel_dir.replace(os.sep, "/") + "/"
+        if any(prefix + name not in old_keys for name in names):
+            return False
+    return True
 
 
 def workers() -> int:
@@ -72,10 +93,14 @@ def _render_slice(index: int, step: int) -> list[tuple[str, int, str]]:
 
 
 def render_all(jobs: list[Job], target: Staging, progress: Progress,
-               on_write: Callable[[str], None] | None = None) -> None:
-    """Render and write ``jobs`` into ``target``, forking workers for large batches."""
+               on_write: Callable[[str], None] | None = None, parallel: bool = True) -> None:
+    """Render and write ``jobs`` into ``target``, forking workers for large batches.
+
+    ``parallel`` is off in threaded callers (the preview server): forking a
+    process that runs threads is unsafe.
+    """
     count = workers()
-    if len(jobs) < PARALLEL_MIN or count < 2 or on_write is not None:
+    if len(jobs) < PARALLEL_MIN or count < 2 or on_write is not None or not parallel:
         for job in jobs:
             target.write(job.path, job.produce())
             if on_write is not None:
@@ -96,7 +121,8 @@ def render_all(jobs: list[Job], target: Staging, progress: Progress,
         raise BuildError(*sorted({Problem(*p) for p in problems}))
 
 
-def write_plan(plan: Plan, target: Staging, quiet: bool, verbose: bool) -> None:
+def write_plan(plan: Plan, target: Staging, quiet: bool, verbose: bool,
+               parallel: bool = True) -> None:
     """Reuse unchanged files (hard links in a full build) and render the rest."""
     progress = Progress(len(plan.render) + len(plan.reuse), quiet=quiet)
     if not isinstance(target, Patch):
@@ -105,5 +131,5 @@ def write_plan(plan: Plan, target: Staging, quiet: bool, verbose: bool) -> None:
                 plan.render.append(job)
             progress.advance()
     on_write = (lambda path: print(f"wrote {path}")) if verbose else None
-    render_all(plan.render, target, progress, on_write)
+    render_all(plan.render, target, progress, on_write, parallel)
     progress.close()

@@ -1,14 +1,17 @@
 """Importers: turn listings, API responses and bibliographies into content files.
 
 Each format module offers ``looks_like(text) -> bool`` and
-``parse(text, label) -> Parsed``; :data:`FORMATS` lists them in detection order.
+``parse(text, label) -> Parsed``; :func:`formats` lists them in detection order
+(``arxiv-jsonl``, ``hf-api``, ``arxiv-atom``, ``bibtex``, then ``listing``).
+Every input is parsed before anything is written, so a failure leaves the
+site as it was.
 """
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
@@ -37,7 +40,9 @@ def formats(listed: date | None = None) -> list[Format]:
     found = [Format("listing", listing.looks_like_listing, _listing_parse(listed))]
     try:
         from sitegen.importers import extra_formats
-    except ImportError:  # pragma: no cover - the extra formats module is optional
+    except ModuleNotFoundError as exc:  # pragma: no cover - the module is optional
+        if exc.name != "sitegen.importers.extra_formats":
+            raise
         return found
     return extra_formats.formats() + found
 
@@ -60,8 +65,9 @@ def read_input(path: str) -> tuple[str, str]:
         raise InputError(Problem(label, 0, "is empty; nothing to import"))
     text, problem = decode(data, label)
     if problem:
-        raise InputError(Problem(label, 0, problem.message.replace("this is not a text file",
-                                                                   "this looks like a binary file")))
+        message = problem.message.replace("this is not a text file",
+                                          "this looks like a binary file")
+        raise InputError(Problem(label, problem.line, message))
     assert text is not None
     return text, label
 
@@ -84,14 +90,21 @@ def detect(text: str, label: str, name: str | None, listed: date | None) -> Form
 
 def run_import(site_root: Path, inputs: list[tuple[str, str]], fmt_name: str | None = None,
                listed: date | None = None, strict: bool = False) -> Report:
-    """Import every (text, label) input into ``site_root/content/papers``; nothing is
-    written when ``strict`` and there are warnings."""
-    library = Library(site_root, site_root / "content" / "papers")
+    """Import every (text, label) input into ``<content_dir>/papers`` (``content_dir`` from
+    ``sitegen.toml``, default ``content``), matching against every file under
+    ``content_dir``; nothing is written when ``strict`` and there are warnings."""
+    from sitegen.config import load_config
+
+    content = load_config(site_root).content_path
+    library = Library(site_root, content / "papers", content)
     for text, label in inputs:
         fmt = detect(text, label, fmt_name, listed)
         parsed = fmt.parse(text, label)
         library.report.warnings.extend(parsed.warnings)
         for paper in parsed.papers:
+            if listed is not None:
+                paper.listed = listed
+                paper.source = [replace(src, listed=listed) for src in paper.source]
             library.add(paper, label)
     writes = library.plan()
     report = library.report

@@ -4,10 +4,15 @@ How a hand edit is recognised: every field the importer writes is recorded in
 the file's ``imported`` map as a short hash of the value written. On the next
 import a field whose current value no longer matches its hash (or that the
 importer never wrote) was edited by a person and is left alone. Fields that
-sources own (``comments``, ``upvotes``, ``listed``, ``source``, ``links`` and
-counts in ``extra``) are updated when unedited; every other field is only
-filled in when the file lacks it. Files are never deleted and are rewritten
-only when their bytes change.
+sources own (``author_count``, ``comments``, ``upvotes``, ``listed``,
+``source``, ``links``, ``github_stars`` and ``arxiv_version``) are updated when
+unedited; every other field is only filled in when the file lacks it.
+
+An incoming paper matches a file by arXiv id (versions ignored), then DOI, then
+the title the importer last wrote (so a retitled file still matches), then the
+normalised title; a title match is refused when arXiv ids or DOIs differ.
+Files are never deleted, and a file is rewritten only when its data changes,
+so a person's formatting survives re-imports that bring nothing new.
 """
 
 from __future__ import annotations
@@ -16,14 +21,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sitegen.content import content_files, load_file
+from sitegen.content import content_files, load_file, parse_paper
 from sitegen.errors import Problem
 from sitegen.model import Paper, Source, normalize_arxiv, normalize_title
 from sitegen.slugs import slugify, unique_suffix
 from sitegen.store import dumps, fingerprint, write_if_changed
 
 # Fields a source owns: re-imports update them unless a person edited them.
-OWNED = frozenset({"comments", "upvotes", "listed", "source", "links", "github_stars"})
+OWNED = frozenset({"author_count", "comments", "upvotes", "listed", "source", "links",
+                   "github_stars", "arxiv_version"})
 # Fields the importer may fill; "body" is the Markdown abstract.
 FILLABLE = ("title", "date", "authors", "author_count", "organization", "comments", "upvotes",
             "tags", "links", "arxiv", "doi", "listed", "source", "body")
@@ -51,6 +57,7 @@ class _Entry:
     paper: Paper
     path: Path
     original: str  # the file's text when read ("" for a new file)
+    baseline: str = ""  # the file's data, written out as the importer would write it
     kinds: set[str] = field(default_factory=set)
     kept: set[str] = field(default_factory=set)
 
@@ -58,12 +65,15 @@ class _Entry:
 class Library:
     """The content files of a site, indexed for matching by arXiv id, DOI and title."""
 
-    def __init__(self, site_root: Path, papers_dir: Path) -> None:
+    def __init__(self, site_root: Path, papers_dir: Path, content_dir: Path | None = None) -> None:
+        """New files go to ``papers_dir``; every file under ``content_dir`` (default:
+        ``papers_dir``) is matched against, so a paper filed elsewhere is not duplicated."""
         self.site_root = site_root
         self.papers_dir = papers_dir
+        self.content_dir = content_dir or papers_dir
         self.entries: list[_Entry] = []
         self.taken: dict[str, str] = {}  # slug -> title (or "" when unknown)
-        self.broken: dict[Path, str] = {}
+        self.broken: dict[Path, Problem] = {}  # unreadable files: their first problem
         self._by_key: dict[str, _Entry] = {}
         self.report = Report()
         self._load()
@@ -75,48 +85,58 @@ class Library:
             return path.as_posix()
 
     def _load(self) -> None:
-        files, problems = content_files(self.papers_dir, self.site_root)
+        files, problems = content_files(self.content_dir, self.site_root)
         self.report.warnings.extend(problems)
         for path in files:
             paper, errors = load_file(path, self._label(path))
             slug = path.stem
             if paper is None:
-                self.broken[path] = "; ".join(p.message for p in errors)
+                self.broken[path] = errors[0] if errors else Problem("", 0, "unreadable")
                 self.taken[slug] = ""
                 continue
-            entry = _Entry(paper, path, path.read_text("utf-8-sig"))
+            entry = _Entry(paper, path, path.read_text("utf-8-sig"), dumps(paper))
             entry.kinds = {s.kind for s in paper.source}
             self.taken[paper.slug or slug] = paper.title
             self.taken[slug] = paper.title
             self._index(entry)
             self.entries.append(entry)
 
-    def _keys(self, paper: Paper) -> list[str]:
+    def _keys(self, paper: Paper, incoming: bool) -> list[str]:
         keys = []
-        if paper.arxiv and normalize_arxiv(paper.arxiv):
-            keys.append("arxiv:" + str(normalize_arxiv(paper.arxiv)))
+        arxiv_id = normalize_arxiv(paper.arxiv or "")
+        if arxiv_id:
+            keys.append("arxiv:" + arxiv_id.lower())
         if paper.doi:
             keys.append("doi:" + paper.doi.strip().lower())
-        keys.append("title:" + normalize_title(paper.title))
+        if incoming:
+            keys.append("wrote:" + fingerprint(paper.title))
+        elif "title" in paper.imported:
+            keys.append("wrote:" + paper.imported["title"])
+        if normalize_title(paper.title):
+            keys.append("title:" + normalize_title(paper.title))
         return keys
 
     def _index(self, entry: _Entry) -> None:
-        for key in self._keys(entry.paper):
+        for key in self._keys(entry.paper, incoming=False):
             self._by_key.setdefault(key, entry)
 
     def match(self, paper: Paper) -> _Entry | None:
-        """The existing entry for ``paper``: by arXiv id, then DOI, then normalised title."""
-        for key in self._keys(paper):
+        """The existing entry for ``paper``: by arXiv id, DOI, last written title, then
+        normalised title; the last three only when no arXiv id or DOI contradicts."""
+        for key in self._keys(paper, incoming=True):
             entry = self._by_key.get(key)
-            if entry is None:
-                continue
-            if key.startswith("title:") and _conflicting(entry.paper, paper):
+            if entry is None or (not key.startswith("arxiv:")
+                                 and _conflicting(entry.paper, paper)):
                 continue
             return entry
         return None
 
     def add(self, incoming: Paper, label: str) -> None:
         """Merge ``incoming`` into its matching file, or plan a new file for it."""
+        problem = _unwritable(incoming, label)
+        if problem:
+            self.report.warnings.append(problem)
+            return
         entry = self.match(incoming)
         if entry is None:
             self._add_new(incoming, label)
@@ -126,25 +146,34 @@ class Library:
 
     def _add_new(self, paper: Paper, label: str) -> None:
         slug = slugify(paper.title)
+        path = self.papers_dir / f"{slug}.md"
+        if path in self.broken:
+            problem = self.broken[path]
+            self.report.warnings.append(Problem(
+                self._label(path), problem.line,
+                f"cannot be read ({problem.message}); left alone, \"{paper.title}\" not "
+                "imported until it is fixed"))
+            return
         if slug in self.taken:
             other = self.taken[slug]
-            new_slug = unique_suffix(slug, f"{paper.title}\n{paper.date.isoformat()}")
+            key = "\n".join([paper.title, paper.date.isoformat(), paper.arxiv or "",
+                             paper.doi or ""])
+            new_slug = unique_suffix(slug, key)
+            while new_slug in self.taken:
+                key += "\n"
+                new_slug = unique_suffix(slug, key)
             self.report.warnings.append(Problem(
                 label, paper.lines.get("title", 0),
                 f"slug '{slug}' of \"{paper.title}\" is already used by "
                 f"\"{other or 'an unreadable file'}\"; using '{new_slug}'"))
             slug = new_slug
-        path = self.papers_dir / f"{slug}.md"
-        if path in self.broken:
-            self.report.warnings.append(Problem(
-                self._label(path), 0, f"cannot be read ({self.broken[path]}); left alone, "
-                                      f"\"{paper.title}\" not imported"))
-            return
+            path = self.papers_dir / f"{slug}.md"
         paper.slug = None
-        paper.imported = {name: fingerprint(_value(paper, name)) for name in FILLABLE
+        names = list(FILLABLE) + list(paper.extra)
+        paper.imported = {name: fingerprint(_value(paper, name)) for name in names
                           if not _empty(_value(paper, name))}
         paper.lines = {}
-        entry = _Entry(paper, path, "", {s.kind for s in paper.source})
+        entry = _Entry(paper, path, "", kinds={s.kind for s in paper.source})
         self.taken[slug] = paper.title
         self.entries.append(entry)
         self._index(entry)
@@ -159,7 +188,7 @@ class Library:
                 self.report.kept_edits.append(f"{label} ({', '.join(sorted(entry.kept))})")
             if not entry.original:
                 self.report.added.append(label)
-            elif text == entry.original:
+            elif text in (entry.original, entry.baseline):
                 self.report.unchanged.append(label)
                 continue
             elif {s.kind for s in entry.paper.source} - entry.kinds:
@@ -173,6 +202,16 @@ class Library:
 def write_all(writes: list[tuple[Path, str]]) -> int:
     """Write the planned files; returns how many changed on disk."""
     return sum(write_if_changed(path, text) for path, text in writes)
+
+
+def _unwritable(paper: Paper, label: str) -> Problem | None:
+    """Why ``paper`` would make a content file that sitegen cannot read back, if it would."""
+    probe = Paper(**{**paper.__dict__, "slug": None, "imported": {}, "lines": {}})
+    _, problems = parse_paper(dumps(probe), label)
+    if not problems:
+        return None
+    return Problem(label, paper.lines.get("title", 0),
+                   f"\"{paper.title[:80]}\" not imported: {problems[0].message}")
 
 
 def _conflicting(a: Paper, b: Paper) -> bool:
@@ -205,8 +244,8 @@ def _combine(name: str, current: Any, new: Any) -> Any:
                 merged.append(src)
         return merged
     if name == "links":
-        urls = {link.url for link in current}
-        return list(current) + [link for link in new if link.url not in urls]
+        urls = {link.url.rstrip("/") for link in current}
+        return list(current) + [link for link in new if link.url.rstrip("/") not in urls]
     if name == "listed" and current is not None:
         return max(current, new)
     return new

@@ -14,22 +14,33 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from sitegen.content import MAX_TITLE_CHARS
 from sitegen.errors import Problem
-from sitegen.importers.base import Parsed, find_urls
-from sitegen.model import Link, Organization, Paper, Source, classify_link
+from sitegen.importers.base import Parsed, make_links, source_name
+from sitegen.model import Organization, Paper, Source
 
 KIND = "hf-daily-listing"
+# Page chrome: header, navigation and footer lines of huggingface.co pages, skipped anywhere.
 CHROME = frozenset({
     "new", "get trending papers in your email inbox!", "subscribe", "daily papers",
-    "byak and the research community", "trending papers", "upvoted", "submitted by",
+    "byak and the research community", "by ak and the research community", "trending papers",
+    "upvoted", "submitted by", "load more", "previous", "next", "search", "sign up", "log in",
+    "hugging face", "models", "datasets", "spaces", "community", "docs", "enterprise",
+    "pricing", "papers", "collections", "posts", "system theme", "company", "tos", "privacy",
+    "about", "jobs", "careers", "website", "blog", "learn", "status", "changelog",
 })
 _MONTHS = {m: i for i, m in enumerate(
     ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1)}
 _MON = r"(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
-DATE_LINE = re.compile(rf"^{_MON}\s+(\d{{1,2}}),\s*(\d{{4}})(?:\s+(\d{{1,9}}))?$", re.IGNORECASE)
+DATE_LINE = re.compile(rf"^(?:(?:published|submitted)(?:\s+on)?\s+)?{_MON}\s+(\d{{1,2}}),\s*"
+                       rf"(\d{{4}})(?:\s+(\d{{1,9}})(?:\s+comments?)?)?$", re.IGNORECASE)
 HEADER_DATE = re.compile(rf"^{_MON}\s+(\d{{1,2}})$", re.IGNORECASE)
 AUTHORS = re.compile(r"^[•·*\-]?\s*(\d{1,6})\s+authors?$", re.IGNORECASE)
-DOT = "·"
+# An organization line: an HF org id, then its display name (which may contain spaces).
+ORG_LINE = re.compile(r"^[A-Za-z0-9][\w.\-]{0,95}(?: [^\s].{0,99})?$")
+DOTS = frozenset({"·", "•", "⋅"})
+# Longer than this, a multi-line first block is a title followed by an abstract.
+_WRAPPED_TITLE_CHARS = 300
 
 
 @dataclass
@@ -40,6 +51,19 @@ class _Line:
 
 def _month(name: str) -> int:
     return _MONTHS[name[:3].lower()]
+
+
+def _lines(text: str) -> list[_Line]:
+    """Input lines, whitespace squeezed; ``meta · date`` on one line is split in three."""
+    out: list[_Line] = []
+    for number, raw in enumerate(text.split("\n"), 1):
+        line = " ".join(raw.split())
+        head, dot, tail = line.rpartition(" · ")
+        if dot and DATE_LINE.match(tail):
+            out += [_Line(number, head), _Line(number, "·"), _Line(number, tail)]
+        else:
+            out.append(_Line(number, line))
+    return out
 
 
 def _blocks(lines: list[_Line]) -> list[list[_Line]]:
@@ -57,39 +81,56 @@ def _blocks(lines: list[_Line]) -> list[list[_Line]]:
     return blocks
 
 
-def _meta(line: str) -> tuple[int | None, Organization | None]:
+def _split_meta(segment: list[_Line]) -> tuple[list[list[_Line]], _Line | None]:
+    """Separate the ``• N authors`` / organization line from the title and abstract blocks."""
+    lines = list(segment)
+    while lines and not lines[-1].text:
+        lines.pop()
+    had_dot = bool(lines) and lines[-1].text in DOTS
+    blocks = _blocks([ln for ln in lines if ln.text not in DOTS])
+    if not blocks:
+        return [], None
+    last = blocks[-1][-1]
+    is_org = (had_dot and len(blocks) >= 2 and len(blocks[-1]) == 1
+              and "://" not in last.text and ORG_LINE.match(last.text) is not None
+              and not last.text.endswith((".", ",", ";", ":", "!", "?")))
+    if not (AUTHORS.match(last.text) or is_org):
+        return blocks, None
+    rest = blocks[-1][:-1]
+    return blocks[:-1] + ([rest] if rest else []), last
+
+
+def _meta(line: _Line | None) -> tuple[int | None, Organization | None]:
     """Read ``• N authors`` or ``<org id> <org display name>``."""
-    match = AUTHORS.match(line)
+    if line is None:
+        return None, None
+    match = AUTHORS.match(line.text)
     if match:
         return int(match.group(1)), None
-    org_id, _, name = line.partition(" ")
+    org_id, _, name = line.text.partition(" ")
     return None, Organization(org_id, name.strip() or org_id)
 
 
 def _paper_from(segment: list[_Line], when: date, comments: int, label: str
                 ) -> tuple[Paper | None, Problem | None]:
     """Build one paper from the lines between two date lines."""
-    body_lines = [ln for ln in segment if ln.text != DOT]
-    blocks = _blocks(body_lines)
+    blocks, meta = _split_meta(segment)
     if not blocks:
-        return None, None
-    start = blocks[0][0].number
-    meta_block = blocks[-1]
-    meta_line = meta_block[-1]
-    looks_meta = AUTHORS.match(meta_line.text) or (len(blocks) >= 3 and len(meta_block) == 1)
-    if not looks_meta:
-        return None, Problem(label, start, "paper block has no author count or organization line "
-                                           "before its date; skipped")
-    rest = meta_block[:-1]
-    blocks = blocks[:-1] + ([rest] if rest else [])
-    if not blocks:
-        return None, Problem(label, meta_line.number, "paper block has no title; skipped")
+        if meta is None:
+            return None, None
+        return None, Problem(label, meta.number, "paper block has no title; skipped")
+    first = blocks[0]
+    start = first[0].number
+    if len(first) > 1 and sum(len(ln.text) for ln in first) > _WRAPPED_TITLE_CHARS:
+        blocks = [first[:1], first[1:]] + blocks[1:]
     title = " ".join(ln.text for ln in blocks[0])
+    if len(title) > MAX_TITLE_CHARS:
+        return None, Problem(label, start, f"paper title is longer than {MAX_TITLE_CHARS} "
+                                           "characters (is a blank line missing?); skipped")
     abstract = "\n\n".join(" ".join(ln.text for ln in block) for block in blocks[1:])
-    author_count, org = _meta(meta_line.text)
-    links = [Link(classify_link(url), url) for url in find_urls(abstract)]
+    author_count, org = _meta(meta)
     paper = Paper(title=title, date=when, body=abstract, author_count=author_count,
-                  organization=org, comments=comments, links=links)
+                  organization=org, comments=comments, links=make_links([], abstract))
     paper.lines = {"title": start}
     return paper, None
 
@@ -110,39 +151,33 @@ def _resolve_listed(header: tuple[int, int] | None, newest: date | None) -> date
     return None
 
 
+@dataclass
+class _State:
+    """What the line loop has seen so far."""
+
+    header: tuple[int, int] | None = None
+    full_header: date | None = None
+
+
 def parse_listing(text: str, label: str, listed: date | None = None) -> Parsed:
     """Every paper in a Daily Papers page text; unreadable blocks become warnings."""
     result = Parsed()
-    header: tuple[int, int] | None = None
+    state = _State()
     segment: list[_Line] = []
-    for number, raw in enumerate(text.split("\n"), 1):
-        line = " ".join(raw.split())
-        if line.casefold() in CHROME:
+    for line in _lines(text):
+        if line.text.casefold() in CHROME:
             continue
-        head = HEADER_DATE.match(line)
+        head = HEADER_DATE.match(line.text)
         if head:
-            if header is None:
-                header = (_month(head.group(1)), int(head.group(2)))
+            if state.header is None:
+                state.header = (_month(head.group(1)), int(head.group(2)))
+            segment = []  # whatever came before the page's date was page chrome
             continue
-        found = DATE_LINE.match(line)
+        found = DATE_LINE.match(line.text)
         if not found:
-            segment.append(_Line(number, line))
+            segment.append(line)
             continue
-        try:
-            when = date(int(found.group(3)), _month(found.group(1)), int(found.group(2)))
-        except ValueError:
-            result.warnings.append(Problem(label, number, f"'{line}' is not a valid date; "
-                                                          "paper skipped"))
-            segment = []
-            continue
-        paper, problem = _paper_from(segment, when, int(found.group(4) or 0), label)
-        if problem:
-            result.warnings.append(problem)
-        if paper:
-            result.papers.append(paper)
-        elif not problem and not any(ln.text for ln in segment):
-            result.warnings.append(Problem(label, number, f"date line '{line}' has no paper "
-                                                          "before it; skipped"))
+        _on_date_line(line, found, segment, state, result, label)
         segment = []
     leftover = [ln for ln in segment if ln.text]
     if leftover:
@@ -150,15 +185,45 @@ def parse_listing(text: str, label: str, listed: date | None = None) -> Parsed:
                                        "incomplete paper at the end of the input (no date line); "
                                        "skipped"))
     newest = max((p.date for p in result.papers), default=None)
-    when_listed = listed or _resolve_listed(header, newest)
+    when_listed = listed or state.full_header or _resolve_listed(state.header, newest)
     for paper in result.papers:
         paper.listed = when_listed
-        paper.source = [Source(KIND, label.rsplit("/", 1)[-1], when_listed)]
+        paper.source = [Source(KIND, source_name(label), when_listed)]
     return result
+
+
+def _on_date_line(line: _Line, found: re.Match[str], segment: list[_Line], state: _State,
+                  result: Parsed, label: str) -> None:
+    """A date line ends a paper: build it, or explain why there is none."""
+    try:
+        when = date(int(found.group(3)), _month(found.group(1)), int(found.group(2)))
+    except ValueError:
+        result.warnings.append(Problem(label, line.number, f"'{line.text}' is not a valid date; "
+                                                           "paper skipped"))
+        return
+    card = any(ln.text in DOTS or AUTHORS.match(ln.text) for ln in segment)
+    if not card and not result.papers and state.header is None and found.group(4) is None:
+        state.full_header = when  # a page header that carries its year ("Jan 9, 2026")
+        state.header = (when.month, when.day)
+        return
+    if not card and any(ln.text for ln in segment):
+        first = next(ln for ln in segment if ln.text)
+        result.warnings.append(Problem(label, first.number, "paper block has no '·' line or "
+                                                            "author count before its date line "
+                                                            f"(line {line.number}); skipped"))
+        return
+    paper, problem = _paper_from(segment, when, int(found.group(4) or 0), label)
+    if problem:
+        result.warnings.append(problem)
+    if paper:
+        result.papers.append(paper)
+    elif not problem:
+        result.warnings.append(Problem(label, line.number, f"date line '{line.text}' has no "
+                                                           "paper before it; skipped"))
 
 
 def looks_like_listing(text: str) -> bool:
     """True when the text has the date-line anchors of a listing page."""
-    lines = [" ".join(line.split()) for line in text.split("\n")[:4000]]
+    lines = [line.text for line in _lines("\n".join(text.split("\n")[:4000]))]
     return any(DATE_LINE.match(line) for line in lines) and any(
-        line == DOT or AUTHORS.match(line) for line in lines)
+        line in DOTS or AUTHORS.match(line) for line in lines)

@@ -1,0 +1,1 @@
+"""Benchmark harness: sitegen against Hugo and Pelican on the same synthetic papers."""

@@ -1,0 +1,106 @@
+"""Run one build and measure it: wall time and peak memory of the whole process tree.
+
+Two memory figures, because a tool may fork workers:
+
+* ``max_rss`` comes from ``wait4``: the kernel reports the largest resident set
+  of the child *or any descendant it waited for*. It is exact but per process.
+* ``tree_rss`` is the largest *sum* of resident sets over the child and all its
+  descendants at one moment, sampled from ``/proc`` every ``interval`` seconds.
+  It catches workers that are alive at the same time, but can miss short peaks.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+_PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+
+
+@dataclass(frozen=True)
+class Sample:
+    """The outcome of one timed build."""
+
+    seconds: float
+    max_rss: int  # bytes, the largest single process (wait4)
+    tree_rss: int  # bytes, the largest sampled sum over the process tree
+    returncode: int
+
+
+def _children() -> dict[int, list[int]]:
+    """Parent pid -> child pids, for every process in ``/proc``."""
+    tree: dict[int, list[int]] = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat", "rb") as handle:
+                stat = handle.read()
+        except OSError:
+            continue
+        # The command name may hold spaces and parentheses: fields start after the last ')'.
+        ppid = int(stat[stat.rindex(b")") + 2 :].split()[1])
+        tree.setdefault(ppid, []).append(int(entry.name))
+    return tree
+
+
+def _rss(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/statm", "rb") as handle:
+            return int(handle.read().split()[1]) * _PAGE
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
+def tree_rss(root: int) -> int:
+    """Resident bytes of ``root`` and all its descendants right now."""
+    tree = _children()
+    total, stack, seen = 0, [root], set()
+    while stack:
+        pid = stack.pop()
+        if pid in seen:
+            continue
+        seen.add(pid)
+        total += _rss(pid)
+        stack.extend(tree.get(pid, []))
+    return total
+
+
+class _Sampler(threading.Thread):
+    """Polls :func:`tree_rss` until stopped, keeping the maximum."""
+
+    def __init__(self, pid: int, interval: float) -> None:
+        super().__init__(daemon=True)
+        self.pid, self.interval, self.peak = pid, interval, 0
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        while not self.done.is_set():
+            self.peak = max(self.peak, tree_rss(self.pid))
+            self.done.wait(self.interval)
+
+
+def run_measured(argv: list[str], cwd: Path, log: Path, interval: float = 0.05) -> Sample:
+    """Run ``argv`` to completion with output to ``log``; time it and record its memory."""
+    with open(log, "wb") as out:
+        start = time.perf_counter()
+        proc = subprocess.Popen(argv, cwd=cwd, stdout=out, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL)
+        sampler = _Sampler(proc.pid, interval)
+        sampler.start()
+        try:
+            # wait4 rather than proc.wait(): it also returns the child's rusage.
+            _, status, usage = os.wait4(proc.pid, 0)
+        except BaseException:
+            proc.kill()
+            raise
+        finally:
+            sampler.done.set()
+        seconds = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+    sampler.join()
+    return Sample(seconds, usage.ru_maxrss * 1024, sampler.peak, proc.returncode)

@@ -1,0 +1,143 @@
+"""Write the synthetic papers as a sitegen, a Hugo and a Pelican site.
+
+Each tool gets the same papers in its own front-matter dialect, plus the small
+configuration and templates kept beside this module (``hugo/``, ``pelican/``).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+from bench.synth import PER_PAGE, SynthPaper
+
+HERE = Path(__file__).resolve().parent
+SITEGEN_TOML = f"""\
+title = "Papers"
+base_url = "https://bench.example.org/"
+per_page = {PER_PAGE}
+# The synthetic tags are the whole truth: no tags guessed from titles.
+auto_tags = false
+# Hugo and Pelican build no search index; Pagefind indexing is measured apart
+# (see bench/README.md), so the timed builds compare the same kind of work.
+search = false
+"""
+
+
+def sitegen_text(paper: SynthPaper) -> str:
+    """A sitegen content file, written by sitegen's own serializer."""
+    from sitegen.model import Paper
+    from sitegen.store import dumps
+
+    return dumps(Paper(
+        title=paper.title, date=paper.date, body=paper.abstract, authors=list(paper.authors),
+        comments=paper.comments, upvotes=paper.upvotes, tags=list(paper.tags),
+        arxiv=paper.arxiv,
+    ))
+
+
+def hugo_text(paper: SynthPaper) -> str:
+    """A Hugo content file: YAML front matter (JSON-quoted strings are valid YAML)."""
+    lines = [
+        "---",
+        f"title: {json.dumps(paper.title)}",
+        f"date: {paper.date.isoformat()}",
+        f"slug: {json.dumps(paper.slug)}",
+        f"authors: {json.dumps(list(paper.authors))}",
+        f"comments: {paper.comments}",
+        f"upvotes: {paper.upvotes}",
+        f"tags: {json.dumps(list(paper.tags))}",
+        f"arxiv: {json.dumps(paper.arxiv)}",
+        "---",
+        "",
+        paper.abstract,
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def pelican_text(paper: SynthPaper) -> str:
+    """A Pelican Markdown file: ``Key: value`` metadata, a blank line, the body."""
+    lines = [
+        f"Title: {paper.title}",
+        f"Date: {paper.date.isoformat()}",
+        f"Slug: {paper.slug}",
+        f"Authors: {'; '.join(paper.authors)}",
+        f"Comments: {paper.comments}",
+        f"Upvotes: {paper.upvotes}",
+        f"Tags: {', '.join(paper.tags)}",
+        f"Arxiv: {paper.arxiv}",
+        "",
+        paper.abstract,
+        "",
+    ]
+    return "\n".join(lines)
+
+
+RENDERERS: dict[str, Callable[[SynthPaper], str]] = {
+    "sitegen": sitegen_text,
+    "hugo": hugo_text,
+    "pelican": pelican_text,
+}
+
+
+def papers_dir(tool: str, site: Path) -> Path:
+    """Where ``tool`` reads paper files from inside its site."""
+    return site / "content" / "papers"
+
+
+def paper_path(tool: str, site: Path, paper: SynthPaper) -> Path:
+    """The content file of ``paper`` for ``tool``."""
+    return papers_dir(tool, site) / f"{paper.slug}.md"
+
+
+def write_paper(tool: str, site: Path, paper: SynthPaper) -> Path:
+    """Write (or overwrite) one paper's file; returns its path."""
+    path = paper_path(tool, site, paper)
+    path.write_text(RENDERERS[tool](paper), encoding="utf-8")
+    return path
+
+
+def _skeleton(tool: str, site: Path) -> None:
+    if tool == "sitegen":
+        (site / "sitegen.toml").write_text(SITEGEN_TOML, encoding="utf-8")
+    elif tool == "hugo":
+        shutil.copytree(HERE / "hugo", site, dirs_exist_ok=True)
+    elif tool == "pelican":
+        shutil.copytree(HERE / "pelican", site, dirs_exist_ok=True,
+                        ignore=shutil.ignore_patterns("__pycache__"))
+    else:
+        raise ValueError(f"unknown tool {tool!r}")
+
+
+def write_site(tool: str, site: Path, papers: list[SynthPaper]) -> None:
+    """Create ``site`` from scratch for ``tool``, holding exactly ``papers``."""
+    if site.exists():
+        shutil.rmtree(site)
+    papers_dir(tool, site).mkdir(parents=True)
+    _skeleton(tool, site)
+    render = RENDERERS[tool]
+    folder = papers_dir(tool, site)
+    for paper in papers:
+        (folder / f"{paper.slug}.md").write_text(render(paper), encoding="utf-8")
+
+
+def read_back(tool: str, site: Path) -> dict[str, tuple[str, date, tuple[str, ...]]]:
+    """Slug -> (title, date, tags) as found in ``tool``'s files: a check that trees agree."""
+    out: dict[str, tuple[str, date, tuple[str, ...]]] = {}
+    for path in sorted(papers_dir(tool, site).glob("*.md")):
+        text = path.read_text(encoding="utf-8")
+        if tool == "pelican":
+            head = dict(line.split(": ", 1) for line in text.split("\n\n", 1)[0].splitlines())
+            tags = tuple(t.strip() for t in head["Tags"].split(","))
+            out[head["Slug"]] = (head["Title"], date.fromisoformat(head["Date"]), tags)
+            continue
+        import yaml
+
+        front = yaml.safe_load(text.split("---\n", 2)[1])
+        slug = front.get("slug", path.stem)
+        out[slug] = (str(front["title"]), front["date"], tuple(front["tags"]))
+    return out

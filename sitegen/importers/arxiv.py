@@ -1,0 +1,227 @@
+"""Read arXiv metadata: API Atom responses and the metadata snapshot's JSON lines.
+
+Both give the id with its version (``2102.03929v1``, ``quant-ph/0210005v1``):
+the bare id goes into ``arxiv``, the version number into ``extra["arxiv_version"]``.
+``date`` is the first version's date. The author's free-text comment goes into
+``extra["arxiv_comment"]``, never into ``comments`` (the Hugging Face comment
+count). Each Atom entry is parsed on its own, so one broken entry is a warning
+at its line and the others are still read.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from datetime import date
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+from sitegen.errors import Problem
+from sitegen.importers.base import (
+    Parsed,
+    Skip,
+    as_text,
+    collapse_ws,
+    iso_date,
+    json_records,
+    line_at,
+    make_links,
+    source_name,
+    tex_to_text,
+    unwrap_paragraphs,
+)
+from sitegen.model import Paper, Source, normalize_arxiv
+
+ATOM_KIND = "arxiv-atom"
+JSONL_KIND = "arxiv-jsonl"
+_A = "{http://www.w3.org/2005/Atom}"
+_X = "{http://arxiv.org/schemas/atom}"
+_DEFAULT_NS = ' xmlns="http://www.w3.org/2005/Atom" xmlns:arxiv="http://arxiv.org/schemas/atom"'
+_VERSION = re.compile(r"v(\d+)$")
+_SNAPSHOT_KEYS = re.compile(r'"(?:authors_parsed|versions|journal-ref|update_date)"\s*:')
+
+
+def looks_like_atom(text: str) -> bool:
+    """An Atom feed (the arXiv API answers with one)."""
+    head = text[:5000]
+    return "<feed" in head and "http://www.w3.org/2005/Atom" in head
+
+
+def looks_like_jsonl(text: str) -> bool:
+    """JSON objects with the keys of the arXiv metadata snapshot."""
+    return text.lstrip().startswith("{") and _SNAPSHOT_KEYS.search(text[:50_000]) is not None
+
+
+def _split_id(raw: str) -> tuple[str, int | None]:
+    """``http://arxiv.org/abs/2102.03929v2`` -> (``2102.03929``, 2)."""
+    arxiv_id = normalize_arxiv(raw)
+    if arxiv_id is None:
+        raise Skip(f"'{collapse_ws(raw)[:80]}' is not an arXiv id")
+    version = _VERSION.search(raw.strip())
+    return arxiv_id, int(version.group(1)) if version else None
+
+
+def _extra(version: int | None, categories: list[str], journal_ref: str,
+           comment: str) -> dict[str, Any]:
+    extra: dict[str, Any] = {}
+    if version is not None:
+        extra["arxiv_version"] = version
+    if categories:
+        extra["categories"] = list(dict.fromkeys(categories))
+    if journal_ref:
+        extra["journal_ref"] = journal_ref
+    if comment:
+        extra["arxiv_comment"] = comment
+    return extra
+
+
+# --- Atom ---------------------------------------------------------------------------------
+
+
+def parse_atom(text: str, label: str) -> Parsed:
+    """Every entry of an arXiv API response; entries that cannot be read become warnings."""
+    result = Parsed()
+    feed = re.search(r"<feed\b([^>]*)>", text)
+    namespaces = feed.group(1) if feed and "xmlns" in feed.group(1) else _DEFAULT_NS
+    starts = [m.start() for m in re.finditer(r"<entry[\s>]", text)]
+    for number, start in enumerate(starts, 1):
+        line = line_at(text, start)
+        end = text.find("</entry>", start)
+        following = starts[number] if number < len(starts) else len(text)
+        if end < 0 or end > following:
+            result.warnings.append(Problem(label, line, f"entry {number} has no closing "
+                                                        "</entry> (input cut short?); skipped"))
+            continue
+        chunk = text[start:end + len("</entry>")]
+        try:
+            element = ET.fromstring(f"<feed{namespaces}>{chunk}</feed>").find(f"{_A}entry")
+            assert element is not None
+            paper = _atom_paper(element, label)
+        except ET.ParseError as exc:
+            where = line + exc.position[0] - 1
+            result.warnings.append(Problem(label, where, f"entry {number} is not well-formed "
+                                                         f"XML ({exc}); skipped"))
+            continue
+        except Skip as exc:
+            result.warnings.append(Problem(label, line, f"entry {number} {exc}; skipped"))
+            continue
+        paper.lines = {"title": line}
+        result.papers.append(paper)
+    if not starts:
+        result.warnings.append(Problem(label, 0, "the feed has no <entry>; nothing to import"))
+    return result
+
+
+def _atom_text(element: ET.Element, tag: str) -> str:
+    found = element.find(tag)
+    return found.text or "" if found is not None else ""
+
+
+def _atom_paper(entry: ET.Element, label: str) -> Paper:
+    raw_id = _atom_text(entry, f"{_A}id").strip()
+    if not raw_id:
+        raise Skip("has no <id>")
+    if "/api/errors" in raw_id:
+        message = collapse_ws(_atom_text(entry, f"{_A}summary")) or raw_id
+        raise Skip(f"is an arXiv API error: {message}")
+    arxiv_id, version = _split_id(raw_id)
+    title = collapse_ws(_atom_text(entry, f"{_A}title"))
+    if not title:
+        raise Skip(f"({arxiv_id}) has no <title>")
+    when = iso_date(_atom_text(entry, f"{_A}published")) or iso_date(
+        _atom_text(entry, f"{_A}updated"))
+    if when is None:
+        raise Skip(f"({arxiv_id}) has no valid <published> date")
+    summary = unwrap_paragraphs(_atom_text(entry, f"{_A}summary"))
+    authors = [collapse_ws(_atom_text(a, f"{_A}name")) for a in entry.findall(f"{_A}author")]
+    doi = collapse_ws(_atom_text(entry, f"{_X}doi")) or None
+    categories = [c.get("term", "") for c in entry.findall(f"{_A}category") if c.get("term")]
+    primary = entry.find(f"{_X}primary_category")
+    if primary is not None and primary.get("term") and not categories:
+        categories = [primary.get("term", "")]
+    paper = Paper(title=title, date=when, body=summary, authors=[a for a in authors if a],
+                  arxiv=arxiv_id, doi=doi, links=make_links([], summary),
+                  source=[Source(ATOM_KIND, source_name(label))])
+    paper.extra = _extra(version, categories, collapse_ws(_atom_text(entry, f"{_X}journal_ref")),
+                         collapse_ws(_atom_text(entry, f"{_X}comment")))
+    return paper
+
+
+# --- metadata snapshot (JSON lines) -------------------------------------------------------
+
+
+def parse_jsonl(text: str, label: str) -> Parsed:
+    """Every record of the arXiv metadata snapshot; broken lines become warnings."""
+    result = Parsed()
+    records, result.warnings = json_records(text, label)
+    for index, line, value in records:
+        try:
+            paper = _snapshot_paper(value, label)
+        except Skip as exc:
+            result.warnings.append(Problem(label, line, f"record {index}: {exc}; skipped"))
+            continue
+        paper.lines = {"title": line}
+        result.papers.append(paper)
+    return result
+
+
+def _snapshot_paper(record: Any, label: str) -> Paper:
+    if not isinstance(record, dict):
+        raise Skip(f"expected a JSON object, got {type(record).__name__}")
+    raw_id = as_text(record.get("id"))
+    if not raw_id:
+        raise Skip("has no 'id'")
+    arxiv_id, _ = _split_id(raw_id)
+    title = as_text(record.get("title"))
+    if not title:
+        raise Skip(f"({arxiv_id}) has no 'title'")
+    first, version = _versions(record.get("versions"))
+    when = first or iso_date(record.get("update_date"))
+    if when is None:
+        raise Skip(f"({arxiv_id}) has no version dates")
+    abstract = record.get("abstract")
+    summary = unwrap_paragraphs(abstract) if isinstance(abstract, str) else ""
+    categories = as_text(record.get("categories")).split()
+    paper = Paper(title=title, date=when, body=summary, authors=_snapshot_authors(record),
+                  arxiv=arxiv_id, doi=as_text(record.get("doi")) or None,
+                  links=make_links([], summary),
+                  source=[Source(JSONL_KIND, source_name(label))])
+    paper.extra = _extra(version, categories, as_text(record.get("journal-ref")),
+                         as_text(record.get("comments")))
+    return paper
+
+
+def _versions(value: Any) -> tuple[date | None, int | None]:
+    """The first version's date and the latest version number."""
+    if not isinstance(value, list):
+        return None, None
+    dated: list[tuple[int, date | None]] = []
+    for item in value:
+        if not isinstance(item, dict):
+            continue
+        number = _VERSION.search(as_text(item.get("version")))
+        try:
+            when: date | None = parsedate_to_datetime(as_text(item.get("created"))).date()
+        except (TypeError, ValueError, IndexError):
+            when = None
+        dated.append((int(number.group(1)) if number else 0, when))
+    if not dated:
+        return None, None
+    dated.sort(key=lambda pair: pair[0])
+    return dated[0][1], dated[-1][0] or None
+
+
+def _snapshot_authors(record: dict[str, Any]) -> list[str]:
+    """``authors_parsed`` rows ``[last, first, suffix, affiliation...]`` as "First Last"."""
+    rows = record.get("authors_parsed")
+    names: list[str] = []
+    if isinstance(rows, list) and rows:
+        for row in rows:
+            if isinstance(row, list) and row:
+                parts = [as_text(p) for p in row[:3]] + ["", ""]
+                last, first, suffix = parts[0], parts[1], parts[2]
+                names.append(tex_to_text(" ".join(p for p in (first, last, suffix) if p)))
+        return [name for name in names if name]
+    text = re.sub(r"\([^()]*\)", "", as_text(record.get("authors")))
+    parts = re.split(r",\s*|\s+and\s+", text)
+    return [tex_to_text(part) for part in parts if part.strip()]

@@ -1,0 +1,215 @@
+"""BibTeX entries: one ``.bib`` per paper, ``papers.bib`` for the site, and the citation keys.
+
+Keys look like ``vaswani2017attention`` (first author's last name, year, first
+significant title word), ASCII only. Papers sharing a key get ``b``, ``c``, ...
+in order of date then slug, oldest first, so adding a newer paper never renames
+an older paper's key. Every value is TeX-escaped; a formula in a title is kept
+as ``$...$`` only when it uses nothing but plain math (known math commands,
+balanced braces), because a ``.bib`` file's text is run by TeX.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+
+from sitegen.config import Config
+from sitegen.markup import find_math
+from sitegen.views import PaperView
+
+FORMAT = 1  # bump when entries are written differently
+_STOPWORD_TEXT = (
+    "a an the on of in for to and or with from by at as is are be via towards toward "
+    "into onto over under what how why when do does can we our your its their this that "
+    "these those")
+_STOPWORDS = frozenset(_STOPWORD_TEXT.split())
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_SPECIALS = {
+    "\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "#": r"\#", "$": r"\$", "%": r"\%",
+    "&": r"\&", "_": r"\_", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
+}
+_WORD_SPLIT = re.compile(r"[\s\-/:]+")
+_HAS_LETTER = re.compile("[a-z]")
+_SPECIAL_RE = re.compile(r"[\\{}#$%&_~^]")
+# Characters XML 1.0 and TeX both choke on: controls other than tab and newline.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_MATH_SAFE = re.compile(r"(?:[A-Za-z0-9\s+\-*/=<>()\[\],.;:!|'^_{}]|\\[A-Za-z]+|\\[,;:! {}|])*")
+# Structural and function commands kept in titles besides latex2mathml's symbol table.
+_MATH_COMMAND_TEXT = (
+    "frac dfrac tfrac sqrt mathrm mathbf mathit mathsf mathtt mathcal mathbb mathfrak "
+    "mathscr boldsymbol bm text textrm textbf textit operatorname left right big Big bigg "
+    "Bigg hat bar tilde vec dot ddot overline underline widehat widetilde log ln exp sin cos "
+    "tan max min sup inf lim arg det dim ker deg gcd Pr mid quad qquad cdot cdots ldots dots "
+    "infty top prime")
+_MATH_COMMANDS = frozenset(_MATH_COMMAND_TEXT.split())
+
+
+def ascii_word(text: str) -> str:
+    """Lowercase ASCII letters and digits of ``text`` (accents folded: ``Müller`` → ``muller``)."""
+    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^a-z0-9]", "", folded.lower())
+
+
+def ascii_word_list(text: str) -> list[str]:
+    """The non-empty ASCII words of ``text``, split at spaces, dashes, slashes and colons."""
+    spaced = text.replace("\u2013", " ").replace("\u2014", " ")  # en and em dashes
+    folded = unicodedata.normalize("NFKD", spaced).encode("ascii", "ignore").decode("ascii")
+    return [w for w in (re.sub(r"[^a-z0-9]", "", part) for part in _WORD_SPLIT.split(
+        folded.lower())) if w]
+
+
+def base_key(view: PaperView) -> str:
+    """``lastname`` + ``year`` + ``firstword`` before any suffix for uniqueness."""
+    last = ""
+    if view.authors:
+        name = view.authors[0].strip()
+        part = name.split(",")[0] if "," in name else (name.split() or [""])[-1]
+        last = ascii_word(part)
+    words = ascii_word_list(_without_math(view.title))
+    first = next((w for w in words if _HAS_LETTER.search(w) and w not in _STOPWORDS), "")
+    first = first or next(iter(words), "") or "paper"
+    return f"{last or 'anon'}{view.date.year:04d}{first}"
+
+
+def citation_keys(papers: Iterable[PaperView]) -> dict[str, str]:
+    """A unique citation key for every paper, by slug."""
+    taken: dict[str, int] = {}
+    keys: dict[str, str] = {}
+    used: set[str] = set()
+    for view in sorted(papers, key=lambda v: (v.date, v.slug)):
+        base = base_key(view)
+        count = taken.get(base, 0)
+        key = base if count == 0 else base + _suffix(count)
+        while key in used:  # a suffixed key can equal another paper's base key
+            count += 1
+            key = base + _suffix(count)
+        taken[base] = count + 1
+        used.add(key)
+        keys[view.slug] = key
+    return keys
+
+
+def _suffix(count: int) -> str:
+    """``1`` → ``b``, ``25`` → ``z``, ``26`` → ``ba``: letters after the first, unsuffixed key."""
+    letters = ""
+    number = count
+    while True:
+        letters = "abcdefghijklmnopqrstuvwxyz"[number % 26] + letters
+        number //= 26
+        if number == 0:
+            return letters
+
+
+def tex_escape(text: str) -> str:
+    """Plain text as TeX: specials escaped, control characters dropped, spaces collapsed."""
+    text = re.sub(r"\s+", " ", _CONTROL.sub(" ", text))
+    return _SPECIAL_RE.sub(lambda m: _SPECIALS[m.group()], text)
+
+
+def tex_title(title: str) -> str:
+    """A title for BibTeX: text escaped, safe formulas kept, capitalised words protected."""
+    if "$" not in title:
+        return _protect_caps(tex_escape(title)).strip()
+    out, last = [], 0
+    for span in find_math(title):
+        out.append(_protect_caps(tex_escape(title[last:span.start].replace("\\$", "$"))))
+        out.append(f"${span.latex}$" if _safe_math(span.latex) else tex_escape(span.raw))
+        last = span.end
+    out.append(_protect_caps(tex_escape(title[last:].replace("\\$", "$"))))
+    return "".join(out).strip()
+
+
+def _protect_caps(text: str) -> str:
+    """Brace words with a capital after their first letter (``LLMs``, ``GPT-4``)."""
+    return re.sub(r"(?<![\\\w{])([A-Za-z][\w\-]*[A-Z][\w\-]*)",
+                  lambda m: "{" + m.group(1) + "}", text)
+
+
+def _safe_math(latex: str) -> bool:
+    """True for formulas made only of plain math: no I/O or definitions reach TeX."""
+    if not _MATH_SAFE.fullmatch(latex) or "\n\n" in latex:
+        return False
+    depth = 0
+    for match in re.finditer(r"\\[{}]|[{}]", latex):
+        depth += {"{": 1, "}": -1}.get(match.group(), 0)
+        if depth < 0:
+            return False
+    if depth:
+        return False
+    return all(_known_command(name) for name in re.findall(r"\\([A-Za-z]+)", latex))
+
+
+def _known_command(name: str) -> bool:
+    if name in _MATH_COMMANDS:
+        return True
+    try:
+        from latex2mathml.symbols_parser import convert_symbol
+    except ImportError:  # pragma: no cover - layout of a future latex2mathml
+        return False
+    return convert_symbol("\\" + name) is not None
+
+
+def _without_math(text: str) -> str:
+    if "$" not in text:
+        return text
+    out, last = [], 0
+    for span in find_math(text):
+        out.append(text[last:span.start])
+        last = span.end
+    out.append(text[last:])
+    return " ".join(out)
+
+
+def _author(name: str) -> str:
+    """One author for the ``and``-separated list; braced when it would split wrongly."""
+    escaped = tex_escape(name).strip()
+    if "," in name or re.search(r"\band\b", name, re.IGNORECASE):
+        return "{" + escaped + "}"
+    return escaped
+
+
+def entry(view: PaperView, key: str, config: Config) -> str:
+    """The BibTeX entry of one paper (``@misc``, with ``eprint`` when on arXiv)."""
+    fields: list[tuple[str, str]] = [("title", tex_title(view.title))]
+    if view.authors:
+        fields.append(("author", " and ".join(_author(a) for a in view.authors)))
+    fields.append(("year", str(view.date.year)))
+    fields.append(("month", _MONTHS[view.date.month - 1]))
+    if view.arxiv:
+        fields += [("eprint", _verbatim(view.arxiv)), ("archivePrefix", "arXiv")]
+    if view.doi:
+        fields.append(("doi", _verbatim(view.doi)))
+    url = _url(view, config)
+    if url:
+        fields.append(("url", _verbatim(url)))
+    lines = [f"@misc{{{key},"]
+    for name, value in fields:
+        bare = name == "month"
+        lines.append(f"  {name} = {value}," if bare else f"  {name} = {{{value}}},")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def _url(view: PaperView, config: Config) -> str:
+    """The paper's URL for citing: arXiv, else DOI, else this site's page when absolute."""
+    if view.arxiv:
+        return f"https://arxiv.org/abs/{view.arxiv}"
+    if view.doi:
+        return f"https://doi.org/{view.doi}"
+    if config.absolute_base:
+        return config.absolute(view.path)
+    return ""
+
+
+def _verbatim(value: str) -> str:
+    """A value for fields read verbatim (url, doi, eprint): only what could break out is encoded."""
+    value = _CONTROL.sub("", value).strip()
+    for raw, encoded in (("\\", "%5C"), ("{", "%7B"), ("}", "%7D"), (" ", "%20"), ("\n", "")):
+        value = value.replace(raw, encoded)
+    return value
+
+
+def bib_path(view: PaperView) -> str:
+    """Where a paper's own ``.bib`` file is written."""
+    return f"{view.path}{view.slug}.bib"

@@ -1,0 +1,121 @@
+"""Machine-readable data: ``papers.json``, ``robots.txt`` and the schema.org record of a paper.
+
+``papers.json`` holds every paper's metadata (newest first) for scripts and
+other sites; it is written with sorted keys and real UTF-8, so the same
+content always gives the same bytes. The JSON-LD record goes into each paper
+page through the ``json_script`` filter, which escapes ``<`` so no text can
+close the ``<script>`` element.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sitegen.config import Config
+from sitegen.pages import Job, SiteData, make_key
+from sitegen.views import PaperView
+
+FORMAT = 1  # bump when the shape of papers.json changes
+
+
+def paper_record(view: PaperView, config: Config, bib: str | None = None) -> dict[str, Any]:
+    """One paper's entry in ``papers.json`` (missing values are ``null``, lists empty)."""
+    org = view.organization
+    return {
+        "title": view.title,
+        "slug": view.slug,
+        "url": config.absolute(view.path),
+        "date": view.date.isoformat(),
+        "listed": view.paper.listed.isoformat() if view.paper.listed else None,
+        "authors": list(view.authors),
+        "author_count": view.n_authors,
+        "organization": {"id": org.id, "name": org.name} if org else None,
+        "comments": view.comments,
+        "upvotes": view.upvotes,
+        "tags": [{"name": t.name, "slug": t.slug, "url": config.absolute(t.path)}
+                 for t in view.tags],
+        "links": [{"kind": link.kind, "url": link.url} for link in view.paper.links],
+        "arxiv": view.arxiv,
+        "doi": view.doi,
+        "abstract": view.paper.body.strip(),
+        "bibtex": config.absolute(bib) if bib else None,
+    }
+
+
+def papers_json(data: SiteData, bib_paths: dict[str, str]) -> bytes:
+    """The whole ``papers.json`` document."""
+    config = data.config
+    document = {
+        "title": config.title,
+        "description": config.description,
+        "url": config.absolute(""),
+        "count": len(data.papers),
+        "papers": [paper_record(v, config, bib_paths.get(v.slug)) for v in data.papers],
+    }
+    text = json.dumps(document, sort_keys=True, ensure_ascii=False)
+    return (text + "\n").encode("utf-8", "replace")
+
+
+def data_jobs(data: SiteData, bib_paths: dict[str, str]) -> list[Job]:
+    """``papers.json`` (keyed by every paper's key) and ``robots.txt`` (keyed by the base URL)."""
+    config = data.config
+    json_key = make_key("papers.json", FORMAT, config.title, config.description,
+                        config.base_url, [(v.key, bib_paths.get(v.slug)) for v in data.papers])
+    robots_key = make_key("robots.txt", FORMAT, config.base_url)
+    return [Job("papers.json", json_key, lambda: papers_json(data, bib_paths)),
+            Job("robots.txt", robots_key, lambda: robots_txt(config))]
+
+
+def robots_txt(config: Config) -> bytes:
+    """Allow everything and point crawlers at the sitemap.
+
+    A ``Sitemap:`` line needs an absolute URL; without a host in ``base_url``
+    the line is left out (crawlers also find ``/sitemap.xml`` on their own).
+    """
+    lines = ["User-agent: *", "Allow: /", ""]
+    if config.absolute_base:
+        lines.append(f"Sitemap: {config.absolute('sitemap.xml')}")
+    else:
+        lines.append(f"# Sitemap: {config.base_path}sitemap.xml (set base_url to the full URL "
+                     "to give crawlers an absolute address)")
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def scholarly_jsonld(view: PaperView, config: Config) -> dict[str, Any]:
+    """The schema.org ``ScholarlyArticle`` record of a paper, for a JSON-LD script."""
+    url = config.absolute(view.path)
+    record: dict[str, Any] = {
+        "@context": "https://schema.org",
+        "@type": "ScholarlyArticle",
+        "name": view.title,
+        "headline": view.title,
+        "datePublished": view.date.isoformat(),
+        "url": url,
+        "mainEntityOfPage": url,
+        "isPartOf": {"@type": "WebSite", "name": config.title, "url": config.absolute("")},
+    }
+    if view.authors:
+        record["author"] = [{"@type": "Person", "name": name} for name in view.authors]
+    if view.summary:
+        record["description"] = view.summary
+    if view.paper.body.strip():
+        record["abstract"] = view.paper.body.strip()
+    if view.tags:
+        record["keywords"] = [tag.name for tag in view.tags]
+    if view.organization:
+        record["sourceOrganization"] = {"@type": "Organization",
+                                        "name": view.organization.name}
+    if view.comments is not None:
+        record["commentCount"] = view.comments
+    same, ids = [], []
+    if view.arxiv:
+        same.append(f"https://arxiv.org/abs/{view.arxiv}")
+        ids.append({"@type": "PropertyValue", "propertyID": "arXiv", "value": view.arxiv})
+    if view.doi:
+        same.append(f"https://doi.org/{view.doi}")
+        ids.append({"@type": "PropertyValue", "propertyID": "DOI", "value": view.doi})
+    if same:
+        record["sameAs"] = same
+        record["identifier"] = ids
+    return record

@@ -1,0 +1,156 @@
+"""Atom feeds (the site's and one per tag) and an RSS 2.0 feed of the site.
+
+Written with ElementTree, which escapes ``&``, ``<`` and ``>`` in text and
+quotes in attributes, so any title stays well-formed XML; characters XML
+cannot carry at all (most control characters) are dropped. Nothing depends on
+the clock: an entry's ``updated`` is the later of its paper's date and listing
+date, the feed's is the newest entry's.
+
+URLs are absolute when ``base_url`` has a host. Without one they are
+host-relative (``/papers/x/``), which feed readers resolve against the feed's
+own address, and entry ids are ``urn:uuid:`` names derived from the page path
+(Atom ids must be absolute IRIs); setting a full ``base_url`` switches ids to
+the page URLs.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+import xml.etree.ElementTree as ET
+from datetime import UTC, date, datetime, time
+from email.utils import format_datetime
+from functools import partial
+
+from sitegen.config import Config
+from sitegen.pages import Job, SiteData, make_key
+from sitegen.views import PaperView
+
+FORMAT = 1
+ATOM = "http://www.w3.org/2005/Atom"
+_INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
+def clean(text: str) -> str:
+    """Text without the characters XML 1.0 forbids."""
+    return _INVALID_XML.sub("", text)
+
+
+def stamp(day: date) -> str:
+    """An RFC 3339 timestamp at midnight UTC."""
+    return f"{day.isoformat()}T00:00:00Z"
+
+
+def updated(view: PaperView) -> date:
+    """When an entry last changed: its listing date when later than its publication date."""
+    listed = view.paper.listed
+    return max(view.date, listed) if listed else view.date
+
+
+def feed_id(config: Config, path: str) -> str:
+    """An Atom id: the absolute URL, or a stable ``urn:uuid`` when there is no host."""
+    if config.absolute_base:
+        return config.absolute(path)
+    return uuid.uuid5(uuid.NAMESPACE_URL, "sitegen:" + config.base_path + path).urn
+
+
+def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
+    element = ET.SubElement(parent, tag, {k: clean(v) for k, v in attrs.items()})
+    if text is not None:
+        element.text = clean(text)
+    return element
+
+
+def atom_feed(config: Config, title: str, page: str, path: str,
+              papers: list[PaperView]) -> bytes:
+    """An Atom 1.0 document for ``papers`` (already newest first and cut to size)."""
+    root = ET.Element("feed", {"xmlns": ATOM, "xml:lang": clean(config.language)})
+    _sub(root, "id", feed_id(config, path))
+    _sub(root, "title", title)
+    if config.description:
+        _sub(root, "subtitle", config.description)
+    newest = max((updated(v) for v in papers), default=date(1970, 1, 1))
+    _sub(root, "updated", stamp(newest))
+    _sub(root, "link", rel="self", type="application/atom+xml", href=config.absolute(path))
+    _sub(root, "link", rel="alternate", type="text/html", href=config.absolute(page))
+    _sub(_sub(root, "author"), "name", config.author or config.title)
+    _sub(root, "generator", "sitegen")
+    for view in papers:
+        _atom_entry(root, config, view)
+    return _serialise(root)
+
+
+def _atom_entry(root: ET.Element, config: Config, view: PaperView) -> None:
+    entry = _sub(root, "entry")
+    _sub(entry, "id", feed_id(config, view.path))
+    _sub(entry, "title", view.title, type="text")
+    _sub(entry, "link", rel="alternate", type="text/html", href=config.absolute(view.path))
+    _sub(entry, "published", stamp(view.date))
+    _sub(entry, "updated", stamp(updated(view)))
+    for name in view.authors:
+        _sub(_sub(entry, "author"), "name", name)
+    for tag in view.tags:
+        _sub(entry, "category", term=tag.slug, label=tag.name)
+    if view.summary:
+        _sub(entry, "summary", view.summary, type="text")
+    if view.abstract_html:
+        _sub(entry, "content", str(view.abstract_html), type="html")
+
+
+def rss_feed(config: Config, papers: list[PaperView]) -> bytes:
+    """An RSS 2.0 document of the site's newest papers."""
+    root = ET.Element("rss", {"version": "2.0", "xmlns:atom": ATOM})
+    channel = _sub(root, "channel")
+    _sub(channel, "title", config.title)
+    _sub(channel, "link", config.absolute(""))
+    _sub(channel, "description", config.description or config.title)
+    _sub(channel, "language", config.language)
+    _sub(channel, "generator", "sitegen")
+    if papers:
+        newest = max(updated(v) for v in papers)
+        _sub(channel, "lastBuildDate", _rfc822(newest))
+    _sub(channel, "atom:link", rel="self", type="application/rss+xml",
+         href=config.absolute("rss.xml"))
+    for view in papers:
+        item = _sub(channel, "item")
+        _sub(item, "title", view.title)
+        _sub(item, "link", config.absolute(view.path))
+        permalink = "true" if config.absolute_base else "false"
+        _sub(item, "guid", feed_id(config, view.path), isPermaLink=permalink)
+        _sub(item, "pubDate", _rfc822(view.date))
+        for tag in view.tags:
+            _sub(item, "category", tag.name)
+        if view.summary:
+            _sub(item, "description", view.summary)
+    return _serialise(root)
+
+
+def _rfc822(day: date) -> str:
+    return format_datetime(datetime.combine(day, time(0, 0), tzinfo=UTC))
+
+
+def _serialise(root: ET.Element) -> bytes:
+    ET.indent(root, space=" ")
+    return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
+
+
+def feed_jobs(data: SiteData) -> list[Job]:
+    """``feed.xml`` and ``rss.xml`` for the site and ``tags/<slug>/feed.xml`` per tag."""
+    config = data.config
+    size = config.feed_size
+    settings = (FORMAT, config.title, config.description, config.author, config.language,
+                config.base_url, size)
+    newest = data.papers[:size]
+    keys = [v.key for v in newest]
+    jobs = [
+        Job("feed.xml", make_key("atom", settings, keys),
+            lambda: atom_feed(config, config.title, "", "feed.xml", newest)),
+        Job("rss.xml", make_key("rss", settings, keys), lambda: rss_feed(config, newest)),
+    ]
+    for tag in data.tags:
+        papers = tag.papers[:size]
+        path = f"{tag.path}feed.xml"
+        title = f"{config.title}: {tag.name}"
+        key = make_key("atom", settings, path, title, [v.key for v in papers])
+        jobs.append(Job(path, key, partial(atom_feed, config, title, tag.path, path, papers)))
+    return jobs

@@ -1,0 +1,171 @@
+"""Search with Pagefind: a static index built after the pages, searched in the browser.
+
+The ``pagefind`` binary ships inside the ``pagefind[extended]`` Python package,
+so indexing needs no network. It reads only ``papers/**/*.html`` (the paper
+pages, whose article carries ``data-pagefind-body``); titles, abstracts,
+authors, organisations and tags are indexed, tags as a filter, and date,
+upvotes and comments as sort keys (see ``partials/paper_meta.html`` and
+``partials/cite.html``).
+
+Pagefind writes its filter and sort lists in hash-map order, different on
+every run (its issue #638); :mod:`sitegen.outputs.pagefind_files` puts them in
+order, so the same pages always give a byte-identical index. Pagefind cannot
+update an index, and re-indexing costs seconds on large sites, so the index is
+also keyed: the key (every paper page's key, the site settings and the
+Pagefind version) is kept in ``.sitegen-cache/search-index.json`` with a hash
+of the live index's ``pagefind-entry.json``. While both match, the live index
+is hard-linked into the new tree (or, for an in-place patch build, left where
+it is) instead of being rebuilt.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+from importlib import metadata
+from pathlib import Path
+
+from sitegen.errors import BuildError, Problem
+from sitegen.outputs.pagefind_files import make_reproducible
+from sitegen.pages import SiteData, make_key
+
+FORMAT = 1
+FOLDER = "pagefind"
+ENTRY = "pagefind-entry.json"
+RECORD = "search-index.json"
+GLOB = "papers/**/*.html"
+# Parts of the default theme's paper article that are not worth finding: the date and
+# count line, the link buttons and the "Abstract" heading (they only clutter excerpts).
+EXCLUDE = (".paper > header > .meta", ".paper > .links", "#abstract-heading")
+
+
+def pagefind_binary() -> Path:
+    """The Pagefind executable from the installed ``pagefind`` package (extended if present)."""
+    found: Path | None = None
+    try:
+        from pagefind.service import get_executable
+
+        found = get_executable()
+    except ImportError:
+        pass
+    if found is None or not Path(found).is_file():
+        raise BuildError("search: the Pagefind binary was not found; install sitegen's "
+                         "dependencies (pagefind[extended]) or set search = false")
+    return Path(found)
+
+
+def pagefind_version() -> str:
+    for name in ("pagefind_bin_extended", "pagefind_bin", "pagefind"):
+        try:
+            return f"{name} {metadata.version(name)}"
+        except metadata.PackageNotFoundError:
+            continue
+    return "unknown"
+
+
+def index_key(data: SiteData) -> str:
+    """Everything the index depends on: each paper page and how pages are made."""
+    return make_key("pagefind", FORMAT, pagefind_version(), GLOB, EXCLUDE, data.env_key,
+                    [(v.slug, v.key) for v in data.papers])
+
+
+def run_pagefind(site: Path, output: Path) -> None:
+    """Index ``site`` into ``output``; a failure is a build error with Pagefind's message."""
+    command = [str(pagefind_binary()), "--site", str(site), "--output-path", str(output),
+               "--glob", GLOB, "--silent"]
+    for selector in EXCLUDE:
+        command += ["--exclude-selectors", selector]
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, check=False,
+                              stdin=subprocess.DEVNULL)
+    except OSError as exc:
+        raise BuildError(f"search: could not run Pagefind: {exc}") from None
+    if done.returncode != 0:
+        detail = (done.stderr or done.stdout).strip().splitlines()[-5:]
+        raise BuildError(Problem(FOLDER, 0, "Pagefind failed: " + " / ".join(detail)))
+
+
+def _entry_hash(folder: Path) -> str | None:
+    try:
+        return hashlib.sha1((folder / ENTRY).read_bytes(), usedforsecurity=False).hexdigest()
+    except OSError:
+        return None
+
+
+def _record_path(data: SiteData) -> Path:
+    if data.cache_dir is not None:
+        return data.cache_dir / RECORD
+    from sitegen.site import CACHE_DIR  # imported here: sitegen.site imports this package
+
+    return data.config.root / CACHE_DIR / RECORD
+
+
+def _record(data: SiteData) -> dict[str, str]:
+    try:
+        loaded = json.loads(_record_path(data).read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {str(k): str(v) for k, v in loaded.items()} if isinstance(loaded, dict) else {}
+
+
+def _save_record(data: SiteData, key: str, folder: Path) -> None:
+    path = _record_path(data)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    record = {"key": key, "output": str(data.config.output_path), "entry": _entry_hash(folder)}
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(record, sort_keys=True), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def build_index(data: SiteData, site: Path) -> str:
+    """Give ``site`` an up-to-date ``pagefind/``; returns "kept", "reused", "indexed" or "empty".
+
+    ``site`` is either a fresh staging tree or, for a patch build, the live output.
+    """
+    key = index_key(data)
+    target = site / FOLDER
+    if not data.papers:  # nothing to index, and Pagefind refuses an empty site
+        shutil.rmtree(target, ignore_errors=True)
+        return "empty"
+    live = data.config.output_path / FOLDER
+    record = _record(data)
+    current = (record.get("key") == key and record.get("output") == str(data.config.output_path)
+               and record.get("entry") == _entry_hash(live))
+    same_tree = site.resolve() == data.config.output_path.resolve()
+    if current and same_tree:
+        return "kept"
+    if current and not target.exists():
+        shutil.copytree(live, target, copy_function=os.link)
+        return "reused"
+    fresh = site / f".{FOLDER}.sitegen-new"
+    shutil.rmtree(fresh, ignore_errors=True)
+    try:
+        run_pagefind(site, fresh)
+        make_reproducible(fresh)
+        _replace_folder(fresh, target)
+    finally:
+        shutil.rmtree(fresh, ignore_errors=True)
+    _save_record(data, key, target)
+    return "indexed"
+
+
+def _replace_folder(new: Path, target: Path) -> None:
+    """Put ``new`` at ``target``, swapping out any old folder with renames."""
+    if not target.exists():
+        os.rename(new, target)
+        return
+    old = target.with_name(f".{target.name}.sitegen-old")
+    shutil.rmtree(old, ignore_errors=True)
+    os.rename(target, old)
+    os.rename(new, target)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def remove_index(site: Path) -> None:
+    """Drop a stale index when search is turned off (only matters for in-place patches)."""
+    folder = site / FOLDER
+    if (folder / ENTRY).is_file():
+        shutil.rmtree(folder)

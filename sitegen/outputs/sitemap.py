@@ -1,0 +1,85 @@
+"""``sitemap.xml``: every page a search engine should see, with the paper date as ``lastmod``.
+
+The sitemap protocol wants absolute URLs. When ``base_url`` has no host the
+``<loc>`` values are host-relative (``/papers/x/``): ``sitegen check`` still
+reads them, and setting ``base_url = "https://host/..."`` makes them absolute.
+A site with more than 50,000 pages (the protocol's limit per file) gets a
+sitemap index in ``sitemap.xml`` and numbered ``sitemap-N.xml`` files.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from collections.abc import Iterable
+from datetime import date
+from functools import partial
+from urllib.parse import quote
+
+from sitegen.config import Config
+from sitegen.pages import Job, SiteData, make_key
+
+FORMAT = 1
+NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
+MAX_URLS = 50_000
+NOT_LISTED = frozenset({"404.html"})  # pages that ask not to be indexed
+
+
+def page_url(config: Config, file: str) -> str:
+    """The public URL of an HTML output file (``a/index.html`` → ``…/a/``), percent-encoded."""
+    path = file[: -len("index.html")] if file == "index.html" or file.endswith("/index.html") \
+        else file
+    return config.absolute(quote(path, safe="/-._~!$&'()*+,;=:@"))
+
+
+def lastmods(data: SiteData) -> dict[str, date]:
+    """``lastmod`` per HTML file: a paper's date, or the newest paper of a list's first page."""
+    dates: dict[str, date] = {f"{v.path}index.html": v.date for v in data.papers}
+    if data.papers:
+        dates["index.html"] = data.papers[0].date
+    groups = [(t.path, t.papers) for t in data.tags] + [(m.path, m.papers) for m in data.months]
+    for path, papers in groups:
+        if papers:
+            dates[f"{path}index.html"] = max(v.date for v in papers)
+    return dates
+
+
+def sitemap_jobs(data: SiteData, html_files: Iterable[str]) -> list[Job]:
+    """``sitemap.xml`` (and numbered parts for very large sites)."""
+    config = data.config
+    dates = lastmods(data)
+    entries = [(page_url(config, f), dates.get(f)) for f in sorted(set(html_files))
+               if f not in NOT_LISTED]
+    chunks = [entries[i:i + MAX_URLS] for i in range(0, len(entries), MAX_URLS)] or [[]]
+    if len(chunks) == 1:
+        key = make_key("sitemap", FORMAT, entries)
+        return [Job("sitemap.xml", key, lambda: _urlset(entries))]
+    jobs = []
+    names = [f"sitemap-{number}.xml" for number in range(1, len(chunks) + 1)]
+    for name, chunk in zip(names, chunks, strict=True):
+        jobs.append(Job(name, make_key("sitemap", FORMAT, chunk), partial(_urlset, chunk)))
+    locs = [config.absolute(name) for name in names]
+    jobs.append(Job("sitemap.xml", make_key("sitemap-index", FORMAT, locs),
+                    lambda: _index(locs)))
+    return jobs
+
+
+def _urlset(entries: list[tuple[str, date | None]]) -> bytes:
+    root = ET.Element("urlset", xmlns=NS)
+    for loc, lastmod in entries:
+        url = ET.SubElement(root, "url")
+        ET.SubElement(url, "loc").text = loc
+        if lastmod is not None:
+            ET.SubElement(url, "lastmod").text = lastmod.isoformat()
+    return _serialise(root)
+
+
+def _index(locs: list[str]) -> bytes:
+    root = ET.Element("sitemapindex", xmlns=NS)
+    for loc in locs:
+        ET.SubElement(ET.SubElement(root, "sitemap"), "loc").text = loc
+    return _serialise(root)
+
+
+def _serialise(root: ET.Element) -> bytes:
+    ET.indent(root, space=" ")
+    return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"

@@ -1,0 +1,155 @@
+// Search page: a small interface over Pagefind's JavaScript API.
+// The index lives in pagefind/ under the site's base path; the URLs come from
+// data attributes that the build fills in, so the page works under any subpath.
+// Results are built with DOM methods; excerpts keep only Pagefind's <mark>s.
+
+const PAGE_SIZE = 20;
+const root = document.getElementById("search");
+const form = root.querySelector("form");
+const query = form.elements.namedItem("q");
+const tag = form.elements.namedItem("tag");
+const sort = form.elements.namedItem("sort");
+const status = document.getElementById("search-status");
+const list = document.getElementById("search-results");
+const more = document.getElementById("search-more");
+
+let pagefind = null;
+let generation = 0;
+let pending = [];
+let timer = 0;
+
+function readLocation() {
+  const params = new URLSearchParams(window.location.search);
+  query.value = params.get("q") || "";
+  for (const [select, name] of [[tag, "tag"], [sort, "sort"]]) {
+    const value = params.get(name) || "";
+    if ([...select.options].some((option) => option.value === value)) select.value = value;
+  }
+}
+
+function writeLocation() {
+  const params = new URLSearchParams();
+  if (query.value.trim()) params.set("q", query.value.trim());
+  if (tag.value) params.set("tag", tag.value);
+  if (sort.value) params.set("sort", sort.value);
+  const search = params.toString();
+  const url = window.location.pathname + (search ? "?" + search : "");
+  window.history.replaceState(null, "", url);
+}
+
+function excerptNodes(html) {
+  // A <template> parses without running anything; only text and <mark> are kept.
+  const template = document.createElement("template");
+  template.innerHTML = html || "";
+  const fragment = document.createDocumentFragment();
+  for (const node of template.content.childNodes) {
+    if (node.nodeName === "MARK") {
+      const mark = document.createElement("mark");
+      mark.textContent = node.textContent;
+      fragment.append(mark);
+    } else {
+      fragment.append(node.textContent);
+    }
+  }
+  return fragment;
+}
+
+function resultItem(data) {
+  const item = document.createElement("li");
+  item.className = "search-result";
+  const heading = document.createElement("h2");
+  const link = document.createElement("a");
+  link.href = data.url;
+  link.textContent = (data.meta && data.meta.title) || data.url;
+  heading.append(link);
+  item.append(heading);
+  const meta = document.createElement("p");
+  meta.className = "meta";
+  if (data.meta && data.meta.date) {
+    const time = document.createElement("time");
+    time.dateTime = data.meta.date;
+    time.textContent = data.meta.date;
+    meta.append(time);
+  }
+  const tags = (data.filters && data.filters.tag) || [];
+  if (tags.length) meta.append((meta.childNodes.length ? " · " : "") + tags.join(", "));
+  item.append(meta);
+  const excerpt = document.createElement("p");
+  excerpt.className = "excerpt";
+  excerpt.append(excerptNodes(data.excerpt));
+  item.append(excerpt);
+  return item;
+}
+
+async function showMore(current) {
+  const batch = pending.splice(0, PAGE_SIZE);
+  const data = await Promise.all(batch.map((result) => result.data()));
+  if (current !== generation) return;
+  for (const entry of data) list.append(resultItem(entry));
+  more.hidden = pending.length === 0;
+}
+
+function options() {
+  const chosen = {};
+  if (tag.value) chosen.filters = { tag: tag.value };
+  let order = sort.value;
+  if (!order && !query.value.trim()) order = "date:desc";
+  if (order) {
+    const [key, direction] = order.split(":");
+    chosen.sort = { [key]: direction };
+  }
+  return chosen;
+}
+
+async function run() {
+  const current = ++generation;
+  writeLocation();
+  const words = query.value.trim();
+  if (!words && !tag.value && !sort.value) {
+    list.replaceChildren();
+    pending = [];
+    more.hidden = true;
+    status.textContent = "";
+    return;
+  }
+  status.textContent = "Searching…";
+  const search = await pagefind.search(words || null, options());
+  if (current !== generation || !search) return;
+  list.replaceChildren();
+  pending = search.results.slice();
+  const count = pending.length;
+  status.textContent = count === 0 ? "No papers match." :
+    `${count} paper${count === 1 ? "" : "s"} found.`;
+  await showMore(current);
+}
+
+function schedule() {
+  window.clearTimeout(timer);
+  timer = window.setTimeout(run, 200);
+}
+
+async function start() {
+  try {
+    pagefind = await import(root.dataset.bundle + "pagefind.js");
+    await pagefind.options({ baseUrl: root.dataset.base });
+    await pagefind.init();
+  } catch (error) {
+    status.textContent = "The search index could not be loaded. Browse by tag or in the archive instead.";
+    return;
+  }
+  form.hidden = false;
+  readLocation();
+  query.addEventListener("input", schedule);
+  tag.addEventListener("change", run);
+  sort.addEventListener("change", run);
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    window.clearTimeout(timer);
+    run();
+  });
+  more.addEventListener("click", () => showMore(generation));
+  if (query.value || tag.value || sort.value) await run();
+  query.focus();
+}
+
+start();

@@ -1,0 +1,203 @@
+"""Broken sites and refused output folders: exact messages, exit 1, nothing touched.
+
+Every case under ``tests/sites/invalid/`` (see its README.md) is built in a
+child process after a good build into the same output, so the test sees what a
+user sees: the exit code, standard error, and a previous site that is still
+byte-for-byte what it was.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sitegen.content import LoadResult
+from sitegen.errors import Problem
+
+SITES = Path(__file__).resolve().parent / "sites"
+INVALID = SITES / "invalid"
+CASES = sorted(p.name for p in INVALID.iterdir() if (p / "expected.txt").is_file())
+CASE_ONLY_FILES = ("expected.txt", "args.txt", "README.md")
+SITE_PARTS = ("sitegen.toml", "content", "templates", "static")
+
+
+def test_every_case_folder_has_expected_output() -> None:
+    folders = sorted(p.name for p in INVALID.iterdir() if p.is_dir())
+    assert folders == CASES
+    assert len(CASES) >= 15
+
+
+def _swap_in(case: Path, site: Path) -> None:
+    """Replace the site's inputs with the broken case's files."""
+    for part in SITE_PARTS:
+        target = site / part
+        if target.is_dir():
+            shutil.rmtree(target)
+        elif target.exists():
+            target.unlink()
+    for entry in case.iterdir():
+        if entry.name in CASE_ONLY_FILES:
+            continue
+        if entry.is_dir():
+            shutil.copytree(entry, site / entry.name)
+        else:
+            shutil.copy2(entry, site / entry.name)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_broken_site_fails_with_exact_message_and_keeps_previous_output(
+        case: str, tmp_path: Path, run_cli_process: Callable[..., tuple[int, str, str]],
+        snapshot: Callable[[Path], dict[str, bytes]],
+        tree_difference: Callable[..., str]) -> None:
+    folder = INVALID / case
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / ".profile").write_text("# a file that must survive\n", encoding="utf-8")
+    site = tmp_path / "work" / "site"
+    out = tmp_path / "work" / "out"
+    shutil.copytree(SITES / "golden", site)
+    env = {"HOME": str(home)}
+
+    code, _, err = run_cli_process(["build", "--output", str(out), "-q"], cwd=site, env=env)
+    assert code == 0, err
+    assert (out / "index.html").is_file()
+
+    _swap_in(folder, site)
+    before = snapshot(tmp_path)
+    args_file = folder / "args.txt"
+    args = (args_file.read_text(encoding="utf-8").splitlines() if args_file.is_file()
+            else ["--output", str(out)])
+    code, stdout, stderr = run_cli_process(["build", *args], cwd=site, env=env)
+
+    expected = (folder / "expected.txt").read_text(encoding="utf-8").splitlines()
+    assert "Traceback" not in stderr
+    assert stderr.splitlines() == expected
+    assert code == 1, stdout + stderr
+    assert stdout == ""
+    difference = tree_difference(before, snapshot(tmp_path))
+    assert not difference, f"the failed build changed files:\n{difference}"
+
+
+def _warn_once(monkeypatch: pytest.MonkeyPatch, message: str) -> None:
+    """Make content loading report one warning about the first paper (the real loader runs)."""
+    import sitegen.site
+
+    real = sitegen.site.load_content
+
+    def load_with_warning(site_root: Path, *args: Any, **kwargs: Any) -> LoadResult:
+        result = real(site_root, *args, **kwargs)
+        assert result.papers
+        first = result.papers[0]
+        assert first.path is not None
+        label = first.path.relative_to(site_root).as_posix()
+        result.warnings.append(Problem(label, 2, message))
+        return result
+
+    monkeypatch.setattr(sitegen.site, "load_content", load_with_warning)
+
+
+def test_warnings_are_printed_and_do_not_fail_without_strict(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, copy_site: Callable[..., Path],
+        run_cli: Callable[[list[str]], tuple[int, str, str]]) -> None:
+    site = copy_site("golden")
+    out = tmp_path / "out"
+    _warn_once(monkeypatch, "this is a test warning")
+    code, _, err = run_cli(["build", "--site", str(site), "--output", str(out), "-q"])
+    assert code == 0, err
+    assert err.splitlines() == [
+        "content/papers/a-quiet-paper.md:2: warning: this is a test warning"]
+    assert (out / "index.html").is_file()
+
+
+@pytest.mark.parametrize("how", ["flag", "config"])
+def test_strict_fails_on_warnings_and_keeps_previous_output(
+        how: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        copy_site: Callable[..., Path], build_site: Callable[..., Path],
+        run_cli: Callable[[list[str]], tuple[int, str, str]],
+        snapshot: Callable[[Path], dict[str, bytes]]) -> None:
+    site = copy_site("golden")
+    out = build_site(site, tmp_path / "out")
+    before = snapshot(out)
+    # A content change that would show in the output if the strict build went through.
+    paper = site / "content" / "papers" / "a-quiet-paper.md"
+    paper.write_text(paper.read_text(encoding="utf-8").replace("A Quiet Paper", "A Loud Paper"),
+                     encoding="utf-8")
+    _warn_once(monkeypatch, "this is a test warning")
+    args = ["build", "--site", str(site), "--output", str(out)]
+    if how == "flag":
+        args.append("--strict")
+    else:
+        config = site / "sitegen.toml"
+        config.write_text(config.read_text(encoding="utf-8").replace(
+            "search = false", "search = false\nstrict = true"), encoding="utf-8")
+    code, stdout, stderr = run_cli(args)
+    assert code == 1
+    lines = stderr.splitlines()
+    assert any(line.startswith("content/papers/a-quiet-paper.md:2:")
+               and "this is a test warning" in line for line in lines), stderr
+    assert any(line.startswith("error: build failed") and "strict" in line for line in lines), \
+        stderr
+    assert "built" not in stdout
+    assert snapshot(out) == before
+
+
+def test_strict_build_without_warnings_succeeds(
+        tmp_path: Path, copy_site: Callable[..., Path], build_site: Callable[..., Path]) -> None:
+    site = copy_site("golden")
+    out = build_site(site, tmp_path / "out", args=["--strict"])
+    assert (out / "index.html").is_file()
+
+
+def test_usage_errors_exit_2(run_cli: Callable[[list[str]], tuple[int, str, str]]) -> None:
+    code, _, err = run_cli(["build", "--no-such-flag"])
+    assert code == 2
+    assert "--no-such-flag" in err
+
+
+@pytest.mark.parametrize("base_url", ["ftp://example.org/", "papers/", "https://example.org/?a=1"])
+def test_bad_base_url_option_is_refused(
+        base_url: str, tmp_path: Path, copy_site: Callable[..., Path],
+        run_cli: Callable[[list[str]], tuple[int, str, str]]) -> None:
+    site = copy_site("golden")
+    out = tmp_path / "out"
+    code, _, err = run_cli(["build", "--site", str(site), "--output", str(out),
+                            "--base-url", base_url])
+    assert code == 1
+    assert err.startswith("error: option --base-url: ")
+    assert repr(base_url) in err
+    assert not out.exists()
+
+
+def test_output_that_is_a_symbolic_link_is_refused(
+        tmp_path: Path, copy_site: Callable[..., Path],
+        run_cli: Callable[[list[str]], tuple[int, str, str]],
+        snapshot: Callable[[Path], dict[str, bytes]]) -> None:
+    site = copy_site("golden")
+    real = tmp_path / "real"
+    real.mkdir()
+    (real / "keep.txt").write_text("keep me\n", encoding="utf-8")
+    link = tmp_path / "link"
+    link.symlink_to(real, target_is_directory=True)
+    before = snapshot(tmp_path)
+    code, _, err = run_cli(["build", "--site", str(site), "--output", str(link)])
+    assert code == 1
+    assert err.splitlines() == [f"{link}: refusing to use this output folder: it is a symbolic "
+                                "link; give the real folder"]
+    assert snapshot(tmp_path) == before
+
+
+def test_output_that_is_a_file_is_refused(
+        tmp_path: Path, copy_site: Callable[..., Path],
+        run_cli: Callable[[list[str]], tuple[int, str, str]]) -> None:
+    site = copy_site("golden")
+    target = tmp_path / "public"
+    target.write_text("a file, not a folder\n", encoding="utf-8")
+    code, _, err = run_cli(["build", "--site", str(site), "--output", str(target)])
+    assert code == 1
+    assert err.splitlines() == [f"{target}: refusing to use this output folder: it exists and "
+                                "is not a folder"]
+    assert target.read_text(encoding="utf-8") == "a file, not a folder\n"

@@ -1,0 +1,328 @@
+"""The hostile-input corpus: broken content, sites and listings, each with its exact message.
+
+Every case under ``tests/hostile/{content,sites,listings}/`` (see
+``tests/hostile/README.md``) runs the real command line in a child process,
+after a good build of ``tests/hostile/base/`` into ``../out``, and must:
+
+- exit with code 1, print nothing on standard output and no traceback;
+- print exactly the lines of its ``expected.txt`` on standard error;
+- leave every file under the temporary root (the previous site, the content,
+  the home folder) byte-identical.
+
+A few inputs must be *accepted* (``tags: [no, yes]``, ``title: 1.10``, a
+UTF-8 byte order mark with CRLF line ends, ...); they are checked at the end
+against the built pages.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+import subprocess
+import sys
+import tomllib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sitegen.cli import main
+
+HOSTILE = Path(__file__).resolve().parent / "hostile"
+BASE = HOSTILE / "base"
+GROUPS = ("content", "sites", "listings")
+META = ("expected.txt", "case.toml", "README.md")
+MIN_CASES = 60
+
+
+def _cases(group: str) -> list[str]:
+    folder = HOSTILE / group
+    return sorted(p.name for p in folder.iterdir() if p.is_dir())
+
+
+def _case_params() -> list[Any]:
+    params = []
+    for group in GROUPS:
+        for name in _cases(group):
+            spec = _spec(HOSTILE / group / name)
+            marks = []
+            if "xfail" in spec:
+                marks.append(pytest.mark.xfail(strict=True, reason=spec["xfail"]))
+            params.append(pytest.param(group, name, id=f"{group}/{name}", marks=marks))
+    return params
+
+
+def _spec(case: Path) -> dict[str, Any]:
+    path = case / "case.toml"
+    return tomllib.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    """Every file under ``folder`` with its bytes; links by target, pipes by kind.
+
+    ``.sitegen-cache`` (the build cache, not part of the site) is left out.
+    """
+    files: dict[str, bytes] = {}
+    for dirpath, dirnames, filenames in os.walk(folder):
+        dirnames[:] = sorted(d for d in dirnames if d != ".sitegen-cache")
+        for name in sorted(filenames + [d for d in dirnames if Path(dirpath, d).is_symlink()]):
+            path = Path(dirpath, name)
+            rel = path.relative_to(folder).as_posix()
+            mode = path.lstat().st_mode
+            if stat.S_ISLNK(mode):
+                files[rel] = b"symlink:" + os.fsencode(os.readlink(path))
+            elif stat.S_ISREG(mode):
+                files[rel] = path.read_bytes()
+            else:
+                files[rel] = f"special:{stat.S_IFMT(mode)}".encode()
+    return files
+
+
+def difference(before: dict[str, bytes], after: dict[str, bytes]) -> str:
+    """What changed between two snapshots ('' when nothing did)."""
+    lines = []
+    for label, names in (("removed", sorted(set(before) - set(after))),
+                         ("added", sorted(set(after) - set(before))),
+                         ("changed", sorted(k for k in set(before) & set(after)
+                                            if before[k] != after[k]))):
+        if names:
+            lines.append(f"{label}: {', '.join(names[:10])}{' ...' if len(names) > 10 else ''}")
+    return "\n".join(lines)
+
+
+# Inputs too large, too special or too machine-specific to keep as files.
+def _abstract_of(size: int) -> Callable[[Path, Path], None]:
+    def write(root: Path, site: Path) -> None:
+        words = ("a hostile abstract that is far too long " * (size // 40 + 1))[:size]
+        text = f"---\ntitle: Too Long\ndate: 2024-03-05\n---\n\n{words}\n"
+        (site / "content" / "papers" / "paper.md").write_text(text, encoding="utf-8")
+    return write
+
+
+def _named_pipe(root: Path, site: Path) -> None:
+    os.mkfifo(site / "content" / "papers" / "paper.md")
+
+
+def _symlink_to_file_outside(root: Path, site: Path) -> None:
+    secret = root / "secret.md"
+    secret.write_text("---\ntitle: Secret\ndate: 2024-03-05\n---\n\nNot yours.\n", encoding="utf-8")
+    (site / "content" / "papers" / "secret.md").symlink_to(secret)
+
+
+def _symlink_to_folder_outside(root: Path, site: Path) -> None:
+    folder = root / "elsewhere"
+    folder.mkdir()
+    (folder / "x.md").write_text("---\ntitle: Elsewhere\ndate: 2024-03-05\n---\n", encoding="utf-8")
+    (site / "content" / "papers" / "elsewhere").symlink_to(folder, target_is_directory=True)
+
+
+def _symlink_loop(root: Path, site: Path) -> None:
+    (site / "content" / "papers" / "loop.md").symlink_to("loop.md")
+
+
+def _folder_not_made_by_sitegen(root: Path, site: Path) -> None:
+    mine = root / "work" / "mine"
+    mine.mkdir()
+    (mine / "thesis.tex").write_text("\\documentclass{article}\n", encoding="utf-8")
+
+
+def _output_is_a_file(root: Path, site: Path) -> None:
+    (root / "work" / "notes.txt").write_text("my notes\n", encoding="utf-8")
+
+
+def _foreign_staging_folder(root: Path, site: Path) -> None:
+    staging = root / "work" / ".out.sitegen-staging"
+    staging.mkdir()
+    (staging / "draft.txt").write_text("not sitegen's\n", encoding="utf-8")
+
+
+def _listing_3_mb_title(root: Path, site: Path) -> None:
+    text = "Jan 9\n\n" + "x" * 3_000_000 + "\n\n  • 3 authors\n·\nJan 5, 2026\n"
+    (root / "work" / "input.txt").write_text(text, encoding="utf-8")
+
+
+SETUPS: dict[str, Callable[[Path, Path], None]] = {
+    "abstract_1_5_mb": _abstract_of(1_500_000),
+    "abstract_5_mb": _abstract_of(5_000_000),
+    "named_pipe": _named_pipe,
+    "symlink_to_file_outside": _symlink_to_file_outside,
+    "symlink_to_folder_outside": _symlink_to_folder_outside,
+    "symlink_loop": _symlink_loop,
+    "folder_not_made_by_sitegen": _folder_not_made_by_sitegen,
+    "output_is_a_file": _output_is_a_file,
+    "foreign_staging_folder": _foreign_staging_folder,
+    "listing_3_mb_title": _listing_3_mb_title,
+}
+
+
+@pytest.fixture(scope="module")
+def built_base(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``work/site`` (a copy of the base site) and ``work/out`` (its good build), built once."""
+    work = tmp_path_factory.mktemp("hostile-base") / "work"
+    shutil.copytree(BASE, work / "site")
+    code = main(["build", "--site", str(work / "site"), "--output", str(work / "out"), "-q"])
+    assert code == 0
+    assert (work / "out" / "index.html").is_file()
+    return work
+
+
+def _copy_case_files(case: Path, target: Path) -> list[str]:
+    """Copy a case's input files (not its metadata) into ``target``; returns their names."""
+    names = []
+    for entry in sorted(case.iterdir()):
+        if entry.name in META:
+            continue
+        names.append(entry.name)
+        if entry.is_dir():
+            shutil.copytree(entry, target / entry.name, dirs_exist_ok=True)
+        else:
+            target.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(entry, target / entry.name)
+    return names
+
+
+def _run(args: list[str], cwd: Path, home: Path) -> tuple[int, str, str]:
+    env = {**os.environ, "HOME": str(home)}
+    env.pop("PYTHONWARNINGS", None)
+    result = subprocess.run([sys.executable, "-m", "sitegen.cli", *args], cwd=cwd, env=env,
+                            capture_output=True, text=True, timeout=120, check=False)
+    return result.returncode, result.stdout, result.stderr
+
+
+@pytest.mark.parametrize(("group", "name"), _case_params())
+def test_hostile_case(group: str, name: str, tmp_path: Path, built_base: Path) -> None:
+    case = HOSTILE / group / name
+    spec = _spec(case)
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / ".profile").write_text("# must survive every case\n", encoding="utf-8")
+    work = tmp_path / "work"
+    shutil.copytree(built_base, work, symlinks=True)
+    site = work / "site"
+
+    inputs: list[str] = []
+    if group == "content":
+        inputs = _copy_case_files(case, site / "content" / "papers")
+        default = ["build", "--output", "../out"]
+    elif group == "sites":
+        inputs = _copy_case_files(case, site)
+        default = ["build", "--output", "../out"]
+    else:
+        inputs = _copy_case_files(case, work)
+        default = ["import", "--strict", "../{input}"]
+    if "setup" in spec:
+        SETUPS[spec["setup"]](tmp_path, site)
+    if group == "listings" and not inputs:
+        inputs = sorted(p.name for p in work.iterdir() if p.name.startswith("input"))
+    first_input = inputs[0] if inputs else ""
+    args = [a.replace("{input}", first_input) for a in spec.get("args", default)]
+
+    before = snapshot(tmp_path)
+    code, stdout, stderr = _run(args, site, home)
+
+    expected = (case / "expected.txt").read_text(encoding="utf-8")
+    expected = expected.replace("{tmp}", str(tmp_path))
+    assert "Traceback" not in stderr, stderr
+    assert stderr.splitlines() == expected.splitlines(), stderr
+    assert code == spec.get("exit", 1), stdout + stderr
+    assert stdout == ""
+    changed = difference(before, snapshot(tmp_path))
+    assert not changed, f"the failed command changed files:\n{changed}"
+
+
+def test_corpus_size_and_layout() -> None:
+    counts = {group: len(_cases(group)) for group in GROUPS}
+    total = sum(counts.values())
+    print(f"\nhostile corpus: {total} cases ({', '.join(f'{g} {n}' for g, n in counts.items())})")
+    assert total >= MIN_CASES
+    for group in GROUPS:
+        for name in _cases(group):
+            case = HOSTILE / group / name
+            assert (case / "expected.txt").is_file(), f"{group}/{name} has no expected.txt"
+            spec = _spec(case)
+            assert set(spec) <= {"args", "setup", "exit", "xfail"}, f"{group}/{name}: {spec}"
+            assert spec.get("setup", "") in ("", *SETUPS), f"{group}/{name}: unknown setup"
+            has_input = any(p.name not in META for p in case.iterdir())
+            assert has_input or "setup" in spec or "args" in spec, f"{group}/{name} is empty"
+
+
+# ---------------------------------------------------------------- inputs that must be accepted
+
+
+def _site_with(tmp_path: Path, files: dict[str, bytes]) -> Path:
+    site = tmp_path / "site"
+    shutil.copytree(BASE, site)
+    for name, data in files.items():
+        (site / "content" / "papers" / name).write_bytes(data)
+    return site
+
+
+def _build(site: Path, out: Path, capsys: pytest.CaptureFixture[str]) -> str:
+    capsys.readouterr()
+    code = main(["build", "--site", str(site), "--output", str(out), "-q"])
+    err = capsys.readouterr().err
+    assert code == 0, err
+    return err
+
+
+def _page_text(out: Path, slug: str, parse: Callable[[bytes], Any]) -> tuple[Any, str]:
+    root = parse((out / "papers" / slug / "index.html").read_bytes())
+    return root, " ".join("".join(root.itertext()).split())
+
+
+def test_yaml_lookalikes_stay_strings(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                      parse_page: Callable[[bytes], Any]) -> None:
+    paper = (b"---\ntitle: 1.10\ndate: 2024-03-05\ntags: [no, yes]\nauthors: [null, ~, Off]\n"
+             b"organization: 0x1F\n---\n\nYAML 1.1 would turn these into numbers and booleans.\n")
+    site = _site_with(tmp_path, {"version.md": paper})
+    out = tmp_path / "out"
+    _build(site, out, capsys)
+    root, _ = _page_text(out, "version", parse_page)
+    assert "".join(root.find(".//h1").itertext()) == "1.10"
+    tag_names = ["".join(a.itertext()) for a in root.findall(".//ul[@class='tags']/li/a")]
+    assert tag_names == ["no", "yes"]
+    authors = "".join(root.find(".//p[@class='authors']").itertext())
+    assert authors == "Authors: Off"  # null and ~ are empty values, Off stays text
+    org = "".join(root.find(".//p[@class='org']").itertext())
+    assert org == "Organization: 0x1F"
+    assert (out / "tags" / "no" / "index.html").is_file()
+    assert (out / "tags" / "yes" / "index.html").is_file()
+
+
+@pytest.mark.parametrize("variant", ["bom-crlf", "bom-lf", "crlf", "cr-only"])
+def test_bom_and_line_endings_are_accepted(variant: str, tmp_path: Path,
+                                           capsys: pytest.CaptureFixture[str],
+                                           parse_page: Callable[[bytes], Any]) -> None:
+    text = ("---\ntitle: Line Ends\ndate: 2024-03-05\ntags: [memory]\n---\n\n"
+            "First paragraph.\n\nSecond paragraph.\n")
+    newline = {"bom-crlf": "\r\n", "bom-lf": "\n", "crlf": "\r\n", "cr-only": "\r"}[variant]
+    data = text.replace("\n", newline).encode("utf-8")
+    if variant.startswith("bom"):
+        data = b"\xef\xbb\xbf" + data
+    site = _site_with(tmp_path, {"line-ends.md": data})
+    out = tmp_path / "out"
+    _build(site, out, capsys)
+    root, _ = _page_text(out, "line-ends", parse_page)
+    assert "".join(root.find(".//h1").itertext()) == "Line Ends"
+    paragraphs = ["".join(p.itertext()) for p in root.findall(".//section[@class='abstract']/p")]
+    assert paragraphs == ["First paragraph.", "Second paragraph."]
+    page = (out / "papers" / "line-ends" / "index.html").read_bytes()
+    assert b"\xef\xbb\xbf" not in page
+    assert b"\r" not in page
+
+
+def test_unicode_and_timestamps_are_accepted(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                             parse_page: Callable[[bytes], Any]) -> None:
+    title = "Ünïcödé \u202eright-to-left\u202c, emoji 🧠 and CJK 記憶"
+    paper = (f"---\ntitle: \"{title}\"\ndate: 2024-03-05T23:59:59Z\n---\n\n"
+             "Text with a zero-width\u200bspace and a line\u2028separator.\n").encode()
+    site = _site_with(tmp_path, {"Ünïcödé Paper.md": paper})
+    out = tmp_path / "out"
+    _build(site, out, capsys)
+    pages = sorted(p.parent.name for p in (out / "papers").glob("*/index.html"))
+    assert "unicode-paper" in pages
+    root, _ = _page_text(out, "unicode-paper", parse_page)
+    assert "".join(root.find(".//h1").itertext()) == title
+    assert root.find(".//time").get("datetime") == "2024-03-05"

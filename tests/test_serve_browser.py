@@ -1,0 +1,88 @@
+"""``sitegen serve`` in a real browser: navigate, edit a file, watch the open page reload.
+
+Drives the system's chromium through Playwright (no browser is downloaded);
+skipped when either is missing.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sitegen.serve import PreviewServer
+
+pytestmark = pytest.mark.browser
+sync_api = pytest.importorskip("playwright.sync_api")
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture
+def page() -> Iterator[Any]:
+    if CHROMIUM is None:
+        pytest.skip("chromium is not installed")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            yield browser.new_page()
+        finally:
+            browser.close()
+
+
+def wait_live(page: Any, server: PreviewServer) -> None:
+    """Wait until the page's livereload.js finished its handshake with the server."""
+    page.wait_for_function("() => window.LiveReload && window.LiveReload.connector.protocol > 0",
+                           timeout=15000)
+    deadline = time.monotonic() + 15
+    while not server.hub.clients and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert server.hub.clients
+
+
+def replace(path: Path, old: str, new: str) -> None:
+    text = path.read_text("utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), "utf-8")
+
+
+def test_navigate_then_edit_reloads_the_open_page(page: Any, example_site: Path) -> None:
+    with PreviewServer(example_site, port=0, quiet=True,
+                       overrides={"base_url": "https://example.org/papers/"}) as server:
+        page.goto(f"http://127.0.0.1:{server.port}/")
+        assert page.url == server.url  # / redirects to the base path
+        wait_live(page, server)
+
+        page.locator('main a[href^="/papers/tags/"]:not([href="/papers/tags/"])').first.click()
+        page.wait_for_url("**/papers/tags/*/")
+        page.locator('main a[href^="/papers/papers/"]').first.click()
+        page.wait_for_url("**/papers/papers/*/")
+        slug = page.url.rstrip("/").rsplit("/", 1)[1]
+        source = example_site / "content" / "papers" / f"{slug}.md"
+        assert source.is_file()
+        wait_live(page, server)
+
+        title = page.locator("h1").first.inner_text()
+        with page.expect_event("load", timeout=20000):
+            replace(source, 'title: "', 'title: "Edited live: ')
+        assert page.locator("h1").first.inner_text() == f"Edited live: {title}"
+        assert page.url.endswith(f"/papers/papers/{slug}/")
+
+        wait_live(page, server)
+        with page.expect_event("load", timeout=20000):
+            replace(source, "date: ", "date: [broken\n")
+        banner = page.locator("#sitegen-error")
+        assert banner.is_visible()
+        assert f"content/papers/{slug}.md:" in banner.inner_text()
+        assert page.locator("h1").first.inner_text().startswith("Edited live: ")
+
+        wait_live(page, server)
+        with page.expect_event("load", timeout=20000):
+            replace(source, "date: [broken\n", "date: ")
+        assert page.locator("#sitegen-error").count() == 0
+        assert page.locator("h1").first.inner_text().startswith("Edited live: ")
