@@ -8,6 +8,7 @@ just means more work, never a different site.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import pickle
@@ -23,7 +24,7 @@ from sitegen.output import MARKER
 from sitegen.pages import make_key
 
 CACHE_FILE = "build.json"
-FORMAT = 1
+FORMAT = 2
 
 
 def _stat_key(path: Path) -> tuple[int, int, int]:
@@ -58,6 +59,7 @@ class BuildCache:
     keys: dict[str, str] = field(default_factory=dict)
     output: str = ""
     marker: list[int] = field(default_factory=list)
+    folders: dict[str, int] = field(default_factory=dict)
 
     @classmethod
     def load(cls, cache_dir: Path) -> BuildCache:
@@ -66,7 +68,8 @@ class BuildCache:
             if data.get("format") != FORMAT:
                 return cls()
             return cls(str(data["signature"]), {str(k): str(v) for k, v in data["keys"].items()},
-                       str(data["output"]), [int(x) for x in data["marker"]])
+                       str(data["output"]), [int(x) for x in data["marker"]],
+                       {str(k): int(v) for k, v in data["folders"].items()})
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return cls()
 
@@ -79,11 +82,18 @@ class BuildCache:
         except OSError:
             return False
 
-    def save(self, cache_dir: Path, signature: str, keys: dict[str, str], out: Path) -> None:
+    @staticmethod
+    def forget(cache_dir: Path) -> None:
+        """Drop the recorded keys (best effort), so the next build checks every file."""
+        with contextlib.suppress(OSError):
+            (cache_dir / CACHE_FILE).unlink(missing_ok=True)
+
+    def save(self, cache_dir: Path, signature: str, keys: dict[str, str], out: Path,
+             folders: dict[str, int] | None = None) -> None:
         """Record this build (written through a temporary file and a rename)."""
         cache_dir.mkdir(parents=True, exist_ok=True)
         data = {"format": FORMAT, "signature": signature, "keys": keys, "output": str(out),
-                "marker": list(_stat_key(out / MARKER))}
+                "marker": list(_stat_key(out / MARKER)), "folders": folders or {}}
         tmp = cache_dir / (CACHE_FILE + ".tmp")
         tmp.write_text(json.dumps(data, sort_keys=True), encoding="utf-8")
         os.replace(tmp, cache_dir / CACHE_FILE)

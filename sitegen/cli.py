@@ -129,6 +129,10 @@ def main(argv: list[str] | None = None) -> int:
         for problem in exc.problems:
             print(f"error: {problem}" if not problem.path else str(problem), file=sys.stderr)
         return 1
+    except OSError as exc:  # the machine refused (disk full, permissions): not a bug
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"error: {where}{exc.strerror or exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

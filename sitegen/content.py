@@ -21,7 +21,9 @@ from typing import Any
 import yaml
 
 from sitegen.errors import Problem
+from sitegen.markup import excerpt
 from sitegen.model import LINK_KINDS, Link, Organization, Paper, Source, classify_link
+from sitegen.parallel import fork_map
 from sitegen.slugs import SLUG_RE, slugify
 
 MAX_FILE_BYTES = 2_000_000
@@ -407,49 +409,62 @@ def load_file(path: Path, label: str) -> tuple[Paper | None, list[Problem]]:
 ParseCache = dict[str, tuple[tuple[int, int, int], Paper]]
 
 
-def load_content(site_root: Path, content_dir: Path,
-                 cache: ParseCache | None = None) -> LoadResult:
+def load_content(site_root: Path, content_dir: Path, cache: ParseCache | None = None,
+                 parallel: bool = False) -> LoadResult:
     """Load every paper under ``content_dir``, then check slugs are unique.
 
     ``cache`` maps a file to its (size, mtime, inode) and parsed paper; entries
-    for unchanged files are reused and the mapping is updated in place.
+    for unchanged files are reused and the mapping is updated in place. With
+    ``parallel``, many changed files are parsed in forked workers.
     """
     result = LoadResult()
     files, result.errors = content_files(content_dir, site_root)
-    seen = set()
-    for path in files:
-        label = _rel(path, site_root)
-        paper, problems = _load_cached(path, label, cache)
-        seen.add(label)
+    entries = [_cached(path, _rel(path, site_root), cache) for path in files]
+    misses = [(path, label) for path, label, _, hit in entries if hit is None]
+    parsed = dict(zip(misses, fork_map(_load_pair, misses, PARALLEL_PARSE if parallel
+                                       else len(misses) + 1), strict=True))
+    for path, label, key, hit in entries:
+        paper, problems = hit or parsed[(path, label)]
         result.errors.extend(problems)
         if paper is not None:
             result.papers.append(paper)
+        if cache is not None and hit is None:
+            if paper is not None and key is not None:
+                cache[label] = (key, copy.copy(paper))
+            else:
+                cache.pop(label, None)
     if cache is not None:
-        for stale in set(cache) - seen:
+        for stale in set(cache) - {label for _, label, _, _ in entries}:
             del cache[stale]
     _assign_slugs(result, site_root)
     result.errors.sort()
     return result
 
 
-def _load_cached(path: Path, label: str, cache: ParseCache | None
-                 ) -> tuple[Paper | None, list[Problem]]:
-    if cache is None:
-        return load_file(path, label)
+PARALLEL_PARSE = 2000  # fewer changed files than this are parsed in this process
+_Loaded = tuple[Paper | None, list[Problem]]
+
+
+def _load_pair(pair: tuple[Path, str]) -> _Loaded:
+    """Parse one file and its summary (in a worker, so the summary is made in parallel)."""
+    paper, problems = load_file(*pair)
+    if paper is not None:
+        paper.derived["summary"] = excerpt(paper.body)
+    return paper, problems
+
+
+def _cached(path: Path, label: str, cache: ParseCache | None
+            ) -> tuple[Path, str, tuple[int, int, int] | None, _Loaded | None]:
+    """The file, its stat key, and its cached parse when the file is unchanged."""
     try:
         stat = path.stat()
     except OSError:
-        return load_file(path, label)
+        return path, label, None, None
     key = (stat.st_size, stat.st_mtime_ns, stat.st_ino)
-    hit = cache.get(label)
+    hit = cache.get(label) if cache is not None else None
     if hit is not None and hit[0] == key:
-        return copy.copy(hit[1]), []
-    paper, problems = load_file(path, label)
-    if paper is not None:
-        cache[label] = (key, copy.copy(paper))
-    else:
-        cache.pop(label, None)
-    return paper, problems
+        return path, label, key, (copy.copy(hit[1]), [])
+    return path, label, key, None
 
 
 def _assign_slugs(result: LoadResult, site_root: Path) -> None:

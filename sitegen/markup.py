@@ -13,6 +13,13 @@ placeholders, and put back after sanitising: Markdown never sees formula
 source. The MathML is sanitised by its own allowlist (MathML elements and
 presentational attributes only), and a formula that cannot be converted is
 shown as its escaped source.
+
+Hostile input stays bounded in time. The sanitiser's tree building is quadratic
+in nesting depth, so an abstract whose Markdown nests block quotes or lists
+deeper than ``MAX_DEPTH`` is shown as escaped plain paragraphs of its source
+instead. Code spans and formulas are found in one pass over precomputed
+delimiter positions, and at most ``MAX_MATH_TOTAL`` characters of distinct
+LaTeX are converted per text; later formulas stay escaped source text.
 """
 
 from __future__ import annotations
@@ -32,6 +39,7 @@ from latex2mathml.converter import convert as _convert_latex
 _OPTIONS = Options.CMARK_OPT_UNSAFE | Options.CMARK_OPT_NOBREAKS
 _SAFE_OPTIONS = Options.CMARK_OPT_NOBREAKS
 MAX_RAW_TAGS = 2000  # more "<" than this in one abstract: raw HTML is left out
+MAX_DEPTH = 200  # deeper nesting of Markdown containers: the text is shown flat
 _TAGS = set(nh3.ALLOWED_TAGS) - {"img", "area", "map"}
 _ATTRS: dict[str, set[str]] = {
     "a": {"href", "title"},
@@ -58,7 +66,32 @@ def render_markdown(text: str) -> str:
     # that much markup gets cmark's safe mode, which drops raw HTML before sanitising.
     options = _OPTIONS if text.count("<") <= MAX_RAW_TAGS else _SAFE_OPTIONS
     rendered = cmarkgfm.github_flavored_markdown_to_html(text, options=options)
+    if nesting_depth(rendered) > MAX_DEPTH:
+        return plain_paragraphs(text)
     return sanitize(rendered).strip()
+
+
+# Block containers that Markdown can nest without limit (">", "-", "1."); raw HTML
+# nesting is bounded by MAX_RAW_TAGS instead.
+_CONTAINER = re.compile(r"<(/?)(?:blockquote|ol|ul|li)\b", re.IGNORECASE)
+
+
+def nesting_depth(rendered: str) -> int:
+    """How deeply cmark's output nests containers, counted in one linear scan.
+
+    Raw HTML can unbalance the count; that only errs towards showing a text flat.
+    """
+    depth = deepest = 0
+    for match in _CONTAINER.finditer(rendered):
+        depth = max(depth - 1, 0) if match.group(1) else depth + 1
+        deepest = max(deepest, depth)
+    return deepest
+
+
+def plain_paragraphs(text: str) -> str:
+    """Source text as escaped paragraphs: safe without the sanitiser, and linear."""
+    paragraphs = (" ".join(block.split()) for block in _BLANK_LINE.split(text))
+    return "\n".join(f"<p>{escape(p)}</p>" for p in paragraphs if p)
 
 
 def render_abstract(text: str, math: bool = True) -> str:
@@ -75,10 +108,13 @@ def render_abstract(text: str, math: bool = True) -> str:
     parts.append(text[last:])
     html_text = render_markdown("".join(parts))
     placeholder = re.compile(rf"{token}x(\d+)x")
+    budget = within_budget(spans)
 
     def in_text(match: re.Match[str]) -> str:
         index = int(match.group(1))
-        return math_html(spans[index]) if index < len(spans) else match.group(0)
+        if index >= len(spans):
+            return match.group(0)
+        return math_html(spans[index]) if budget[index] else escape(spans[index].raw)
 
     def in_tag(match: re.Match[str]) -> str:
         index = int(match.group(1))
@@ -96,8 +132,10 @@ def render_title(text: str, math: bool = True) -> str:
     if not math:
         return escape(text)
     out, last = [], 0
-    for span in find_math(text):
-        out += [escape(text[last:span.start].replace("\\$", "$")), math_html(span)]
+    spans = find_math(text)
+    for span, convert in zip(spans, within_budget(spans), strict=True):
+        shown = math_html(span) if convert else escape(span.raw)
+        out += [escape(text[last:span.start].replace("\\$", "$")), shown]
         last = span.end
     out.append(escape(text[last:].replace("\\$", "$")))
     return "".join(out)
@@ -109,6 +147,7 @@ _TAG = re.compile(r'(<(?:[^"<>]|"[^"]*")*>)')
 
 MAX_MATH = 4000  # longer formulas are shown as source (latex2mathml recurses per brace)
 MAX_SPANS = 500  # formulas converted per text; any further ones stay source text (bounded time)
+MAX_MATH_TOTAL = 20_000  # LaTeX characters of distinct formulas converted per text
 
 
 @dataclass(frozen=True)
@@ -139,12 +178,13 @@ def find_math(text: str) -> list[MathSpan]:
               and not text[e + 1:e + 2].isdigit()]
     double = [e for e in dollars if text.startswith("$$", e)]
     blanks = [m.start() for m in _BLANK_LINE.finditer(text)]
+    runs = _backtick_runs(text) if "`" in text else {}
     spans: list[MathSpan] = []
     i = 0
     while (token := _TOKEN.search(text, i)) is not None:
         i = token.end()
         if token.group().startswith("`"):
-            i = _skip_code(text, token.start(), len(token.group()))
+            i = _skip_code(runs, token.start(), len(token.group()))
             continue
         if token.group() != "$":
             continue
@@ -175,11 +215,41 @@ def _closer(positions: list[int], start: int, blanks: list[int]) -> int:
     return -1 if blank < len(blanks) and blanks[blank] < found else found
 
 
-def _skip_code(text: str, start: int, run: int) -> int:
-    """The index after the code span opening at ``start``, or after its backticks if unclosed."""
-    close = re.compile(rf"(?<!`){'`' * run}(?!`)")
-    match = close.search(text, start + run)
-    return match.end() if match else start + run
+def _backtick_runs(text: str) -> dict[int, list[int]]:
+    """Start offsets of maximal backtick runs by length, so closers are found by bisection."""
+    runs: dict[int, list[int]] = {}
+    for match in re.finditer("`+", text):
+        runs.setdefault(match.end() - match.start(), []).append(match.start())
+    return runs
+
+
+def _skip_code(runs: dict[int, list[int]], start: int, run: int) -> int:
+    """The index after the code span opening at ``start``, or after its backticks if unclosed.
+
+    The closer is the next maximal run of exactly ``run`` backticks (backslashes do
+    not escape inside code spans); looking it up rather than searching keeps a text
+    with many unclosed runs linear.
+    """
+    positions = runs.get(run, [])
+    index = bisect.bisect_left(positions, start + run)
+    return positions[index] + run if index < len(positions) else start + run
+
+
+def within_budget(spans: list[MathSpan]) -> list[bool]:
+    """Which spans to convert: distinct formulas until ``MAX_MATH_TOTAL`` characters.
+
+    Each formula is bounded by ``MAX_MATH`` but many different ones are not; later
+    spans stay source text. Repeats cost nothing (memoised), so they are not charged.
+    """
+    converted: set[tuple[str, bool]] = set()
+    total, allowed = 0, []
+    for span in spans:
+        key, size = (span.latex, span.display), len(span.latex)
+        if key not in converted and size <= MAX_MATH and total + size <= MAX_MATH_TOTAL:
+            converted.add(key)
+            total += size
+        allowed.append(key in converted)
+    return allowed
 
 
 _MATH_TAGS = {

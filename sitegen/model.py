@@ -136,7 +136,7 @@ def classify_link(url: str) -> str:
     """Guess what a URL points to from its host and path."""
     low = url.lower()
     host = re.sub(r"^[a-z]+://", "", low).split("/", 1)[0]
-    path = low.split(host, 1)[1] if host in low else ""
+    path = low.split(host, 1)[1] if host and host in low else ""
     if host.endswith(("github.com", "gitlab.com", "bitbucket.org", "codeberg.org")):
         return "code" if path.count("/") >= 2 else "project"
     if host.endswith("huggingface.co"):

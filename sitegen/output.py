@@ -74,6 +74,19 @@ def _exchange(a: Path, b: Path) -> bool:
     raise OSError(code, os.strerror(code), str(b))
 
 
+def remove_tree(folder: Path) -> None:
+    """Delete a folder sitegen made, its marker last: a build killed halfway through
+    leaves a folder the next build still recognises as its own and removes."""
+    for entry in os.scandir(folder):
+        if entry.name == MARKER:
+            continue
+        if entry.is_dir(follow_symlinks=False):
+            shutil.rmtree(entry.path)
+        else:
+            os.unlink(entry.path)
+    shutil.rmtree(folder)
+
+
 class Staging:
     """A new output tree being written next to the live one."""
 
@@ -97,7 +110,7 @@ class Staging:
             if not (self.path / MARKER).is_file() and any(self.path.iterdir()):
                 raise BuildError(Problem(str(self.path), 0, "exists but was not made by sitegen; "
                                                             "remove it by hand"))
-            shutil.rmtree(self.path)
+            remove_tree(self.path)
 
     def _parent(self, rel: str) -> Path:
         target = self.path / rel
@@ -146,9 +159,9 @@ class Staging:
                 shutil.rmtree(old)
             os.rename(self.out, old)
             os.rename(self.path, self.out)
-            shutil.rmtree(old)
+            remove_tree(old)
             return
-        shutil.rmtree(self.path)
+        remove_tree(self.path)
 
 
 class Patch(Staging):

@@ -69,8 +69,11 @@ class Renderer:
         loader = jinja2.FileSystemLoader([str(p) for p in self.template_dirs if p.is_dir()])
         bytecode = None
         if cache_dir is not None:
-            (cache_dir / "jinja").mkdir(parents=True, exist_ok=True)
-            bytecode = jinja2.FileSystemBytecodeCache(str(cache_dir / "jinja"))
+            try:
+                (cache_dir / "jinja").mkdir(parents=True, exist_ok=True)
+                bytecode = jinja2.FileSystemBytecodeCache(str(cache_dir / "jinja"))
+            except OSError:  # a cache that cannot be written only costs time
+                bytecode = None
         self.env = jinja2.Environment(
             loader=loader, autoescape=True, trim_blocks=True, lstrip_blocks=True,
             auto_reload=False, bytecode_cache=bytecode, undefined=jinja2.StrictUndefined,

@@ -8,6 +8,7 @@ ones), run post-processors, swap staging in, save the cache.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import time
 from dataclasses import dataclass, field
@@ -27,7 +28,7 @@ from sitegen.pages import Job, SiteData, make_key, plan_pages
 from sitegen.render import Renderer
 from sitegen.taxonomy import Tagger, group_tags, load_rules, paper_tags, tag_slug
 from sitegen.views import MonthView, PaperView, make_view, month_views, tag_views
-from sitegen.writer import Plan, make_plan, write_plan
+from sitegen.writer import Plan, folder_stamps, make_plan, write_plan
 
 CACHE_DIR = ".sitegen-cache"
 
@@ -84,7 +85,8 @@ class Site:
         """Read all papers and derive everything pages share; raises on any content error."""
         store = ParseStore(self.cache_dir)
         parsed = store.load() if self.use_cache else store.data
-        result = load_content(self.config.root, self.config.content_path, parsed)
+        result = load_content(self.config.root, self.config.content_path, parsed,
+                              parallel=self.parallel)
         self.warnings.extend(result.warnings)
         if result.errors:
             raise ContentError(*result.errors)
@@ -104,7 +106,8 @@ class Site:
         months: list[MonthView] = month_views(views)
         build_date = date.today() if self.config.build_timestamp else None
         if self.use_cache:
-            store.save()  # now holding summaries and keys too
+            with contextlib.suppress(OSError):  # a cache that cannot be written costs time only
+                store.save()  # now holding summaries and keys too
         return SiteData(self.config, views, top, tags, months, env_key, build_date,
                         self.cache_dir)
 
@@ -173,12 +176,25 @@ class Site:
         data = self.load(env_key)
         jobs = self.plan(data, renderer)
         old_keys = cache.keys if cache.output == str(out) else {}
-        plan = make_plan(jobs, old_keys, out)
+        plan = make_plan(jobs, old_keys, out, cache.folders if old_keys else None)
+        if plan.patch and self._search_changes(plan):
+            plan.patch = False  # the index is built over a full staging tree, before the swap
         self._publish(data, plan, out)
-        cache.save(self.cache_dir, signature, {j.path: j.key for j in jobs}, out)
+        try:
+            cache.save(self.cache_dir, signature, {j.path: j.key for j in jobs}, out,
+                       folder_stamps(out, (j.path for j in jobs)))
+        except OSError:  # the site is built; a stale cache must not be trusted next time
+            BuildCache.forget(self.cache_dir)
         return BuildResult(pages=len(jobs), written=len(plan.render),
                            unchanged=len(jobs) - len(plan.render), warnings=self.warnings,
                            seconds=time.perf_counter() - started)
+
+    def _search_changes(self, plan: Plan) -> bool:
+        """True when a build without deferred search must re-index paper pages."""
+        if not self.config.search or self.defer_search:
+            return False
+        return any(path.startswith("papers/") and path.endswith(".html")
+                   for path in [j.path for j in plan.render] + plan.removed)
 
     def finish_search(self) -> None:
         """Bring the live site's search index up to date after a patch build."""
@@ -208,9 +224,21 @@ class Site:
             target.commit()
             if self.defer_search:
                 self._pending = (data, out)
-        except (SitegenError, OSError, KeyboardInterrupt):
-            target.discard()
+        except (SitegenError, KeyboardInterrupt):
+            self._discard(target)
             raise
+        except OSError as exc:
+            self._discard(target)
+            where = exc.filename or str(out)
+            raise BuildError(Problem(str(where), 0, "cannot write the site: "
+                                     f"{exc.strerror or exc}; the previous site was kept")
+                             ) from None
+
+    @staticmethod
+    def _discard(target: Staging) -> None:
+        """Remove what a failed build wrote; a failure to do so must not hide the cause."""
+        with contextlib.suppress(OSError, SitegenError):
+            target.discard()
 
 
 def hash_static(config: Config, renderer: Renderer) -> None:

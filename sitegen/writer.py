@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from sitegen.errors import BuildError, Problem, SitegenError
 from sitegen.output import MARKER, Patch, Staging
 from sitegen.pages import Job
+from sitegen.parallel import workers
 from sitegen.progress import Progress
 
 SEARCH_DIR = "pagefind"  # written by the search step, not by jobs
@@ -36,8 +37,13 @@ class Plan:
     patch: bool = False
 
 
-def make_plan(jobs: list[Job], old_keys: dict[str, str], out: Path) -> Plan:
-    """Compare job keys with the last build's; choose a patch when the change is small."""
+def make_plan(jobs: list[Job], old_keys: dict[str, str], out: Path,
+              stamps: dict[str, int] | None = None) -> Plan:
+    """Compare job keys with the last build's; choose a patch when the change is small.
+
+    ``stamps`` are the modification times of the output's folders after the last
+    build (see :func:`folder_stamps`), a cheap way to see that nothing was added.
+    """
     plan = Plan()
     for job in jobs:
         if old_keys.get(job.path) == job.key and (out / job.path).is_file():
@@ -48,37 +54,68 @@ def make_plan(jobs: list[Job], old_keys: dict[str, str], out: Path) -> Plan:
     plan.removed = sorted(path for path in old_keys if path not in current)
     changes = len(plan.render) + len(plan.removed)
     plan.patch = bool(old_keys) and (out / MARKER).is_file() and \
-        changes <= max(64, len(jobs) // 20) and _only_ours(out, old_keys)
+        changes <= max(64, len(jobs) // 20) and _only_ours(out, old_keys, stamps)
     return plan
 
 
-def _only_ours(out: Path, old_keys: dict[str, str]) -> bool:
+def folder_stamps(out: Path, paths: Iterable[str]) -> dict[str, int]:
+    """Modification times of every folder (below the top) that holds output files.
+
+    A folder's time changes whenever an entry is added to or removed from it, so
+    equal stamps mean no file appeared next to the ones sitegen wrote.
+    """
+    folders = {parent for path in paths for parent in _parents(path)}
+    stamps = {}
+    for folder in sorted(folders):
+        try:
+            stamps[folder] = (out / folder).stat().st_mtime_ns
+        except OSError:
+            continue
+    return stamps
+
+
+def _parents(path: str) -> Iterator[str]:
+    parts = path.split("/")[:-1]
+    for end in range(1, len(parts) + 1):
+        yield "/".join(parts[:end])
+
+
+def _only_ours(out: Path, old_keys: dict[str, str], stamps: dict[str, int] | None) -> bool:
     """True when the live output holds only what the last build wrote.
 
     A patch leaves every other file in place, so a folder with files sitegen did
-    not write (or the user's top-level dot-files and CNAME aside) gets a full
+    not write (the user's top-level dot-files and CNAME aside) gets a full
     build, which drops them: the result never depends on the build history.
     """
-    for dirpath, dirnames, filenames in os.walk(out):
-        rel_dir = os.path.relpath(dirpath, out)
-        if rel_dir == ".":
-            dirnames[:] = [d for d in dirnames if not d.startswith(".") and d != SEARCH_DIR]
-            names = [n for n in filenames if not n.startswith(".") and n != "CNAME"]
-        else:
-            names = filenames
-        prefix = "" if rel_dir == "." else rel_dir.replace(os.sep, "/") + "/"
-        if any(prefix + name not in old_keys for name in names):
+    tops = {path.split("/", 1)[0] for path in old_keys}
+    for entry in os.scandir(out):
+        name = entry.name
+        if name.startswith(".") or name in ("CNAME", SEARCH_DIR):
+            continue
+        if name not in tops or (entry.is_file() and name not in old_keys):
+            return False
+    if stamps is None:
+        return _walk_matches(out, old_keys)
+    for folder, stamp in stamps.items():
+        try:
+            if (out / folder).stat().st_mtime_ns != stamp:
+                return False
+        except OSError:
             return False
     return True
 
 
-def workers() -> int:
-    """How many processes render pages: the usable cores, at most 8."""
-    try:
-        count = len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not Linux
-        count = os.cpu_count() or 1
-    return max(1, min(count, 8))
+def _walk_matches(out: Path, old_keys: dict[str, str]) -> bool:
+    """The slow check, for a cache without folder stamps: every file is a known output."""
+    for dirpath, dirnames, filenames in os.walk(out):
+        rel_dir = os.path.relpath(dirpath, out)
+        if rel_dir == ".":
+            dirnames[:] = [d for d in dirnames if not d.startswith(".") and d != SEARCH_DIR]
+            continue
+        prefix = rel_dir.replace(os.sep, "/") + "/"
+        if any(prefix + name not in old_keys for name in filenames):
+            return False
+    return True
 
 
 def _render_slice(index: int, step: int) -> list[tuple[str, int, str]]:

@@ -123,24 +123,24 @@ def _symlink_loop(root: Path, site: Path) -> None:
 
 
 def _folder_not_made_by_sitegen(root: Path, site: Path) -> None:
-    mine = root / "work" / "mine"
+    mine = root / "project" / "mine"
     mine.mkdir()
     (mine / "thesis.tex").write_text("\\documentclass{article}\n", encoding="utf-8")
 
 
 def _output_is_a_file(root: Path, site: Path) -> None:
-    (root / "work" / "notes.txt").write_text("my notes\n", encoding="utf-8")
+    (root / "project" / "notes.txt").write_text("my notes\n", encoding="utf-8")
 
 
 def _foreign_staging_folder(root: Path, site: Path) -> None:
-    staging = root / "work" / ".out.sitegen-staging"
+    staging = root / "project" / ".out.sitegen-staging"
     staging.mkdir()
     (staging / "draft.txt").write_text("not sitegen's\n", encoding="utf-8")
 
 
 def _listing_3_mb_title(root: Path, site: Path) -> None:
     text = "Jan 9\n\n" + "x" * 3_000_000 + "\n\n  • 3 authors\n·\nJan 5, 2026\n"
-    (root / "work" / "input.txt").write_text(text, encoding="utf-8")
+    (root / "project" / "input.txt").write_text(text, encoding="utf-8")
 
 
 SETUPS: dict[str, Callable[[Path, Path], None]] = {
@@ -159,8 +159,8 @@ SETUPS: dict[str, Callable[[Path, Path], None]] = {
 
 @pytest.fixture(scope="module")
 def built_base(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """``work/site`` (a copy of the base site) and ``work/out`` (its good build), built once."""
-    work = tmp_path_factory.mktemp("hostile-base") / "work"
+    """``project/site`` (a copy of the base site) and ``project/out`` (its build), built once."""
+    work = tmp_path_factory.mktemp("hostile-base") / "project"
     shutil.copytree(BASE, work / "site")
     code = main(["build", "--site", str(work / "site"), "--output", str(work / "out"), "-q"])
     assert code == 0
@@ -198,7 +198,7 @@ def test_hostile_case(group: str, name: str, tmp_path: Path, built_base: Path) -
     home = tmp_path / "home"
     home.mkdir()
     (home / ".profile").write_text("# must survive every case\n", encoding="utf-8")
-    work = tmp_path / "work"
+    work = tmp_path / "project"
     shutil.copytree(built_base, work, symlinks=True)
     site = work / "site"
 

@@ -56,19 +56,19 @@ def read_input(path: str) -> tuple[str, str]:
         try:
             data = Path(path).read_bytes()
         except FileNotFoundError:
-            raise InputError(f"{label}: no such file") from None
+            raise InputError(Problem(label, 0, "no such file")) from None
         except IsADirectoryError:
-            raise InputError(f"{label}: is a folder, not a file") from None
+            raise InputError(Problem(label, 0, "is a folder, not a file")) from None
         except OSError as exc:
-            raise InputError(f"{label}: cannot be read: {exc.strerror}") from None
+            raise InputError(Problem(label, 0, f"cannot be read: {exc.strerror}")) from None
     if not data.strip():
         raise InputError(Problem(label, 0, "is empty; nothing to import"))
     text, problem = decode(data, label)
-    if problem:
-        message = problem.message.replace("this is not a text file",
-                                          "this looks like a binary file")
-        raise InputError(Problem(label, problem.line, message))
-    assert text is not None
+    if text is None or problem:  # decode gives text or a problem, never both or neither
+        found = problem or Problem(label, 0, "cannot be decoded as text")
+        message = found.message.replace("this is not a text file",
+                                        "this looks like a binary file")
+        raise InputError(Problem(label, found.line, message))
     return text, label
 
 

@@ -38,6 +38,10 @@ _A = "{http://www.w3.org/2005/Atom}"
 _X = "{http://arxiv.org/schemas/atom}"
 _DEFAULT_NS = ' xmlns="http://www.w3.org/2005/Atom" xmlns:arxiv="http://arxiv.org/schemas/atom"'
 _VERSION = re.compile(r"v(\d+)$")
+# The feed's start tag (its prefix, if any, and its attributes) and each entry's start tag,
+# unprefixed or with the prefix a feed may bind to Atom (``<atom:entry>``).
+_FEED = re.compile(r"<(?:([\w.\-]+):)?feed\b([^>]*)>")
+_ENTRY = re.compile(r"<((?:[\w.\-]+:)?)entry[\s>]")
 _SNAPSHOT_KEYS = re.compile(r'"(?:authors_parsed|versions|journal-ref|update_date)"\s*:')
 
 
@@ -81,21 +85,22 @@ def _extra(version: int | None, categories: list[str], journal_ref: str,
 def parse_atom(text: str, label: str) -> Parsed:
     """Every entry of an arXiv API response; entries that cannot be read become warnings."""
     result = Parsed()
-    feed = re.search(r"<feed\b([^>]*)>", text)
-    namespaces = feed.group(1) if feed and "xmlns" in feed.group(1) else _DEFAULT_NS
-    starts = [m.start() for m in re.finditer(r"<entry[\s>]", text)]
-    for number, start in enumerate(starts, 1):
+    feed = _FEED.search(text)
+    namespaces = feed.group(2) if feed and "xmlns" in feed.group(2) else _DEFAULT_NS
+    starts = list(_ENTRY.finditer(text))
+    for number, found in enumerate(starts, 1):
+        start = found.start()
         line = line_at(text, start)
-        end = text.find("</entry>", start)
-        following = starts[number] if number < len(starts) else len(text)
+        closing = f"</{found.group(1)}entry>"
+        end = text.find(closing, start)
+        following = starts[number].start() if number < len(starts) else len(text)
         if end < 0 or end > following:
             result.warnings.append(Problem(label, line, f"entry {number} has no closing "
-                                                        "</entry> (input cut short?); skipped"))
+                                                        f"{closing} (input cut short?); skipped"))
             continue
-        chunk = text[start:end + len("</entry>")]
+        chunk = text[start:end + len(closing)]
         try:
-            element = ET.fromstring(f"<feed{namespaces}>{chunk}</feed>").find(f"{_A}entry")
-            assert element is not None
+            element = _atom_entry(ET.fromstring(f"<feed{namespaces}>{chunk}</feed>"), namespaces)
             paper = _atom_paper(element, label)
         except ET.ParseError as exc:
             where = line + exc.position[0] - 1
@@ -110,6 +115,21 @@ def parse_atom(text: str, label: str) -> Parsed:
     if not starts:
         result.warnings.append(Problem(label, 0, "the feed has no <entry>; nothing to import"))
     return result
+
+
+def _atom_entry(wrapper: ET.Element, namespaces: str) -> ET.Element:
+    """The one entry parsed inside ``wrapper``, if it is in the Atom namespace.
+
+    An ``<entry>`` whose feed binds Atom only to a prefix (``xmlns:atom=``) is in no
+    namespace at all; reading it anyway could take any XML for a feed, so it is skipped.
+    """
+    element = next(iter(wrapper), None)
+    if element is not None and element.tag == f"{_A}entry":
+        return element
+    if f'xmlns="{_A[1:-1]}"' not in namespaces:
+        raise Skip(f'is not an Atom <entry> (the <feed> does not declare xmlns="{_A[1:-1]}")')
+    tag = element.tag if element is not None else "nothing"
+    raise Skip(f"is not an Atom <entry> (it is {tag})")
 
 
 def _atom_text(element: ET.Element, tag: str) -> str:

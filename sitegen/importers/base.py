@@ -21,7 +21,11 @@ _URL = re.compile(r"https?://[^\s<>\"'`{}|\\^]+"
 _TRAILING = ".,;:!?)]}'\"*_~\u3002\uff0c\u3001\uff1b\uff1a\uff01\uff1f\uff09\u300d\u300f\u3011"
 _PAIRS = {")": "(", "]": "[", "}": "{", "\uff09": "\uff08"}
 # What a content file accepts as a link (see sitegen.content).
-_SAFE_URL = re.compile(r"https?://[^\s\"'<>`\x00]+", re.IGNORECASE)
+_SAFE_URL = re.compile(r"https?://[^\s\"'<>`\x00/?#]+[^\s\"'<>`\x00]*", re.IGNORECASE)
+
+
+# Where JSON lines resume after a broken one: a line that starts an object or an array.
+_NEXT_VALUE = re.compile(r"\n[{\[]")
 
 
 @dataclass
@@ -146,34 +150,54 @@ def json_records(text: str, label: str) -> tuple[list[tuple[int, int, Any]], lis
     """The values of a JSON array, a single JSON value or JSON lines, as (index, line, value).
 
     A value that is not valid JSON becomes a located warning and the rest is still read;
-    text that is not JSON at all is an :class:`InputError`.
+    text that is not JSON at all is an :class:`InputError`. Text after a top-level array
+    (two saved answers pasted together, or JSON lines) is read as more values, so that
+    nothing after the ``]`` is lost without a word.
     """
     start = _skip_ws(text, 0)
     if start < len(text) and text[start] == "[":
-        return _array_items(text, start + 1, label)
+        records, warnings, end, count = _array_items(text, start + 1, label)
+        more, more_warnings = _json_values(text, _skip_ws(text, end), label, count)
+        return records + more, warnings + more_warnings
+    return _json_values(text, start, label, None)
+
+
+def _json_values(text: str, pos: int, label: str, after_array: int | None
+                 ) -> tuple[list[tuple[int, int, Any]], list[Problem]]:
+    """JSON values one after another from ``pos``.
+
+    ``after_array`` is the item count of the array they follow: the input is then JSON
+    already, so text that does not parse is a warning, never "is not JSON".
+    """
     records: list[tuple[int, int, Any]] = []
     warnings: list[Problem] = []
     decoder = json.JSONDecoder()
-    pos, index = start, 0
+    index = after_array or 0
     while pos < len(text):
         index += 1
         try:
             value, end = decoder.raw_decode(text, pos)
             records.append((index, line_at(text, pos), value))
         except json.JSONDecodeError as exc:
-            if index == 1 and not records and text[pos] not in "{[":
+            if after_array is None and index == 1 and text[pos] not in "{[":
                 raise InputError(Problem(label, exc.lineno, f"is not JSON: {exc.msg}")) from None
-            warnings.append(Problem(label, exc.lineno, f"record {index} is not valid JSON "
+            what = ("text after the JSON array" if after_array is not None
+                    and index == after_array + 1 else f"record {index}")
+            warnings.append(Problem(label, exc.lineno, f"{what} is not valid JSON "
                                                        f"({exc.msg}); skipped"))
-            nxt = text.find("\n{", exc.pos)
-            end = len(text) if nxt < 0 else nxt + 1
+            nxt = _NEXT_VALUE.search(text, exc.pos)
+            end = nxt.start() + 1 if nxt else len(text)
         pos = _skip_ws(text, end)
     return records, warnings
 
 
-def _array_items(text: str, pos: int, label: str) -> tuple[list[tuple[int, int, Any]],
-                                                           list[Problem]]:
-    """Read a JSON array item by item so that one broken item does not lose the others."""
+def _array_items(text: str, pos: int, label: str
+                 ) -> tuple[list[tuple[int, int, Any]], list[Problem], int, int]:
+    """Read a JSON array item by item so that one broken item does not lose the others.
+
+    Also returns the offset just after the closing ``]``, where more values may follow,
+    and the number of items, so that what follows is numbered after them.
+    """
     decoder = json.JSONDecoder()
     records: list[tuple[int, int, Any]] = []
     warnings: list[Problem] = []
@@ -184,9 +208,9 @@ def _array_items(text: str, pos: int, label: str) -> tuple[list[tuple[int, int, 
             warnings.append(Problem(label, line_at(text, len(text)),
                                     "the JSON array is not closed with ']'; the input may be "
                                     "cut short"))
-            return records, warnings
+            return records, warnings, len(text), index
         if text[pos] == "]":
-            return records, warnings
+            return records, warnings, pos + 1, index
         index += 1
         try:
             value, end = decoder.raw_decode(text, pos)

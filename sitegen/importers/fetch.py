@@ -100,10 +100,10 @@ def fetch_text(url: str, opener: Opener) -> str:
             return data.decode(charset).replace("\r\n", "\n").replace("\r", "\n")
         except (LookupError, UnicodeDecodeError):
             pass
-    if problem:
-        raise InputError(Problem(url, 0, problem.message.replace(
+    if text is None or problem:  # decode gives text or a problem, never both or neither
+        message = problem.message if problem else "cannot be decoded as text"
+        raise InputError(Problem(url, 0, message.replace(
             "this is not a text file", "this looks like a binary file")))
-    assert text is not None
     return text
 
 

@@ -157,6 +157,7 @@ class _State:
 
     header: tuple[int, int] | None = None
     full_header: date | None = None
+    started: bool = False  # a paper date line has been read: no page header can follow
 
 
 def parse_listing(text: str, label: str, listed: date | None = None) -> Parsed:
@@ -168,16 +169,14 @@ def parse_listing(text: str, label: str, listed: date | None = None) -> Parsed:
         if line.text.casefold() in CHROME:
             continue
         head = HEADER_DATE.match(line.text)
-        if head:
-            if state.header is None:
-                state.header = (_month(head.group(1)), int(head.group(2)))
+        if head and _on_header_line(line, head, segment, state, result, label):
             segment = []  # whatever came before the page's date was page chrome
             continue
         found = DATE_LINE.match(line.text)
         if not found:
             segment.append(line)
             continue
-        _on_date_line(line, found, segment, state, result, label)
+        state.started = _on_date_line(line, found, segment, state, result, label) or state.started
         segment = []
     leftover = [ln for ln in segment if ln.text]
     if leftover:
@@ -192,26 +191,55 @@ def parse_listing(text: str, label: str, listed: date | None = None) -> Parsed:
     return result
 
 
+def _on_header_line(line: _Line, head: re.Match[str], segment: list[_Line], state: _State,
+                    result: Parsed, label: str) -> bool:
+    """True when a ``Mon D`` line is the page header (or a repeat of it between papers).
+
+    Only the first one before any paper is the header; the text it ends is page chrome,
+    reported if it is not known chrome, since it may be a paper whose header is missing.
+    Later ones inside a paper block are ordinary text of that block (False).
+    """
+    if any(ln.text for ln in segment) and (state.started or state.header is not None):
+        return False
+    if state.header is None and not state.started:
+        state.header = (_month(head.group(1)), int(head.group(2)))
+        _unknown_chrome(segment, line, result, label)
+    return True
+
+
+def _unknown_chrome(segment: list[_Line], header: _Line, result: Parsed, label: str) -> None:
+    """Warn about text before the page header that is not known chrome: it may be a paper."""
+    text = [ln for ln in segment if ln.text]
+    if text:
+        result.warnings.append(Problem(
+            label, text[0].number, f"{len(text)} line(s) before the page date '{header.text}' "
+            f"(line {header.number}) are not known page chrome; ignored"))
+
+
 def _on_date_line(line: _Line, found: re.Match[str], segment: list[_Line], state: _State,
-                  result: Parsed, label: str) -> None:
-    """A date line ends a paper: build it, or explain why there is none."""
+                  result: Parsed, label: str) -> bool:
+    """A date line ends a paper: build it, or explain why there is none.
+
+    True when it was a paper's date line (even a broken one), False for the page header.
+    """
     try:
         when = date(int(found.group(3)), _month(found.group(1)), int(found.group(2)))
     except ValueError:
         result.warnings.append(Problem(label, line.number, f"'{line.text}' is not a valid date; "
                                                            "paper skipped"))
-        return
+        return True
     card = any(ln.text in DOTS or AUTHORS.match(ln.text) for ln in segment)
     if not card and not result.papers and state.header is None and found.group(4) is None:
         state.full_header = when  # a page header that carries its year ("Jan 9, 2026")
         state.header = (when.month, when.day)
-        return
+        _unknown_chrome(segment, line, result, label)
+        return False
     if not card and any(ln.text for ln in segment):
         first = next(ln for ln in segment if ln.text)
         result.warnings.append(Problem(label, first.number, "paper block has no '·' line or "
                                                             "author count before its date line "
                                                             f"(line {line.number}); skipped"))
-        return
+        return True
     paper, problem = _paper_from(segment, when, int(found.group(4) or 0), label)
     if problem:
         result.warnings.append(problem)
@@ -220,6 +248,7 @@ def _on_date_line(line: _Line, found: re.Match[str], segment: list[_Line], state
     elif not problem:
         result.warnings.append(Problem(label, line.number, f"date line '{line.text}' has no "
                                                            "paper before it; skipped"))
+    return True
 
 
 def looks_like_listing(text: str) -> bool:

@@ -11,10 +11,17 @@ host-relative (``/papers/x/``), which feed readers resolve against the feed's
 own address, and entry ids are ``urn:uuid:`` names derived from the page path
 (Atom ids must be absolute IRIs); setting a full ``base_url`` switches ids to
 the page URLs.
+
+RSS has no way to mark text as plain: readers render every ``<description>``
+as HTML once the XML is parsed. Descriptions are therefore HTML-escaped before
+the serializer escapes them again, so a ``<script>`` in the site description or
+a formula kept as source in a summary shows as text. Atom says what it carries:
+titles and summaries are ``type="text"``, content is the sanitised abstract HTML.
 """
 
 from __future__ import annotations
 
+import html
 import re
 import uuid
 import xml.etree.ElementTree as ET
@@ -26,7 +33,7 @@ from sitegen.config import Config
 from sitegen.pages import Job, SiteData, make_key
 from sitegen.views import PaperView
 
-FORMAT = 1
+FORMAT = 2  # bump when feeds are written differently
 ATOM = "http://www.w3.org/2005/Atom"
 _INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
@@ -66,9 +73,9 @@ def atom_feed(config: Config, title: str, page: str, path: str,
     """An Atom 1.0 document for ``papers`` (already newest first and cut to size)."""
     root = ET.Element("feed", {"xmlns": ATOM, "xml:lang": clean(config.language)})
     _sub(root, "id", feed_id(config, path))
-    _sub(root, "title", title)
+    _sub(root, "title", title, type="text")
     if config.description:
-        _sub(root, "subtitle", config.description)
+        _sub(root, "subtitle", config.description, type="text")
     newest = max((updated(v) for v in papers), default=date(1970, 1, 1))
     _sub(root, "updated", stamp(newest))
     _sub(root, "link", rel="self", type="application/atom+xml", href=config.absolute(path))
@@ -103,7 +110,7 @@ def rss_feed(config: Config, papers: list[PaperView]) -> bytes:
     channel = _sub(root, "channel")
     _sub(channel, "title", config.title)
     _sub(channel, "link", config.absolute(""))
-    _sub(channel, "description", config.description or config.title)
+    _sub(channel, "description", _plain_html(config.description or config.title))
     _sub(channel, "language", config.language)
     _sub(channel, "generator", "sitegen")
     if papers:
@@ -121,8 +128,13 @@ def rss_feed(config: Config, papers: list[PaperView]) -> bytes:
         for tag in view.tags:
             _sub(item, "category", tag.name)
         if view.summary:
-            _sub(item, "description", view.summary)
+            _sub(item, "description", _plain_html(view.summary))
     return _serialise(root)
+
+
+def _plain_html(text: str) -> str:
+    """Text as HTML that shows it literally: RSS readers treat descriptions as markup."""
+    return html.escape(text, quote=False)
 
 
 def _rfc822(day: date) -> str:

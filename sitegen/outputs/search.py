@@ -20,10 +20,12 @@ it is) instead of being rebuilt.
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import json
 import os
 import shutil
+import signal
 import subprocess
 from importlib import metadata
 from pathlib import Path
@@ -72,6 +74,16 @@ def index_key(data: SiteData) -> str:
                     [(v.slug, v.key) for v in data.papers])
 
 
+def _die_with_parent() -> None:
+    """In the child: get SIGKILL when sitegen dies, so a killed build leaves no indexer
+    writing into a folder the next build will use (Linux ``PR_SET_PDEATHSIG``)."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # pragma: no cover - not Linux
+        pass
+
+
 def run_pagefind(site: Path, output: Path) -> None:
     """Index ``site`` into ``output``; a failure is a build error with Pagefind's message."""
     command = [str(pagefind_binary()), "--site", str(site), "--output-path", str(output),
@@ -80,7 +92,7 @@ def run_pagefind(site: Path, output: Path) -> None:
         command += ["--exclude-selectors", selector]
     try:
         done = subprocess.run(command, capture_output=True, text=True, check=False,
-                              stdin=subprocess.DEVNULL)
+                              stdin=subprocess.DEVNULL, preexec_fn=_die_with_parent)
     except OSError as exc:
         raise BuildError(f"search: could not run Pagefind: {exc}") from None
     if done.returncode != 0:
