@@ -45,8 +45,9 @@ def make_plan(jobs: list[Job], old_keys: dict[str, str], out: Path,
     build (see :func:`folder_stamps`), a cheap way to see that nothing was added.
     """
     plan = Plan()
+    root = str(out)
     for job in jobs:
-        if old_keys.get(job.path) == job.key and (out / job.path).is_file():
+        if old_keys.get(job.path) == job.key and os.path.isfile(os.path.join(root, job.path)):
             plan.reuse.append(job)
         else:
             plan.render.append(job)
@@ -66,9 +67,10 @@ def folder_stamps(out: Path, paths: Iterable[str]) -> dict[str, int]:
     """
     folders = {parent for path in paths for parent in _parents(path)}
     stamps = {}
+    root = str(out)
     for folder in sorted(folders):
         try:
-            stamps[folder] = (out / folder).stat().st_mtime_ns
+            stamps[folder] = os.stat(os.path.join(root, folder)).st_mtime_ns
         except OSError:
             continue
     return stamps
@@ -96,9 +98,10 @@ def _only_ours(out: Path, old_keys: dict[str, str], stamps: dict[str, int] | Non
             return False
     if stamps is None:
         return _walk_matches(out, old_keys)
+    root = str(out)
     for folder, stamp in stamps.items():
         try:
-            if (out / folder).stat().st_mtime_ns != stamp:
+            if os.stat(os.path.join(root, folder)).st_mtime_ns != stamp:
                 return False
         except OSError:
             return False
