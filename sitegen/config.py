@@ -144,7 +144,7 @@ def load_config(site_root: Path, overrides: dict[str, Any] | None = None) -> Con
     """Read ``sitegen.toml`` under ``site_root`` (if any) and apply command-line overrides."""
     path = site_root / CONFIG_NAME
     values: dict[str, Any] = {}
-    source = ""
+    source = text = ""
     if path.is_file():
         source = CONFIG_NAME
         raw = path.read_bytes()
@@ -169,6 +169,12 @@ def load_config(site_root: Path, overrides: dict[str, Any] | None = None) -> Con
             raise ConfigError(f"option --{key.replace('_', '-')}: {problem}")
         values[key] = value
     config = Config(root=site_root, source=source, **values)
+    content = config.content_path.resolve()
+    if site_root.resolve() not in content.parents:
+        raise ConfigError(Problem(source or CONFIG_NAME, _key_line(text, "content_dir")
+                                  if source else 0,
+                                  f"Config value 'content_dir': {config.content_dir!r} is "
+                                  "not a folder inside the site"))
     if not config.base_url.endswith("/"):
         config = replace(config, base_url=config.base_url + "/")
     return config
