@@ -156,8 +156,11 @@ class Site:
     def env_key(self, renderer: Renderer) -> str:
         """A hash of everything besides content that shapes every page."""
         static = renderer.static_hashes
+        rules = renderer.theme / "tag_rules.toml"
+        rules_bytes = rules.read_bytes() if rules.is_file() else b""
         return make_key(__version__, repr(self.config), renderer.templates_fingerprint(),
-                        sorted(static.items()))
+                        sorted(static.items()), hashlib.sha1(rules_bytes,
+                                                             usedforsecurity=False).hexdigest())
 
     # Stages 4-6: write, post-process, swap.
     def build(self, use_cache: bool = True) -> BuildResult:

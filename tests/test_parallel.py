@@ -34,3 +34,4 @@ def test_parallel_parse_equals_serial(tmp_path: Path, monkeypatch: pytest.Monkey
     assert all(p.derived.get("summary") for p in forked.papers)
     assert sorted(cache) == sorted(str(p.path.relative_to(tmp_path)) for p in forked.papers
                                    if p.path)
+
