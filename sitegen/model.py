@@ -102,9 +102,6 @@ class Paper:
         """The number of authors, from the names when known."""
         return len(self.authors) if self.authors else self.author_count
 
-    def line_of(self, key: str) -> int:
-        """The line of ``key`` in the source file, or 1 when unknown."""
-        return self.lines.get(key, 1)
 
 
 _STATE_FIELDS = tuple(f.name for f in fields(Paper))

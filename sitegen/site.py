@@ -67,7 +67,6 @@ class Site:
         self.defer_search = defer_search
         self._pending: tuple[SiteData, Path] | None = None
         self.warnings: list[Problem] = []
-        self.use_cache = True
 
     # Stage 1: the output folder must be safe to replace.
     def check_output(self, renderer: Renderer) -> Path:
@@ -81,10 +80,10 @@ class Site:
         return out
 
     # Stage 2: load and validate every content file.
-    def load(self, env_key: str) -> SiteData:
+    def load(self, env_key: str, use_cache: bool = True) -> SiteData:
         """Read all papers and derive everything pages share; raises on any content error."""
         store = ParseStore(self.cache_dir)
-        parsed = store.load() if self.use_cache else store.data
+        parsed = store.load() if use_cache else store.data
         result = load_content(self.config.root, self.config.content_path, parsed,
                               parallel=self.parallel)
         self.warnings.extend(result.warnings)
@@ -105,7 +104,7 @@ class Site:
                                            -v.date.toordinal(), v.slug))
         months: list[MonthView] = month_views(views)
         build_date = date.today() if self.config.build_timestamp else None
-        if self.use_cache:
+        if use_cache:
             with contextlib.suppress(OSError):  # a cache that cannot be written costs time only
                 store.save()  # now holding summaries and keys too
         return SiteData(self.config, views, top, tags, months, env_key, build_date,
@@ -166,7 +165,6 @@ class Site:
     def build(self, use_cache: bool = True) -> BuildResult:
         """Build the site into the output folder; the old site stays if anything fails."""
         started = time.perf_counter()
-        self.use_cache = use_cache
         renderer = Renderer(self.config, self.cache_dir)
         out = self.check_output(renderer)
         hash_static(self.config, renderer)
@@ -176,10 +174,10 @@ class Site:
         if use_cache and cache.is_current(signature, out):
             return BuildResult(pages=len(cache.keys), unchanged=len(cache.keys),
                                seconds=time.perf_counter() - started, skipped=True)
-        data = self.load(env_key)
+        data = self.load(env_key, use_cache)
         jobs = self.plan(data, renderer)
         old_keys = cache.keys if cache.output == str(out) else {}
-        plan = make_plan(jobs, old_keys, out, cache.folders if old_keys else None)
+        plan = make_plan(jobs, old_keys, out, cache.folders)
         if plan.patch and self._search_changes(plan):
             plan.patch = False  # the index is built over a full staging tree, before the swap
         self._publish(data, plan, out)
@@ -204,7 +202,7 @@ class Site:
         if self._pending is not None:
             data, out = self._pending
             self._pending = None
-            post_process(data, out, changed=True)
+            post_process(data, out)
 
     def _publish(self, data: SiteData, plan: Plan, out: Path) -> None:
         """Write into staging and swap it in (or apply it as a patch)."""
@@ -222,7 +220,7 @@ class Site:
                     self.finish_search()
                 return
             if not self.defer_search:
-                post_process(data, target.path, changed=True)
+                post_process(data, target.path)
             target.keep_user_files({j.path.split("/", 1)[0] for j in plan.render + plan.reuse})
             target.commit()
             if self.defer_search:

@@ -38,7 +38,7 @@ class Plan:
 
 
 def make_plan(jobs: list[Job], old_keys: dict[str, str], out: Path,
-              stamps: dict[str, int] | None = None) -> Plan:
+              stamps: dict[str, int]) -> Plan:
     """Compare job keys with the last build's; choose a patch when the change is small.
 
     ``stamps`` are the modification times of the output's folders after the last
@@ -82,7 +82,7 @@ def _parents(path: str) -> Iterator[str]:
         yield "/".join(parts[:end])
 
 
-def _only_ours(out: Path, old_keys: dict[str, str], stamps: dict[str, int] | None) -> bool:
+def _only_ours(out: Path, old_keys: dict[str, str], stamps: dict[str, int]) -> bool:
     """True when the live output holds only what the last build wrote.
 
     A patch leaves every other file in place, so a folder with files sitegen did
@@ -96,27 +96,12 @@ def _only_ours(out: Path, old_keys: dict[str, str], stamps: dict[str, int] | Non
             continue
         if name not in tops or (entry.is_file() and name not in old_keys):
             return False
-    if stamps is None:
-        return _walk_matches(out, old_keys)
     root = str(out)
     for folder, stamp in stamps.items():
         try:
             if os.stat(os.path.join(root, folder)).st_mtime_ns != stamp:
                 return False
         except OSError:
-            return False
-    return True
-
-
-def _walk_matches(out: Path, old_keys: dict[str, str]) -> bool:
-    """The slow check, for a cache without folder stamps: every file is a known output."""
-    for dirpath, dirnames, filenames in os.walk(out):
-        rel_dir = os.path.relpath(dirpath, out)
-        if rel_dir == ".":
-            dirnames[:] = [d for d in dirnames if not d.startswith(".") and d != SEARCH_DIR]
-            continue
-        prefix = rel_dir.replace(os.sep, "/") + "/"
-        if any(prefix + name not in old_keys for name in filenames):
             return False
     return True
 

@@ -15,16 +15,16 @@ from pathlib import Path
 from typing import Any
 
 from sitegen.outputs import bibtex, data, feeds, search, sitemap
-from sitegen.pages import Job, SiteData, make_key, plan_pages
+from sitegen.pages import Job, SiteData, make_key
 from sitegen.render import Renderer
 from sitegen.views import PaperView
 
 
-def output_jobs(site: SiteData, renderer: Renderer, planned: Sequence[Job] = ()) -> list[Job]:
+def output_jobs(site: SiteData, renderer: Renderer, planned: Sequence[Job]) -> list[Job]:
     """Every non-page output file.
 
     ``planned`` is every job planned so far (pages and static files); the
-    sitemap lists its HTML files. Without it the pages are planned again here.
+    sitemap lists its HTML files.
     A paper page shows its BibTeX entry, whose key can change when another
     paper with the same key stem comes or goes, so each planned paper page's
     key gets its citation key folded in.
@@ -36,14 +36,11 @@ def output_jobs(site: SiteData, renderer: Renderer, planned: Sequence[Job] = ())
         if job.path in pages:
             job.key = make_key(job.key, "citation key", pages[job.path])
     bib_paths = {v.slug: bibtex.bib_path(v) for v in site.papers}
-    html = [job.path for job in (planned or _page_jobs(site)) if job.path.endswith(".html")]
+    html = [job.path for job in planned if job.path.endswith(".html")]
     jobs = feeds.feed_jobs(site) + sitemap.sitemap_jobs(site, html)
     jobs += data.data_jobs(site, bib_paths) + _bib_jobs(site, keys, entry)
     return jobs
 
-
-def _page_jobs(site: SiteData) -> list[Job]:
-    return plan_pages(site, lambda template, context: b"")
 
 
 def register_helpers(site: SiteData, renderer: Renderer, keys: dict[str, str]
@@ -91,11 +88,11 @@ def _bib_bytes(papers: list[PaperView], entry: Callable[[PaperView], str]) -> by
     return "\n".join(entry(v) for v in papers).encode("utf-8")
 
 
-def post_process(site: SiteData, staging: Path, changed: bool) -> None:
+def post_process(site: SiteData, staging: Path) -> None:
     """Build (or carry over) the search index over the finished tree.
 
-    ``staging`` is the new tree, or the live output for an in-place patch;
-    ``changed`` is not needed: the index is keyed by the paper pages (see
+    ``staging`` is the new tree, or the live output for an in-place patch; the
+    index is keyed by the paper pages, so an unchanged one is carried over (see
     :mod:`sitegen.outputs.search`).
     """
     if site.config.search:
