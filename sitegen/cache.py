@@ -19,7 +19,7 @@ from typing import Any
 
 from sitegen import __version__
 from sitegen.config import Config
-from sitegen.content import ParseCache
+from sitegen.content import ContentScan, ParseCache
 from sitegen.output import MARKER
 from sitegen.pages import make_key
 
@@ -46,9 +46,10 @@ def _tree_stats(folder: Path) -> list[tuple[str, int, int, int]]:
     return stats
 
 
-def content_signature(config: Config, env_key: str) -> str:
+def content_signature(config: Config, env_key: str, scan: ContentScan) -> str:
     """A hash of the content and static files' names, sizes and times, plus ``env_key``."""
-    return make_key(env_key, _tree_stats(config.content_path), _tree_stats(config.root / "static"))
+    content = [(label, key) for _, label, key in scan.files]
+    return make_key(env_key, content, scan.problems, _tree_stats(config.root / "static"))
 
 
 @dataclass

@@ -8,6 +8,7 @@ refused output, failed check, warnings under ``--strict``); 2 wrong usage;
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from datetime import date
 from pathlib import Path
@@ -138,5 +139,18 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
+def entry() -> None:
+    """The console command: run, flush, and exit without tearing down the loaded site.
+
+    Freeing hundreds of thousands of objects one by one at exit costs a large
+    site a quarter of a second and changes nothing on disk: every file was
+    written and closed by then.
+    """
+    code = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    entry()

@@ -8,7 +8,6 @@ strings. All problems in all files are collected; nothing stops at the first.
 
 from __future__ import annotations
 
-import copy
 import os
 import re
 import stat
@@ -330,41 +329,84 @@ def _freeze_dates(value: Any) -> Any:
     return value
 
 
-def _is_candidate(path: Path) -> bool:
-    name = path.name
-    return name.endswith(".md") and not name.startswith((".", "#", "~")) and "~" not in name
+@dataclass
+class ContentScan:
+    """The content files found, each with its site-relative label and stat key, and problems."""
+
+    files: list[tuple[Path, str, tuple[int, int, int] | None]] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
 
 
 def content_files(content_dir: Path, site_root: Path) -> tuple[list[Path], list[Problem]]:
     """Every ``*.md`` under ``content_dir``, sorted; symlinks out of the site are errors."""
-    files: list[Path] = []
-    problems: list[Problem] = []
+    scan = scan_content(content_dir, site_root)
+    return [path for path, _, _ in scan.files], scan.problems
+
+
+def scan_content(content_dir: Path, site_root: Path) -> ContentScan:
+    """Walk ``content_dir`` once with ``os.scandir``: files, labels, stats and link problems.
+
+    One pass serves both the no-change check and loading; a large site has
+    tens of thousands of files, so this avoids a ``Path`` and a second stat per file.
+    """
+    scan = ContentScan()
     if not content_dir.is_dir():
-        return files, problems
+        return scan
     root = site_root.resolve()
-    for dirpath, dirnames, filenames in os.walk(content_dir, followlinks=False):
-        here = Path(dirpath)
-        for name in sorted(dirnames):
-            sub = here / name
-            if sub.is_symlink() and not _inside(sub, root):
-                problems.append(Problem(_rel(sub, site_root), 0,
+    found: list[tuple[str, tuple[int, int, int] | None]] = []
+    folders = [str(content_dir)]
+    while folders:
+        folder = folders.pop()
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError:
+            continue
+        for entry in entries:
+            _scan_entry(entry, root, site_root, folders, found, scan.problems)
+    found.sort(key=lambda item: item[0].split(os.sep))
+    base = str(site_root).rstrip(os.sep) + os.sep
+    for name, key in found:
+        label = name[len(base):] if name.startswith(base) else _rel(Path(name), site_root)
+        scan.files.append((Path(name), label.replace(os.sep, "/"), key))
+    return scan
+
+
+def _scan_entry(entry: os.DirEntry[str], root: Path, site_root: Path, folders: list[str],
+                found: list[tuple[str, tuple[int, int, int] | None]],
+                problems: list[Problem]) -> None:
+    """Sort one directory entry into a folder to walk, a content file or a problem."""
+    link = entry.is_symlink()
+    try:
+        is_dir = entry.is_dir()  # follows links: a linked folder is reported if it leaves the site
+    except OSError:  # a link loop: reported below like a broken link
+        is_dir = False
+    if is_dir:
+        if link:
+            if not _inside(Path(entry.path), root):
+                problems.append(Problem(_rel(Path(entry.path), site_root), 0,
                                         "is a symbolic link to a folder outside the site"))
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".")
-                             and not (here / d).is_symlink())
-        for name in sorted(filenames):
-            path = here / name
-            if not _is_candidate(path):
-                continue
-            if path.is_symlink() and not path.exists():
-                problems.append(Problem(_rel(path, site_root), 0, "is a symbolic link whose "
-                                        "target does not exist (or that points to itself)"))
-                continue
-            if path.is_symlink() and not _inside(path, root):
-                problems.append(Problem(_rel(path, site_root), 0,
-                                        "is a symbolic link to a file outside the site"))
-                continue
-            files.append(path)
-    return sorted(files), problems
+        elif not entry.name.startswith("."):
+            folders.append(entry.path)
+        return
+    name = entry.name
+    if not name.endswith(".md") or name.startswith((".", "#", "~")) or "~" in name:
+        return
+    if link:
+        path = Path(entry.path)
+        if not path.exists():
+            problems.append(Problem(_rel(path, site_root), 0, "is a symbolic link whose "
+                                    "target does not exist (or that points to itself)"))
+            return
+        if not _inside(path, root):
+            problems.append(Problem(_rel(path, site_root), 0,
+                                    "is a symbolic link to a file outside the site"))
+            return
+    try:
+        info = entry.stat()
+        key: tuple[int, int, int] | None = (info.st_size, info.st_mtime_ns, info.st_ino)
+    except OSError:
+        key = None
+    found.append((entry.path, key))
 
 
 def _inside(path: Path, root: Path) -> bool:
@@ -410,7 +452,7 @@ ParseCache = dict[str, tuple[tuple[int, int, int], Paper]]
 
 
 def load_content(site_root: Path, content_dir: Path, cache: ParseCache | None = None,
-                 parallel: bool = False) -> LoadResult:
+                 parallel: bool = False, scan: ContentScan | None = None) -> LoadResult:
     """Load every paper under ``content_dir``, then check slugs are unique.
 
     ``cache`` maps a file to its (size, mtime, inode) and parsed paper; entries
@@ -418,8 +460,9 @@ def load_content(site_root: Path, content_dir: Path, cache: ParseCache | None = 
     ``parallel``, many changed files are parsed in forked workers.
     """
     result = LoadResult()
-    files, result.errors = content_files(content_dir, site_root)
-    entries = [_cached(path, _rel(path, site_root), cache) for path in files]
+    scan = scan or scan_content(content_dir, site_root)
+    result.errors = list(scan.problems)
+    entries = [_cached(path, label, key, cache) for path, label, key in scan.files]
     misses = [(path, label) for path, label, _, hit in entries if hit is None]
     parsed = dict(zip(misses, fork_map(_load_pair, misses, PARALLEL_PARSE if parallel
                                        else len(misses) + 1), strict=True))
@@ -430,7 +473,7 @@ def load_content(site_root: Path, content_dir: Path, cache: ParseCache | None = 
             result.papers.append(paper)
         if cache is not None and hit is None:
             if paper is not None and key is not None:
-                cache[label] = (key, copy.copy(paper))
+                cache[label] = (key, paper)
             else:
                 cache.pop(label, None)
     if cache is not None:
@@ -453,17 +496,18 @@ def _load_pair(pair: tuple[Path, str]) -> _Loaded:
     return paper, problems
 
 
-def _cached(path: Path, label: str, cache: ParseCache | None
+def _cached(path: Path, label: str, key: tuple[int, int, int] | None, cache: ParseCache | None
             ) -> tuple[Path, str, tuple[int, int, int] | None, _Loaded | None]:
-    """The file, its stat key, and its cached parse when the file is unchanged."""
-    try:
-        stat = path.stat()
-    except OSError:
+    """The file, its stat key, and its cached parse when the file is unchanged.
+
+    The cached paper itself is used (not a copy): what a build adds to it (slug,
+    derived values) follows from the file alone, so the cache may keep it.
+    """
+    if key is None:
         return path, label, None, None
-    key = (stat.st_size, stat.st_mtime_ns, stat.st_ino)
     hit = cache.get(label) if cache is not None else None
     if hit is not None and hit[0] == key:
-        return path, label, key, (copy.copy(hit[1]), [])
+        return path, label, key, (hit[1], [])
     return path, label, key, None
 
 

@@ -9,8 +9,10 @@ ones), run post-processors, swap staging in, save the cache.
 from __future__ import annotations
 
 import contextlib
+import gc
 import hashlib
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from functools import partial
@@ -19,7 +21,7 @@ from pathlib import Path
 from sitegen import __version__
 from sitegen.cache import BuildCache, ParseStore, content_signature
 from sitegen.config import Config
-from sitegen.content import load_content
+from sitegen.content import ContentScan, load_content, scan_content
 from sitegen.errors import BuildError, ContentError, Problem, SitegenError, StrictError
 from sitegen.output import MARKER, Patch, Staging, refuse_reason
 from sitegen.outputs import output_jobs, post_process
@@ -80,12 +82,13 @@ class Site:
         return out
 
     # Stage 2: load and validate every content file.
-    def load(self, env_key: str, use_cache: bool = True) -> SiteData:
+    def load(self, env_key: str, use_cache: bool = True, scan: ContentScan | None = None
+             ) -> SiteData:
         """Read all papers and derive everything pages share; raises on any content error."""
         store = ParseStore(self.cache_dir)
         parsed = store.load() if use_cache else store.data
         result = load_content(self.config.root, self.config.content_path, parsed,
-                              parallel=self.parallel)
+                              parallel=self.parallel, scan=scan)
         self.warnings.extend(result.warnings)
         if result.errors:
             raise ContentError(*result.errors)
@@ -164,17 +167,22 @@ class Site:
     # Stages 4-6: write, post-process, swap.
     def build(self, use_cache: bool = True) -> BuildResult:
         """Build the site into the output folder; the old site stays if anything fails."""
+        with no_cycle_collection():
+            return self._build(use_cache)
+
+    def _build(self, use_cache: bool) -> BuildResult:
         started = time.perf_counter()
         renderer = Renderer(self.config, self.cache_dir)
         out = self.check_output(renderer)
         hash_static(self.config, renderer)
         env_key = self.env_key(renderer)
         cache = BuildCache.load(self.cache_dir) if use_cache else BuildCache()
-        signature = content_signature(self.config, env_key)
+        scan = scan_content(self.config.content_path, self.config.root)
+        signature = content_signature(self.config, env_key, scan)
         if use_cache and cache.is_current(signature, out):
             return BuildResult(pages=len(cache.keys), unchanged=len(cache.keys),
                                seconds=time.perf_counter() - started, skipped=True)
-        data = self.load(env_key, use_cache)
+        data = self.load(env_key, use_cache, scan)
         jobs = self.plan(data, renderer)
         old_keys = cache.keys if cache.output == str(out) else {}
         plan = make_plan(jobs, old_keys, out, cache.folders)
@@ -240,6 +248,24 @@ class Site:
         """Remove what a failed build wrote; a failure to do so must not hide the cause."""
         with contextlib.suppress(OSError, SitegenError):
             target.discard()
+
+
+@contextlib.contextmanager
+def no_cycle_collection() -> Iterator[None]:
+    """Pause the cycle collector while building.
+
+    A build holds every paper in memory until it ends, so the collector's full
+    passes over them (dozens per build) find nothing and cost about a quarter
+    of the time of a small rebuild; what a build leaves behind is collected
+    when it is switched back on.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def hash_static(config: Config, renderer: Renderer) -> None:
