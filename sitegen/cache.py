@@ -102,6 +102,7 @@ class BuildCache:
 
 
 PARSE_DIR = "content"
+PARSE_FORMAT = 2  # bump when what is kept of a parsed paper changes
 SHARDS = 64
 
 
@@ -110,8 +111,9 @@ def _shard(label: str) -> int:
 
 
 def _shard_digest(items: list[tuple[str, Any]]) -> int:
-    """Cheap identity of a shard's contents: labels, file stats and derived values."""
-    return hash(tuple((label, entry[0], repr(entry[1].derived)) for label, entry in items))
+    """Cheap identity of a shard's contents: labels, file stats and how often a derived
+    value was recomputed (see :meth:`~sitegen.model.Paper.remember`)."""
+    return hash(tuple((label, entry[0], entry[1].derived.get("#")) for label, entry in items))
 
 
 class ParseStore:
@@ -121,9 +123,16 @@ class ParseStore:
         self.folder = cache_dir / PARSE_DIR
         self.data: ParseCache = {}
         self.digests: dict[int, int] = {}
+        self.loaded = False
 
     def load(self) -> ParseCache:
-        """Read every shard written by this version of sitegen; skip unreadable ones."""
+        """Read every shard written by this version of sitegen; skip unreadable ones.
+
+        A store kept in memory between builds (the preview server's) is read once.
+        """
+        if self.loaded:
+            return self.data
+        self.loaded = True
         for index in range(SHARDS):
             try:
                 with open(self.folder / f"{index:02d}.pickle", "rb") as handle:
@@ -131,7 +140,7 @@ class ParseStore:
             except (OSError, pickle.UnpicklingError, ValueError, TypeError, EOFError,
                     AttributeError, ImportError):
                 continue
-            if version == __version__ and isinstance(shard, dict):
+            if version == (__version__, PARSE_FORMAT) and isinstance(shard, dict):
                 self.data.update(shard)
                 self.digests[index] = _shard_digest(sorted(shard.items()))
         return self.data
@@ -149,6 +158,7 @@ class ParseStore:
                 continue
             tmp = self.folder / f"{index:02d}.pickle.tmp"
             with open(tmp, "wb") as handle:
-                pickle.dump((__version__, dict(items)), handle, protocol=pickle.HIGHEST_PROTOCOL)
+                pickle.dump(((__version__, PARSE_FORMAT), dict(items)), handle,
+                            protocol=pickle.HIGHEST_PROTOCOL)
             os.replace(tmp, self.folder / f"{index:02d}.pickle")
             self.digests[index] = digest

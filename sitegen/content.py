@@ -14,6 +14,7 @@ import stat
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -333,14 +334,14 @@ def _freeze_dates(value: Any) -> Any:
 class ContentScan:
     """The content files found, each with its site-relative label and stat key, and problems."""
 
-    files: list[tuple[Path, str, tuple[int, int, int] | None]] = field(default_factory=list)
+    files: list[tuple[str, str, tuple[int, int, int] | None]] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
 
 
 def content_files(content_dir: Path, site_root: Path) -> tuple[list[Path], list[Problem]]:
     """Every ``*.md`` under ``content_dir``, sorted; symlinks out of the site are errors."""
     scan = scan_content(content_dir, site_root)
-    return [path for path, _, _ in scan.files], scan.problems
+    return [Path(path) for path, _, _ in scan.files], scan.problems
 
 
 def scan_content(content_dir: Path, site_root: Path) -> ContentScan:
@@ -367,7 +368,7 @@ def scan_content(content_dir: Path, site_root: Path) -> ContentScan:
     base = str(site_root).rstrip(os.sep) + os.sep
     for name, key in found:
         label = name[len(base):] if name.startswith(base) else _rel(Path(name), site_root)
-        scan.files.append((Path(name), label.replace(os.sep, "/"), key))
+        scan.files.append((name, label.replace(os.sep, "/"), key))
     return scan
 
 
@@ -452,22 +453,27 @@ ParseCache = dict[str, tuple[tuple[int, int, int], Paper]]
 
 
 def load_content(site_root: Path, content_dir: Path, cache: ParseCache | None = None,
-                 parallel: bool = False, scan: ContentScan | None = None) -> LoadResult:
+                 parallel: bool = False, scan: ContentScan | None = None,
+                 prepare: Callable[[Paper], None] | None = None) -> LoadResult:
     """Load every paper under ``content_dir``, then check slugs are unique.
 
     ``cache`` maps a file to its (size, mtime, inode) and parsed paper; entries
     for unchanged files are reused and the mapping is updated in place. With
-    ``parallel``, many changed files are parsed in forked workers.
+    ``parallel``, many changed files are parsed in forked workers. ``prepare``
+    runs on each newly parsed paper, in the worker: the site passes a function
+    that fills ``derived`` (keys, summaries, citation text), so that work is
+    spread over the cores too and kept in the cache.
     """
     result = LoadResult()
     scan = scan or scan_content(content_dir, site_root)
     result.errors = list(scan.problems)
     entries = [_cached(path, label, key, cache) for path, label, key in scan.files]
-    misses = [(path, label) for path, label, _, hit in entries if hit is None]
-    parsed = dict(zip(misses, fork_map(_load_pair, misses, PARALLEL_PARSE if parallel
-                                       else len(misses) + 1), strict=True))
+    misses = [(Path(path), label) for path, label, _, hit in entries if hit is None]
+    minimum = PARALLEL_PARSE if parallel else len(misses) + 1
+    parsed = dict(zip(misses, fork_map(partial(_load_pair, prepare=prepare), misses, minimum),
+                      strict=True))
     for path, label, key, hit in entries:
-        paper, problems = hit or parsed[(path, label)]
+        paper, problems = hit or parsed[(Path(path), label)]
         result.errors.extend(problems)
         if paper is not None:
             result.papers.append(paper)
@@ -488,16 +494,19 @@ PARALLEL_PARSE = 2000  # fewer changed files than this are parsed in this proces
 _Loaded = tuple[Paper | None, list[Problem]]
 
 
-def _load_pair(pair: tuple[Path, str]) -> _Loaded:
-    """Parse one file and its summary (in a worker, so the summary is made in parallel)."""
+def _load_pair(pair: tuple[Path, str], prepare: Callable[[Paper], None] | None = None
+               ) -> _Loaded:
+    """Parse one file and derive what can be (in a worker, so in parallel)."""
     paper, problems = load_file(*pair)
     if paper is not None:
-        paper.derived["summary"] = excerpt(paper.body)
+        paper.remember("summary", None, lambda: excerpt(paper.body))
+        if prepare is not None:
+            prepare(paper)
     return paper, problems
 
 
-def _cached(path: Path, label: str, key: tuple[int, int, int] | None, cache: ParseCache | None
-            ) -> tuple[Path, str, tuple[int, int, int] | None, _Loaded | None]:
+def _cached(path: str, label: str, key: tuple[int, int, int] | None, cache: ParseCache | None
+            ) -> tuple[str, str, tuple[int, int, int] | None, _Loaded | None]:
     """The file, its stat key, and its cached parse when the file is unchanged.
 
     The cached paper itself is used (not a copy): what a build adds to it (slug,
@@ -511,13 +520,20 @@ def _cached(path: Path, label: str, key: tuple[int, int, int] | None, cache: Par
     return path, label, key, None
 
 
+def default_slug(paper: Paper) -> str:
+    """The paper's slug: from its front matter, else from its file name."""
+    if paper.slug is not None:
+        return paper.slug
+    assert paper.path is not None
+    stem = paper.path.stem
+    return stem if SLUG_RE.fullmatch(stem) else slugify(stem)
+
+
 def _assign_slugs(result: LoadResult, site_root: Path) -> None:
     seen: dict[str, Paper] = {}
     for paper in result.papers:
         assert paper.path is not None
-        if paper.slug is None:
-            stem = paper.path.stem
-            paper.slug = stem if SLUG_RE.fullmatch(stem) else slugify(stem)
+        paper.slug = default_slug(paper)
         other = seen.get(paper.slug)
         if other is not None and other.path is not None:
             label = _rel(paper.path, site_root)

@@ -34,7 +34,6 @@ from functools import lru_cache
 import cmarkgfm
 import nh3
 from cmarkgfm.cmark import Options
-from latex2mathml.converter import convert as _convert_latex
 
 _OPTIONS = Options.CMARK_OPT_UNSAFE | Options.CMARK_OPT_NOBREAKS
 _SAFE_OPTIONS = Options.CMARK_OPT_NOBREAKS
@@ -278,8 +277,10 @@ def math_html(span: MathSpan) -> str:
 @lru_cache(maxsize=4096)
 def _mathml(latex: str, display: bool) -> str:
     """Sanitised MathML for one formula, or "" (memoised: formulas repeat across pages)."""
+    from latex2mathml.converter import convert  # only sites with math pay for the import
+
     try:
-        mathml = _convert_latex(latex, display="block" if display else "inline")
+        mathml = convert(latex, display="block" if display else "inline")
     except Exception:  # noqa: BLE001 - any converter failure falls back to the source text
         return ""
     # Only MathML elements and presentational attributes: no href, style, class or events;

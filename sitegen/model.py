@@ -7,10 +7,13 @@ order here is the order in which files are written.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 # Inside Paper the field "date" hides the type of the same name; annotations use this alias.
 _Date = date
@@ -90,12 +93,35 @@ class Paper:
     derived: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def __getstate__(self) -> tuple[Any, ...]:
-        """Pickle as a flat tuple: the build cache loads thousands of papers."""
-        return tuple(getattr(self, name) for name in _STATE_FIELDS)
+        """Pickle as a flat tuple: the build cache loads thousands of papers.
+
+        The path goes as text: rebuilding a ``Path`` from its pickled parts costs
+        several times more than from a string.
+        """
+        return tuple(str(value) if name == "path" and value is not None else value
+                     for name, value in zip(_STATE_FIELDS, map(self.__getattribute__,
+                                                                _STATE_FIELDS), strict=True))
 
     def __setstate__(self, state: tuple[Any, ...]) -> None:
         for name, value in zip(_STATE_FIELDS, state, strict=True):
             object.__setattr__(self, name, value)
+        if self.path is not None:
+            object.__setattr__(self, "path", Path(self.path))
+
+    def remember(self, name: str, token: object, compute: Callable[[], T]) -> T:
+        """``compute()``, kept in ``derived`` under ``name`` while ``token`` stays the same.
+
+        ``token`` names every input besides the paper's own fields (settings, the
+        view's key). Each new value bumps ``derived["#"]``, which tells the build
+        cache which stored papers to write again.
+        """
+        hit = self.derived.get(name)
+        if hit is not None and hit[0] == token:
+            return hit[1]  # type: ignore[no-any-return,unused-ignore]
+        value = compute()
+        self.derived[name] = (token, value)
+        self.derived["#"] = self.derived.get("#", 0) + 1
+        return value
 
     @property
     def n_authors(self) -> int | None:

@@ -93,10 +93,16 @@ def _list_jobs(data: SiteData, render: Render, kind: str, base: str, title: str,
 
 
 def _detail_jobs(data: SiteData, render: Render) -> Iterable[Job]:
+    prefix = make_key(data.env_key, "paper")
     for view in data.papers:
-        neighbours = [(v.slug, v.title) if v else None for v in (view.newer, view.older)]
+        # One hash of joined text: this runs for every paper on every build.
+        newer, older = view.newer, view.older
+        shown = (f"{prefix}\x1f{view.key}\x1f{newer.slug if newer else ''}\x1f"
+                 f"{newer.title if newer else ''}\x1f{older.slug if older else ''}\x1f"
+                 f"{older.title if older else ''}\x1f{newer is None}{older is None}")
+        key = hashlib.sha1(shown.encode("utf-8", "surrogatepass"),
+                           usedforsecurity=False).hexdigest()
         meta = PageMeta("paper", view.title, view.path, description=view.summary)
-        key = make_key(data.env_key, "paper", view.key, neighbours)
         context = {"page": meta, "paper": view}
         yield Job(file_for(view.path), key, partial(render, "paper.html", context))
 

@@ -80,7 +80,7 @@ class Renderer:
             extensions=["jinja2.ext.loopcontrols"],
         )
         self.static_hashes: dict[str, str] = {}
-        self._cards: dict[str, Markup] = {}
+        self.card_token = ""  # set by the site: a hash of templates, config and static files
         self._card_render: Callable[[dict[str, Any]], str] | None = None
         self.env.globals.update(url=self.url, asset=self.asset, absolute=config.absolute,
                                 json_script=json_script, card=self.card)
@@ -98,14 +98,17 @@ class Renderer:
         return f"{url}?v={digest}" if digest else url
 
     def card(self, paper: Any) -> Markup:
-        """A paper's card for list pages, rendered once per build and reused on every list."""
-        cached = self._cards.get(paper.slug)
-        if cached is None:
+        """A paper's card for list pages: rendered once and reused on every list.
+
+        Kept with the paper in the build cache while the templates, the config
+        (``card_token``) and what the view shows (its key) stay the same.
+        """
+        def render() -> str:
             if self._card_render is None:
                 self._card_render = self.renderer("partials/card.html")
-            html = self._card_render({"paper": paper, "site": self.config})
-            cached = self._cards[paper.slug] = Markup(html)
-        return cached
+            return self._card_render({"paper": paper, "site": self.config})
+
+        return Markup(paper.paper.remember("card", (self.card_token, paper.key), render))
 
     def _undecodable(self, name: str, exc: UnicodeDecodeError) -> Problem:
         """Locate a template that is not UTF-8 (Jinja2 does not say which file it was)."""

@@ -41,6 +41,7 @@ from typing import Any
 from tornado.httpserver import HTTPServer
 from tornado.netutil import bind_sockets
 
+from sitegen.cache import ParseStore
 from sitegen.config import Config, load_config
 from sitegen.errors import SitegenError
 from sitegen.render import theme_dir
@@ -95,6 +96,7 @@ class PreviewServer:
         self.allowed_hosts = allowed_hosts(host, port)
         self.builds = 0
         self._indexing: Site | None = None
+        self._store: ParseStore | None = None  # parsed papers, kept between rebuilds
         self.last_result: BuildResult | None = None
         self._config: Config | None = None  # the last config that loaded
         self._served: Config | None = None  # the config of the last good build
@@ -130,8 +132,9 @@ class PreviewServer:
             # Threads run here, so no forked workers; the search index is built after
             # the reload (finish_search) so an edit shows as fast as possible.
             site = Site(self._config, quiet=True, cache_dir=cache_dir, parallel=False,
-                        defer_search=True)
+                        defer_search=True, store=self._store)
             result = site.build()
+            self._store = site.store
             self._indexing = site
             problems: tuple[str, ...] = ()
         except SitegenError as exc:

@@ -21,10 +21,11 @@ from pathlib import Path
 from sitegen import __version__
 from sitegen.cache import BuildCache, ParseStore, content_signature
 from sitegen.config import Config
-from sitegen.content import ContentScan, load_content, scan_content
+from sitegen.content import ContentScan, default_slug, load_content, scan_content
 from sitegen.errors import BuildError, ContentError, Problem, SitegenError, StrictError
+from sitegen.model import Paper
 from sitegen.output import MARKER, Patch, Staging, refuse_reason
-from sitegen.outputs import output_jobs, post_process
+from sitegen.outputs import output_jobs, post_process, prepare_view
 from sitegen.outputs.hosting import host_files
 from sitegen.pages import Job, SiteData, make_key, plan_pages
 from sitegen.render import Renderer
@@ -58,9 +59,10 @@ class Site:
 
     def __init__(self, config: Config, quiet: bool = False, verbose: bool = False,
                  cache_dir: Path | None = None, parallel: bool = True,
-                 defer_search: bool = False) -> None:
+                 defer_search: bool = False, store: ParseStore | None = None) -> None:
         """``defer_search`` leaves the search index to :meth:`finish_search` (the preview
-        reloads pages first); ``parallel`` allows forked render workers."""
+        reloads pages first); ``parallel`` allows forked render workers; ``store``
+        is parsed content kept in memory from earlier builds (the preview's)."""
         self.config = config
         self.quiet = quiet
         self.verbose = verbose
@@ -68,7 +70,13 @@ class Site:
         self.parallel = parallel
         self.defer_search = defer_search
         self._pending: tuple[SiteData, Path] | None = None
+        self._store: ParseStore | None = store
         self.warnings: list[Problem] = []
+
+    @property
+    def store(self) -> ParseStore | None:
+        """The parsed content this site read (to hand to the next build of the same site)."""
+        return self._store
 
     # Stage 1: the output folder must be safe to replace.
     def check_output(self, renderer: Renderer) -> Path:
@@ -82,17 +90,23 @@ class Site:
         return out
 
     # Stage 2: load and validate every content file.
-    def load(self, env_key: str, use_cache: bool = True, scan: ContentScan | None = None
-             ) -> SiteData:
-        """Read all papers and derive everything pages share; raises on any content error."""
-        store = ParseStore(self.cache_dir)
+    def load(self, env_key: str, use_cache: bool = True, scan: ContentScan | None = None,
+             renderer: Renderer | None = None) -> SiteData:
+        """Read all papers and derive everything pages share; raises on any content error.
+
+        With ``renderer``, the parse workers also render each paper's card.
+        """
+        store = self._store
+        if store is None or store.folder.parent != self.cache_dir:
+            self._store = store = ParseStore(self.cache_dir)
         parsed = store.load() if use_cache else store.data
+        tagger = self._tagger()
         result = load_content(self.config.root, self.config.content_path, parsed,
-                              parallel=self.parallel, scan=scan)
+                              parallel=self.parallel, scan=scan,
+                              prepare=partial(_prepare, self.config, tagger, renderer))
         self.warnings.extend(result.warnings)
         if result.errors:
             raise ContentError(*result.errors)
-        tagger = self._tagger()
         papers = sorted(result.papers,
                         key=lambda p: (-p.date.toordinal(), p.title.casefold(), p.slug or ""))
         names = [paper_tags(p, tagger) for p in papers]
@@ -107,9 +121,6 @@ class Site:
                                            -v.date.toordinal(), v.slug))
         months: list[MonthView] = month_views(views)
         build_date = date.today() if self.config.build_timestamp else None
-        if use_cache:
-            with contextlib.suppress(OSError):  # a cache that cannot be written costs time only
-                store.save()  # now holding summaries and keys too
         return SiteData(self.config, views, top, tags, months, env_key, build_date,
                         self.cache_dir)
 
@@ -182,7 +193,8 @@ class Site:
         if use_cache and cache.is_current(signature, out):
             return BuildResult(pages=len(cache.keys), unchanged=len(cache.keys),
                                seconds=time.perf_counter() - started, skipped=True)
-        data = self.load(env_key, use_cache, scan)
+        renderer.card_token = env_key
+        data = self.load(env_key, use_cache, scan, renderer)
         jobs = self.plan(data, renderer)
         old_keys = cache.keys if cache.output == str(out) else {}
         plan = make_plan(jobs, old_keys, out, cache.folders)
@@ -190,10 +202,15 @@ class Site:
             plan.patch = False  # the index is built over a full staging tree, before the swap
         self._publish(data, plan, out)
         try:
-            cache.save(self.cache_dir, signature, {j.path: j.key for j in jobs}, out,
-                       folder_stamps(out, (j.path for j in jobs)))
+            stamps = (folder_stamps(out, [j.path for j in plan.render] + plan.removed,
+                                    cache.folders) if plan.patch
+                      else folder_stamps(out, (j.path for j in jobs)))
+            cache.save(self.cache_dir, signature, {j.path: j.key for j in jobs}, out, stamps)
         except OSError:  # the site is built; a stale cache must not be trusted next time
             BuildCache.forget(self.cache_dir)
+        if use_cache and self._store is not None:
+            with contextlib.suppress(OSError):  # a cache that cannot be written costs time only
+                self._store.save()  # the papers, with what this build derived from them
         return BuildResult(pages=len(jobs), written=len(plan.render),
                            unchanged=len(jobs) - len(plan.render), warnings=self.warnings,
                            seconds=time.perf_counter() - started)
@@ -248,6 +265,17 @@ class Site:
         """Remove what a failed build wrote; a failure to do so must not hide the cause."""
         with contextlib.suppress(OSError, SitegenError):
             target.discard()
+
+
+def _prepare(config: Config, tagger: Tagger | None, renderer: Renderer | None,
+             paper: Paper) -> None:
+    """Derive in the parse worker what pages and outputs will need from one paper."""
+    paper.slug = default_slug(paper)
+    names = paper_tags(paper, tagger)
+    view = make_view(paper, names, {name: tag_slug(name) for name in names}, config.math)
+    prepare_view(view, config)
+    if renderer is not None:
+        renderer.card(view)
 
 
 @contextlib.contextmanager

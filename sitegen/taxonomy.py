@@ -7,6 +7,7 @@ expression per tag and matched against the title and abstract.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import tomllib
 import unicodedata
@@ -72,6 +73,9 @@ class Tagger:
             name = normalize_tag(tag)
             if pattern is not None and name:
                 self.rules.append((name, pattern))
+        # Names what the rules are, so tags found earlier can be kept with the paper.
+        self.token = hashlib.sha1(repr([(n, p.pattern) for n, p in self.rules]).encode(),
+                                  usedforsecurity=False).hexdigest()
 
     def tags_for(self, title: str, body: str) -> list[str]:
         """Every rule tag whose words occur in the title or abstract."""
@@ -81,6 +85,11 @@ class Tagger:
 
 def paper_tags(paper: Paper, tagger: Tagger | None) -> list[str]:
     """The normalised, de-duplicated tags of a paper (from rules when it has none)."""
+    return paper.remember("tags", tagger.token if tagger else None,
+                          lambda: _paper_tags(paper, tagger))
+
+
+def _paper_tags(paper: Paper, tagger: Tagger | None) -> list[str]:
     names = paper.tags or (tagger.tags_for(paper.title, paper.body) if tagger else [])
     out: list[str] = []
     for name in names:

@@ -63,8 +63,10 @@ class PaperView:
 
     @cached_property
     def title_html(self) -> Markup:
-        """The title as HTML: escaped text, with ``$math$`` rendered."""
-        return Markup(render_title(self.paper.title, self.math))
+        """The title as HTML: escaped text, with ``$math$`` rendered (kept in the cache)."""
+        paper = self.paper
+        return Markup(paper.remember("title_html", self.math,
+                                     lambda: render_title(paper.title, self.math)))
 
     # Shortcuts so templates read naturally.
     @property
@@ -195,15 +197,10 @@ def make_view(paper: Paper, tag_names: list[str], tag_slugs: dict[str, str],
     """The view of one validated paper (slug already assigned)."""
     assert paper.slug is not None
     refs = [TagRef(name, tag_slugs[name], f"tags/{tag_slugs[name]}/") for name in tag_names]
-    cached_key = paper.derived.get("key")
-    if cached_key is not None and cached_key[0] == (tag_names, paper.slug):
-        key = cached_key[1]
-    else:
-        key = fingerprint_paper(paper, tag_names, paper.slug)
-        paper.derived["key"] = ((tag_names, paper.slug), key)
-    summary = paper.derived.get("summary")
-    if summary is None:
-        summary = paper.derived["summary"] = excerpt(paper.body)
+    slug = paper.slug
+    key = paper.remember("key", (tag_names, slug),
+                         lambda: fingerprint_paper(paper, tag_names, slug))
+    summary = paper.remember("summary", None, lambda: excerpt(paper.body))
     return PaperView(paper=paper, slug=paper.slug, path=f"papers/{paper.slug}/", tags=refs,
                      key=key, summary=summary, math=math)
 

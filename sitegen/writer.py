@@ -9,7 +9,6 @@ write their share of files straight into staging.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -18,7 +17,7 @@ from pathlib import Path
 from sitegen.errors import BuildError, Problem, SitegenError
 from sitegen.output import MARKER, Patch, Staging
 from sitegen.pages import Job
-from sitegen.parallel import workers
+from sitegen.parallel import forked_pool, workers
 from sitegen.progress import Progress
 
 SEARCH_DIR = "pagefind"  # written by the search step, not by jobs
@@ -46,33 +45,39 @@ def make_plan(jobs: list[Job], old_keys: dict[str, str], out: Path,
     """
     plan = Plan()
     root = str(out)
+    # Unchanged folder times mean no file of the last build went missing, so the
+    # files need not be looked at one by one.
+    intact = bool(old_keys) and (out / MARKER).is_file() and _only_ours(out, old_keys, stamps)
     for job in jobs:
-        if old_keys.get(job.path) == job.key and os.path.isfile(os.path.join(root, job.path)):
+        if old_keys.get(job.path) == job.key and (
+                intact or os.path.isfile(os.path.join(root, job.path))):
             plan.reuse.append(job)
         else:
             plan.render.append(job)
     current = {job.path for job in jobs}
     plan.removed = sorted(path for path in old_keys if path not in current)
     changes = len(plan.render) + len(plan.removed)
-    plan.patch = bool(old_keys) and (out / MARKER).is_file() and \
-        changes <= max(64, len(jobs) // 20) and _only_ours(out, old_keys, stamps)
+    plan.patch = intact and changes <= max(64, len(jobs) // 20)
     return plan
 
 
-def folder_stamps(out: Path, paths: Iterable[str]) -> dict[str, int]:
+def folder_stamps(out: Path, paths: Iterable[str], old: dict[str, int] | None = None
+                  ) -> dict[str, int]:
     """Modification times of every folder (below the top) that holds output files.
 
     A folder's time changes whenever an entry is added to or removed from it, so
-    equal stamps mean no file appeared next to the ones sitegen wrote.
+    equal stamps mean no file appeared next to the ones sitegen wrote (or went
+    missing). With ``old`` (the stamps before a patch) only the folders of
+    ``paths`` (what the patch wrote or removed) are looked at again.
     """
     folders = {parent for path in paths for parent in _parents(path)}
-    stamps = {}
+    stamps = dict(old) if old is not None else {}
     root = str(out)
     for folder in sorted(folders):
         try:
             stamps[folder] = os.stat(os.path.join(root, folder)).st_mtime_ns
-        except OSError:
-            continue
+        except OSError:  # a folder the patch emptied and removed
+            stamps.pop(folder, None)
     return stamps
 
 
@@ -90,12 +95,16 @@ def _only_ours(out: Path, old_keys: dict[str, str], stamps: dict[str, int]) -> b
     build, which drops them: the result never depends on the build history.
     """
     tops = {path.split("/", 1)[0] for path in old_keys}
+    present = set()
     for entry in os.scandir(out):
         name = entry.name
+        present.add(name)
         if name.startswith(".") or name in ("CNAME", SEARCH_DIR):
             continue
         if name not in tops or (entry.is_file() and name not in old_keys):
             return False
+    if not tops <= present:  # a top-level file or folder of the last build is gone
+        return False
     root = str(out)
     for folder, stamp in stamps.items():
         try:
@@ -135,8 +144,7 @@ def render_all(jobs: list[Job], target: Staging, progress: Progress,
     global _JOBS, _TARGET
     _JOBS, _TARGET = jobs, target
     try:
-        context = multiprocessing.get_context("fork")
-        with context.Pool(count) as pool:
+        with forked_pool(count) as pool:
             results = [pool.apply_async(_render_slice, (i, count)) for i in range(count)]
             problems = [p for r in results for p in r.get()]
     finally:

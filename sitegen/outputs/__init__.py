@@ -14,6 +14,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from sitegen.config import Config
 from sitegen.outputs import bibtex, data, feeds, search, sitemap
 from sitegen.pages import Job, SiteData, make_key
 from sitegen.render import Renderer
@@ -33,14 +34,27 @@ def output_jobs(site: SiteData, renderer: Renderer, planned: Sequence[Job]) -> l
     entry = register_helpers(site, renderer, keys)
     pages = {f"{v.path}index.html": keys[v.slug] for v in site.papers}
     for job in planned:
-        if job.path in pages:
-            job.key = make_key(job.key, "citation key", pages[job.path])
+        citation = pages.get(job.path)
+        if citation is not None:
+            job.key = f"{job.key}:{citation}"
     bib_paths = {v.slug: bibtex.bib_path(v) for v in site.papers}
     html = [job.path for job in planned if job.path.endswith(".html")]
     jobs = feeds.feed_jobs(site) + sitemap.sitemap_jobs(site, html)
     jobs += data.data_jobs(site, bib_paths) + _bib_jobs(site, keys, entry)
     return jobs
 
+
+
+def prepare_view(view: PaperView, config: Config) -> None:
+    """Make (and keep with the paper) the per-paper parts of the outputs.
+
+    Run where papers are parsed, in parallel; a paper whose view turns out
+    different (its tags merged with another spelling) has them made again.
+    """
+    _ = view.title_html
+    bibtex.base_key(view)
+    bibtex.entry(view, "", config)
+    data.record_text(view, config, bibtex.bib_path(view))
 
 
 def register_helpers(site: SiteData, renderer: Renderer, keys: dict[str, str]
@@ -75,8 +89,9 @@ def _bib_jobs(site: SiteData, keys: dict[str, str], entry: Callable[[PaperView],
     config = site.config
     settings = (bibtex.FORMAT, config.base_url)
     jobs = []
+    prefix = make_key("bib", settings)
     for view in site.papers:
-        key = make_key("bib", settings, view.key, keys[view.slug])
+        key = f"{prefix}:{view.key}:{keys[view.slug]}"
         jobs.append(Job(bibtex.bib_path(view), key,
                         partial(_bib_bytes, [view], entry)))
     all_key = make_key("papers.bib", settings, [(v.key, keys[v.slug]) for v in site.papers])

@@ -61,6 +61,10 @@ def ascii_word_list(text: str) -> list[str]:
 
 def base_key(view: PaperView) -> str:
     """``lastname`` + ``year`` + ``firstword`` before any suffix for uniqueness."""
+    return view.paper.remember("bib_base", (FORMAT, view.key), lambda: _base_key(view))
+
+
+def _base_key(view: PaperView) -> str:
     last = ""
     if view.authors:
         name = view.authors[0].strip()
@@ -170,7 +174,18 @@ def _author(name: str) -> str:
 
 
 def entry(view: PaperView, key: str, config: Config) -> str:
-    """The BibTeX entry of one paper (``@misc``, with ``eprint`` when on arXiv)."""
+    """The BibTeX entry of one paper (``@misc``, with ``eprint`` when on arXiv).
+
+    The fields are kept in the build cache with the paper; only the key line,
+    which depends on the other papers, is made each time.
+    """
+    token = (FORMAT, config.base_url, view.key)
+    return f"@misc{{{key},\n" + view.paper.remember("bib", token,
+                                                       lambda: _fields(view, config))
+
+
+def _fields(view: PaperView, config: Config) -> str:
+    """An entry's lines after the key line, closing brace included."""
     fields: list[tuple[str, str]] = [("title", tex_title(view.title))]
     if view.authors:
         fields.append(("author", " and ".join(_author(a) for a in view.authors)))
@@ -183,7 +198,7 @@ def entry(view: PaperView, key: str, config: Config) -> str:
     url = _url(view, config)
     if url:
         fields.append(("url", _verbatim(url)))
-    lines = [f"@misc{{{key},"]
+    lines = []
     for name, value in fields:
         bare = name == "month"
         lines.append(f"  {name} = {value}," if bare else f"  {name} = {{{value}}},")

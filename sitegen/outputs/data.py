@@ -16,7 +16,7 @@ from sitegen.config import Config
 from sitegen.pages import Job, SiteData, make_key
 from sitegen.views import PaperView
 
-FORMAT = 1  # bump when the shape of papers.json changes
+FORMAT = 2  # bump when the shape of papers.json or its cached parts change
 
 
 def paper_record(view: PaperView, config: Config, bib: str | None = None) -> dict[str, Any]:
@@ -43,17 +43,23 @@ def paper_record(view: PaperView, config: Config, bib: str | None = None) -> dic
     }
 
 
+def record_text(view: PaperView, config: Config, bib: str | None = None) -> str:
+    """:func:`paper_record` as JSON text (sorted keys), kept in the build cache with the paper."""
+    def encode() -> str:
+        return json.dumps(paper_record(view, config, bib), sort_keys=True, ensure_ascii=False)
+
+    return view.paper.remember("json", (FORMAT, config.base_url, view.key, bib), encode)
+
+
 def papers_json(data: SiteData, bib_paths: dict[str, str]) -> bytes:
-    """The whole ``papers.json`` document."""
+    """The whole ``papers.json`` document: sorted keys, as ``json.dumps`` would write it."""
     config = data.config
-    document = {
-        "title": config.title,
-        "description": config.description,
-        "url": config.absolute(""),
-        "count": len(data.papers),
-        "papers": [paper_record(v, config, bib_paths.get(v.slug)) for v in data.papers],
-    }
-    text = json.dumps(document, sort_keys=True, ensure_ascii=False)
+    head = json.dumps({"count": len(data.papers), "description": config.description},
+                      sort_keys=True, ensure_ascii=False)
+    tail = json.dumps({"title": config.title, "url": config.absolute("")},
+                      sort_keys=True, ensure_ascii=False)
+    records = ", ".join(record_text(v, config, bib_paths.get(v.slug)) for v in data.papers)
+    text = f'{head[:-1]}, "papers": [{records}], {tail[1:]}'
     return (text + "\n").encode("utf-8", "replace")
 
 

@@ -47,27 +47,31 @@ def sitemap_jobs(data: SiteData, html_files: Iterable[str]) -> list[Job]:
     """``sitemap.xml`` (and numbered parts for very large sites)."""
     config = data.config
     dates = lastmods(data)
-    entries = [(page_url(config, f), dates.get(f)) for f in sorted(set(html_files))
-               if f not in NOT_LISTED]
-    chunks = [entries[i:i + MAX_URLS] for i in range(0, len(entries), MAX_URLS)] or [[]]
+    files = [(f, dates.get(f)) for f in sorted(set(html_files)) if f not in NOT_LISTED]
+    chunks = [files[i:i + MAX_URLS] for i in range(0, len(files), MAX_URLS)] or [[]]
     if len(chunks) == 1:
-        key = make_key("sitemap", FORMAT, entries)
-        return [Job("sitemap.xml", key, lambda: _urlset(entries))]
+        return [Job("sitemap.xml", _chunk_key(config, files), partial(_urlset, config, files))]
     jobs = []
     names = [f"sitemap-{number}.xml" for number in range(1, len(chunks) + 1)]
     for name, chunk in zip(names, chunks, strict=True):
-        jobs.append(Job(name, make_key("sitemap", FORMAT, chunk), partial(_urlset, chunk)))
+        jobs.append(Job(name, _chunk_key(config, chunk), partial(_urlset, config, chunk)))
     locs = [config.absolute(name) for name in names]
     jobs.append(Job("sitemap.xml", make_key("sitemap-index", FORMAT, locs),
                     lambda: _index(locs)))
     return jobs
 
 
-def _urlset(entries: list[tuple[str, date | None]]) -> bytes:
+def _chunk_key(config: Config, files: list[tuple[str, date | None]]) -> str:
+    """What one sitemap file shows: the base URL, the pages and their dates."""
+    return make_key("sitemap", FORMAT, config.base_url,
+                    "\n".join(f"{name} {when}" for name, when in files))
+
+
+def _urlset(config: Config, files: list[tuple[str, date | None]]) -> bytes:
     root = ET.Element("urlset", xmlns=NS)
-    for loc, lastmod in entries:
+    for file, lastmod in files:
         url = ET.SubElement(root, "url")
-        ET.SubElement(url, "loc").text = loc
+        ET.SubElement(url, "loc").text = page_url(config, file)
         if lastmod is not None:
             ET.SubElement(url, "lastmod").text = lastmod.isoformat()
     return _serialise(root)
