@@ -31,8 +31,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-import cmarkgfm
 import nh3
+from cmarkgfm import cmark
 from cmarkgfm.cmark import Options
 
 _OPTIONS = Options.CMARK_OPT_UNSAFE | Options.CMARK_OPT_NOBREAKS
@@ -51,10 +51,38 @@ _ATTRS: dict[str, set[str]] = {
 _SCHEMES = {"http", "https", "mailto"}
 
 
+# A cleaner is built once: passing the allowlists to nh3.clean costs more than cleaning.
+_CLEANER = nh3.Cleaner(tags=_TAGS, attributes=_ATTRS, url_schemes=_SCHEMES,
+                       link_rel="nofollow noopener noreferrer", strip_comments=True)
+
+
 def sanitize(fragment: str) -> str:
     """Keep only safe HTML; links get ``rel="nofollow noopener noreferrer"``."""
-    return nh3.clean(fragment, tags=_TAGS, attributes=_ATTRS, url_schemes=_SCHEMES,
-                     link_rel="nofollow noopener noreferrer", strip_comments=True)
+    return _CLEANER.clean(fragment)
+
+
+_GFM_EXTENSIONS = ("table", "autolink", "tagfilter", "strikethrough", "tasklist")
+
+
+@lru_cache(maxsize=1)
+def _extensions() -> list[object]:
+    """cmark-gfm's GitHub extensions, looked up once (the library's wrapper does it per call)."""
+    cmark.core_extensions_ensure_registered()
+    return [cmark.find_syntax_extension(name) for name in _GFM_EXTENSIONS]
+
+
+def _gfm(text: str, options: int) -> str:
+    """GitHub-flavoured Markdown to HTML, as ``cmarkgfm.github_flavored_markdown_to_html``."""
+    options |= Options.CMARK_OPT_GITHUB_PRE_LANG
+    parser = cmark.parser_new(options)
+    try:
+        for extension in _extensions():
+            cmark.parser_attach_syntax_extension(parser, extension)
+        cmark.parser_feed(parser, text)
+        root = cmark.parser_finish(parser)
+        return str(cmark.render_html(root, options, cmark.parser_get_syntax_extensions(parser)))
+    finally:
+        cmark.parser_free(parser)
 
 
 def render_markdown(text: str) -> str:
@@ -64,7 +92,7 @@ def render_markdown(text: str) -> str:
     # The sanitiser's tree building is quadratic in deeply nested raw HTML; a text with
     # that much markup gets cmark's safe mode, which drops raw HTML before sanitising.
     options = _OPTIONS if text.count("<") <= MAX_RAW_TAGS else _SAFE_OPTIONS
-    rendered = cmarkgfm.github_flavored_markdown_to_html(text, options=options)
+    rendered = _gfm(text, options)
     if nesting_depth(rendered) > MAX_DEPTH:
         return plain_paragraphs(text)
     return sanitize(rendered).strip()
@@ -172,6 +200,8 @@ def find_math(text: str) -> list[MathSpan]:
     blank line ends any attempt. ``$$...$$`` is display math. Closers are found
     by bisection over precomputed positions, so hostile input stays linear-ish.
     """
+    if "$" not in text:  # every span starts at a dollar sign
+        return []
     dollars = [m.start() for m in _TOKEN.finditer(text) if m.group() == "$"]
     inline = [e for e in dollars if e > 0 and not text[e - 1].isspace()
               and not text[e + 1:e + 2].isdigit()]
@@ -267,6 +297,10 @@ _MATH_ATTRS = {
 }
 
 
+_MATH_CLEANER = nh3.Cleaner(tags=_MATH_TAGS, attributes={"*": _MATH_ATTRS}, url_schemes=set(),
+                            strip_comments=True)
+
+
 def math_html(span: MathSpan) -> str:
     """A formula as sanitised MathML, or its escaped source when it cannot be converted."""
     if len(span.latex) > MAX_MATH:
@@ -285,8 +319,7 @@ def _mathml(latex: str, display: bool) -> str:
         return ""
     # Only MathML elements and presentational attributes: no href, style, class or events;
     # anything else (e.g. HTML smuggled in through \text{...}) is dropped.
-    clean = nh3.clean(mathml, tags=_MATH_TAGS, attributes={"*": _MATH_ATTRS}, url_schemes=set(),
-                      strip_comments=True)
+    clean = _MATH_CLEANER.clean(mathml)
     return clean if clean.startswith("<math") else ""
 
 

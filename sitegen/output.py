@@ -112,13 +112,20 @@ class Staging:
                                                             "remove it by hand"))
             remove_tree(self.path)
 
-    def _parent(self, rel: str) -> Path:
-        target = self.path / rel
-        parent = os.path.dirname(rel)
+    def _parent(self, rel: str) -> str:
+        """The file's path in staging, its folder made (one system call in the usual case)."""
+        root = str(self.path)
+        parent = rel.rpartition("/")[0]
         if parent and parent not in self.created_dirs:
-            target.parent.mkdir(parents=True, exist_ok=True)
+            folder = os.path.join(root, parent)
+            try:
+                os.mkdir(folder)
+            except FileNotFoundError:
+                os.makedirs(folder, exist_ok=True)
+            except FileExistsError:
+                pass
             self.created_dirs.add(parent)
-        return target
+        return os.path.join(root, rel)
 
     def write(self, rel: str, data: bytes) -> None:
         """Write one file of the new site."""

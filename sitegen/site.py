@@ -12,7 +12,7 @@ import contextlib
 import gc
 import hashlib
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from functools import partial
@@ -200,7 +200,7 @@ class Site:
         plan = make_plan(jobs, old_keys, out, cache.folders)
         if plan.patch and self._search_changes(plan):
             plan.patch = False  # the index is built over a full staging tree, before the swap
-        self._publish(data, plan, out)
+        self._publish(data, plan, out, self._save_store if use_cache else lambda: None)
         try:
             stamps = (folder_stamps(out, [j.path for j in plan.render] + plan.removed,
                                     cache.folders) if plan.patch
@@ -208,12 +208,19 @@ class Site:
             cache.save(self.cache_dir, signature, {j.path: j.key for j in jobs}, out, stamps)
         except OSError:  # the site is built; a stale cache must not be trusted next time
             BuildCache.forget(self.cache_dir)
-        if use_cache and self._store is not None:
-            with contextlib.suppress(OSError):  # a cache that cannot be written costs time only
-                self._store.save()  # the papers, with what this build derived from them
         return BuildResult(pages=len(jobs), written=len(plan.render),
                            unchanged=len(jobs) - len(plan.render), warnings=self.warnings,
                            seconds=time.perf_counter() - started)
+
+    def _save_store(self) -> None:
+        """Keep the parsed papers, with what this build derived from them, for the next build.
+
+        Runs while the render workers work: the parse cache does not depend on the
+        outcome of rendering.
+        """
+        if self._store is not None:
+            with contextlib.suppress(OSError):  # a cache that cannot be written costs time only
+                self._store.save()
 
     def _search_changes(self, plan: Plan) -> bool:
         """True when a build without deferred search must re-index paper pages."""
@@ -229,12 +236,13 @@ class Site:
             self._pending = None
             post_process(data, out)
 
-    def _publish(self, data: SiteData, plan: Plan, out: Path) -> None:
+    def _publish(self, data: SiteData, plan: Plan, out: Path,
+                 meanwhile: Callable[[], None]) -> None:
         """Write into staging and swap it in (or apply it as a patch)."""
         target = Patch(out) if plan.patch else Staging(out)
         try:
             target.begin()
-            write_plan(plan, target, self.quiet, self.verbose, self.parallel)
+            write_plan(plan, target, self.quiet, self.verbose, self.parallel, meanwhile)
             if self.config.strict and self.warnings:
                 raise StrictError(*self.warnings, "build failed: --strict turns these warnings "
                                                   "into errors; the previous site was kept")

@@ -9,10 +9,12 @@ write their share of files straight into staging.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from sitegen.errors import BuildError, Problem, SitegenError
 from sitegen.output import MARKER, Patch, Staging
@@ -22,8 +24,9 @@ from sitegen.progress import Progress
 
 SEARCH_DIR = "pagefind"  # written by the search step, not by jobs
 PARALLEL_MIN = 1500  # below this many pages to render, forking costs more than it saves
-_JOBS: list[Job] = []
+_JOBS: list[list[Job]] = []
 _TARGET: Staging | None = None
+_DONE: Any = None  # a shared counter of rendered jobs, for the progress bar
 
 
 @dataclass
@@ -115,48 +118,91 @@ def _only_ours(out: Path, old_keys: dict[str, str], stamps: dict[str, int]) -> b
     return True
 
 
-def _render_slice(index: int, step: int) -> list[tuple[str, int, str]]:
-    """Worker body: render every ``step``-th job from ``index``; return problems."""
-    assert _TARGET is not None
-    for job in _JOBS[index::step]:
-        try:
-            _TARGET.write(job.path, job.produce())
-        except SitegenError as exc:
-            return [(p.path, p.line, p.message) for p in exc.problems]
+def _write_jobs(jobs: Iterable[Job], target: Staging, done: Callable[[str], None]) -> None:
+    """Render each job and write its file."""
+    for job in jobs:
+        target.write(job.path, job.produce())
+        done(job.path)
+
+
+def _deal(jobs: list[Job], count: int) -> list[list[Job]]:
+    """Split jobs (sorted by path) into ``count`` shares, a folder's files in one share.
+
+    Dealing folders round-robin balances the shares; keeping a folder together
+    means one worker creates it, instead of every worker trying to.
+    """
+    shares: list[list[Job]] = [[] for _ in range(count)]
+    turn, folder = -1, None
+    for job in jobs:
+        parent = job.path.rpartition("/")[0]
+        if parent != folder or not parent:
+            turn, folder = (turn + 1) % count, parent
+        shares[turn].append(job)
+    return shares
+
+
+def _render_slice(index: int) -> list[tuple[str, int, str]]:
+    """Worker body: render share ``index`` of the jobs; return problems."""
+    assert _TARGET is not None and _DONE is not None
+    counter = _DONE
+
+    def done(_path: str) -> None:
+        with counter.get_lock():
+            counter.value += 1
+
+    try:
+        _write_jobs(_JOBS[index], _TARGET, done)
+    except SitegenError as exc:
+        return [(p.path, p.line, p.message) for p in exc.problems]
     return []
 
 
 def render_all(jobs: list[Job], target: Staging, progress: Progress,
-               on_write: Callable[[str], None] | None = None, parallel: bool = True) -> None:
+               on_write: Callable[[str], None] | None = None, parallel: bool = True,
+               meanwhile: Callable[[], None] = lambda: None) -> None:
     """Render and write ``jobs`` into ``target``, forking workers for large batches.
 
     ``parallel`` is off in threaded callers (the preview server): forking a
-    process that runs threads is unsafe.
+    process that runs threads is unsafe. ``meanwhile`` runs in this process
+    while the workers render (or after rendering, without workers).
     """
     count = workers()
     if len(jobs) < PARALLEL_MIN or count < 2 or on_write is not None or not parallel:
-        for job in jobs:
-            target.write(job.path, job.produce())
+        def done(path: str) -> None:
             if on_write is not None:
-                on_write(job.path)
+                on_write(path)
             progress.advance()
+
+        _write_jobs(jobs, target, done)
+        meanwhile()
         return
-    global _JOBS, _TARGET
-    _JOBS, _TARGET = jobs, target
+    global _JOBS, _TARGET, _DONE
+    _JOBS, _TARGET = _deal(jobs, count), target
+    _DONE = multiprocessing.get_context("fork").Value("q", 0)
     try:
         with forked_pool(count) as pool:
-            results = [pool.apply_async(_render_slice, (i, count)) for i in range(count)]
+            results = [pool.apply_async(_render_slice, (i,)) for i in range(count)]
+            meanwhile()
+            shown = 0
+            for result in results:
+                while not result.ready():
+                    result.wait(0.2)
+                    progress.advance(_DONE.value - shown)
+                    shown = _DONE.value
             problems = [p for r in results for p in r.get()]
     finally:
-        _JOBS, _TARGET = [], None
-    progress.advance(len(jobs))
+        _JOBS, _TARGET, _DONE = [], None, None
+    progress.advance(len(jobs) - shown)
     if problems:
         raise BuildError(*sorted({Problem(*p) for p in problems}))
 
 
 def write_plan(plan: Plan, target: Staging, quiet: bool, verbose: bool,
-               parallel: bool = True) -> None:
-    """Reuse unchanged files (hard links in a full build) and render the rest."""
+               parallel: bool = True, meanwhile: Callable[[], None] = lambda: None) -> None:
+    """Reuse unchanged files (hard links in a full build) and render the rest.
+
+    ``meanwhile`` is work for this process while workers render (see :func:`render_all`).
+    """
     progress = Progress(len(plan.render) + len(plan.reuse), quiet=quiet)
     if not isinstance(target, Patch):
         for job in plan.reuse:
@@ -164,5 +210,5 @@ def write_plan(plan: Plan, target: Staging, quiet: bool, verbose: bool,
                 plan.render.append(job)
             progress.advance()
     on_write = (lambda path: print(f"wrote {path}")) if verbose else None
-    render_all(plan.render, target, progress, on_write, parallel)
+    render_all(plan.render, target, progress, on_write, parallel, meanwhile)
     progress.close()

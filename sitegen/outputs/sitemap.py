@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from datetime import date
 from functools import partial
 from urllib.parse import quote
+from xml.sax.saxutils import escape as xml_escape
 
 from sitegen.config import Config
 from sitegen.pages import Job, SiteData, make_key
@@ -68,13 +69,18 @@ def _chunk_key(config: Config, files: list[tuple[str, date | None]]) -> str:
 
 
 def _urlset(config: Config, files: list[tuple[str, date | None]]) -> bytes:
-    root = ET.Element("urlset", xmlns=NS)
+    """The ``<urlset>`` document, written as ElementTree would indent it, but as text:
+    this file is rewritten whenever a paper changes, so it must be cheap."""
+    if not files:
+        return _serialise(ET.Element("urlset", xmlns=NS))
+    parts = [f"<?xml version='1.0' encoding='utf-8'?>\n<urlset xmlns=\"{NS}\">\n"]
     for file, lastmod in files:
-        url = ET.SubElement(root, "url")
-        ET.SubElement(url, "loc").text = page_url(config, file)
+        parts.append(f" <url>\n  <loc>{xml_escape(page_url(config, file))}</loc>\n")
         if lastmod is not None:
-            ET.SubElement(url, "lastmod").text = lastmod.isoformat()
-    return _serialise(root)
+            parts.append(f"  <lastmod>{lastmod.isoformat()}</lastmod>\n")
+        parts.append(" </url>\n")
+    parts.append("</urlset>\n")
+    return "".join(parts).encode("utf-8")
 
 
 def _index(locs: list[str]) -> bytes:
