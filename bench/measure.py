@@ -4,9 +4,13 @@ Two memory figures, because a tool may fork workers:
 
 * ``max_rss`` comes from ``wait4``: the kernel reports the largest resident set
   of the child *or any descendant it waited for*. It is exact but per process.
-* ``tree_rss`` is the largest *sum* of resident sets over the child and all its
-  descendants at one moment, sampled from ``/proc`` every ``interval`` seconds.
-  It catches workers that are alive at the same time, but can miss short peaks.
+* ``tree_rss`` is the largest *sum* of proportional set sizes (PSS) over the
+  child and all its descendants at one moment, sampled from ``/proc`` every
+  ``interval`` seconds. PSS divides each shared page among the processes that
+  map it, so forked workers sharing their parent's memory copy-on-write are not
+  counted twice (a sum of RSS would count every shared page once per worker):
+  the sum is the memory the build really holds. It catches workers that are
+  alive at the same time, but can miss short peaks.
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ class Sample:
 
     seconds: float
     max_rss: int  # bytes, the largest single process (wait4)
-    tree_rss: int  # bytes, the largest sampled sum over the process tree
+    tree_rss: int  # bytes, the largest sampled sum of PSS over the process tree
     returncode: int
 
 
@@ -48,7 +52,15 @@ def _children() -> dict[int, list[int]]:
     return tree
 
 
-def _rss(pid: int) -> int:
+def _pss(pid: int) -> int:
+    """Proportional set size in bytes (``smaps_rollup``), or resident size where it is missing."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", "rb") as handle:
+            for line in handle:
+                if line.startswith(b"Pss:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, IndexError, ValueError):
+        pass
     try:
         with open(f"/proc/{pid}/statm", "rb") as handle:
             return int(handle.read().split()[1]) * _PAGE
@@ -57,7 +69,7 @@ def _rss(pid: int) -> int:
 
 
 def tree_rss(root: int) -> int:
-    """Resident bytes of ``root`` and all its descendants right now."""
+    """Memory (PSS) of ``root`` and all its descendants right now, in bytes."""
     tree = _children()
     total, stack, seen = 0, [root], set()
     while stack:
@@ -65,7 +77,7 @@ def tree_rss(root: int) -> int:
         if pid in seen:
             continue
         seen.add(pid)
-        total += _rss(pid)
+        total += _pss(pid)
         stack.extend(tree.get(pid, []))
     return total
 

@@ -110,7 +110,7 @@ def size_section(size: int, rows: list[Row], skipped: list[str]) -> list[str]:
     if skipped:
         lines.append(f"Skipped at this size: {', '.join(skipped)}.")
     lines += ["", "| scenario | tool | median s | min–max s | peak RSS MB, largest process "
-              "| peak RSS MB, process tree | HTML files | all files "
+              "| peak PSS MB, process tree | HTML files | all files "
               "| core pages detail+home+tag+list (as expected) |",
               "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |"]
     lines += [_row_line(r) for r in rows]

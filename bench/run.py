@@ -146,7 +146,7 @@ class SizeRun:
                 if row.error:
                     continue
                 if scenario == "cold":
-                    self.active[name].make_cold(self.sites[name])
+                    self.active[name].make_cold(self.sites[name], self.args.work / "trash")
                 elif change is not None:
                     trees.write_paper(name, self.sites[name], change)
                 log = logs / f"{name}.log"
@@ -200,11 +200,14 @@ def main(argv: list[str] | None = None) -> int:
                 "repeat": str(args.repeat)}
     command = shlex.join(["python", "-m", "bench.run", *argv])
     sections: list[list[str]] = []
-    for size in args.sizes:
-        sections.append(run_size(size, args, sitegen_cmd, available))
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(report.document(command, versions, settings, sections),
-                            encoding="utf-8")
+    try:
+        for size in args.sizes:
+            sections.append(run_size(size, args, sitegen_cmd, available))
+            args.out.parent.mkdir(parents=True, exist_ok=True)
+            args.out.write_text(report.document(command, versions, settings, sections),
+                                encoding="utf-8")
+    finally:
+        shutil.rmtree(args.work / "trash", ignore_errors=True)  # outputs moved aside when cold
     print(f"results written to {args.out}", file=sys.stderr)
     failed = any("| failed:" in line for section in sections for line in section)
     return 1 if failed else 0

@@ -52,25 +52,33 @@ def forked_pool(count: int) -> Iterator[Pool]:
         gc.unfreeze()
 
 
-def _run_slice(index: int, step: int) -> list[Any]:
+CHUNK = 256  # items a worker handles per message: small enough that few are in flight
+
+
+def _run_chunk(index: int) -> list[Any]:
     assert _TASK is not None
     func, items = _TASK
-    return [func(item) for item in items[index::step]]
+    return [func(item) for item in items[index * CHUNK:(index + 1) * CHUNK]]
 
 
 def fork_map(func: Callable[[T], R], items: Sequence[T], minimum: int) -> list[R]:
-    """``[func(x) for x in items]``, in forked workers when there are ``minimum`` or more."""
+    """``[func(x) for x in items]``, in forked workers when there are ``minimum`` or more.
+
+    Workers take chunks of :data:`CHUNK` items and send each chunk's results back
+    as soon as it is done, so neither they nor the pipe ever hold more than a
+    few chunks: sending all of a worker's results in one message would hold
+    them twice over (objects and their pickle) until the end.
+    """
     count = workers()
     if len(items) < minimum or count < 2:
         return [func(item) for item in items]
     global _TASK
     _TASK = (func, items)
+    results: list[R] = []
     try:
         with forked_pool(count) as pool:
-            parts = pool.starmap(_run_slice, [(i, count) for i in range(count)])
+            for part in pool.imap(_run_chunk, range(-(-len(items) // CHUNK))):
+                results += part
     finally:
         _TASK = None
-    results: list[R] = [None] * len(items)  # type: ignore[list-item]
-    for index, part in enumerate(parts):
-        results[index::count] = part
     return results

@@ -9,8 +9,10 @@ write their share of files straight into staging.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -126,18 +128,25 @@ def _write_jobs(jobs: Iterable[Job], target: Staging, done: Callable[[str], None
 
 
 def _deal(jobs: list[Job], count: int) -> list[list[Job]]:
-    """Split jobs (sorted by path) into ``count`` shares, a folder's files in one share.
+    """Split jobs (sorted by path) into ``count`` runs of about equal length.
 
-    Dealing folders round-robin balances the shares; keeping a folder together
-    means one worker creates it, instead of every worker trying to.
+    Each run ends at a folder boundary, so a folder's files are written by one
+    worker that creates the folder once. Runs, rather than every n-th job,
+    because the papers were loaded in path order: a worker rendering one run
+    touches (and so copies from its parent) about its share of the site's
+    memory, where dealing jobs in turn would make every worker copy all of it.
     """
-    shares: list[list[Job]] = [[] for _ in range(count)]
-    turn, folder = -1, None
-    for job in jobs:
-        parent = job.path.rpartition("/")[0]
-        if parent != folder or not parent:
-            turn, folder = (turn + 1) % count, parent
-        shares[turn].append(job)
+    shares: list[list[Job]] = []
+    start = 0
+    for number in range(1, count + 1):
+        end = len(jobs) * number // count
+        while 0 < end < len(jobs) and (jobs[end].path.rpartition("/")[0]
+                                       == jobs[end - 1].path.rpartition("/")[0] != ""):
+            end += 1
+        end = max(end, start)
+        shares.append(jobs[start:end])
+        start = end
+    shares[-1] += jobs[start:]
     return shares
 
 
@@ -155,6 +164,30 @@ def _render_slice(index: int) -> list[tuple[str, int, str]]:
     except SitegenError as exc:
         return [(p.path, p.line, p.message) for p in exc.problems]
     return []
+
+
+class _Background(threading.Thread):
+    """Runs ``work`` at the lowest CPU priority, so that it uses only the time the
+    render workers leave idle (waiting for the disk) and never slows them down."""
+
+    def __init__(self, work: Callable[[], None]) -> None:
+        super().__init__(name="sitegen-meanwhile", daemon=True)
+        self.work = work
+        self.error: BaseException | None = None
+        self.start()
+
+    def run(self) -> None:
+        with contextlib.suppress(OSError, AttributeError):  # a nice value is only a hint
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
+        try:
+            self.work()
+        except BaseException as exc:  # noqa: BLE001 - raised again by join()
+            self.error = exc
+
+    def join(self, timeout: float | None = None) -> None:
+        super().join(timeout)
+        if self.error is not None:
+            raise self.error
 
 
 def render_all(jobs: list[Job], target: Staging, progress: Progress,
@@ -182,7 +215,7 @@ def render_all(jobs: list[Job], target: Staging, progress: Progress,
     try:
         with forked_pool(count) as pool:
             results = [pool.apply_async(_render_slice, (i,)) for i in range(count)]
-            meanwhile()
+            side = _Background(meanwhile)  # the workers are forked: a thread is safe now
             shown = 0
             for result in results:
                 while not result.ready():
@@ -190,6 +223,7 @@ def render_all(jobs: list[Job], target: Staging, progress: Progress,
                     progress.advance(_DONE.value - shown)
                     shown = _DONE.value
             problems = [p for r in results for p in r.get()]
+            side.join()
     finally:
         _JOBS, _TARGET, _DONE = [], None, None
     progress.advance(len(jobs) - shown)

@@ -135,3 +135,31 @@ def test_smoke_run_of_other_tools_when_installed(tmp_path: Path, tool: str) -> N
     rows = _rows(text, tool)
     assert code == 0, text
     assert len(rows) == 4 and all(row.endswith("(yes) |") for row in rows), rows
+
+
+def test_memory_of_forked_workers_counts_shared_pages_once(tmp_path: Path) -> None:
+    # 300 MB touched before forking two workers that only sleep: resident in all
+    # three processes (an RSS sum would say about 900 MB), held once.
+    script = ("import os, time\n"
+              "data = bytearray(300 << 20)\n"
+              "for _ in range(2):\n"
+              "    if os.fork() == 0:\n"
+              "        time.sleep(1.0)\n"
+              "        os._exit(0)\n"
+              "os.wait(); os.wait()\n")
+    sample = run_measured([sys.executable, "-c", script], cwd=tmp_path, log=tmp_path / "log")
+    assert sample.returncode == 0
+    assert 300 << 20 <= sample.tree_rss < 450 << 20
+
+
+def test_cold_moves_outputs_and_caches_into_the_trash(tmp_path: Path) -> None:
+    site, trash = tmp_path / "site", tmp_path / "trash"
+    (site / "public" / "papers").mkdir(parents=True)
+    (site / "public" / "papers" / "index.html").write_text("old")
+    (site / ".sitegen-cache").mkdir()
+    tool = tools.make_tool("sitegen", tmp_path / "venv", ["sitegen"])
+    tool.make_cold(site, trash)
+    assert not (site / "public").exists() and not (site / ".sitegen-cache").exists()
+    moved = sorted(p.name.split("-")[1] for p in trash.iterdir())
+    assert moved == ["public", "sitegen"]
+    assert any((p / "papers" / "index.html").is_file() for p in trash.iterdir())

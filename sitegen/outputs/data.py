@@ -43,10 +43,15 @@ def paper_record(view: PaperView, config: Config, bib: str | None = None) -> dic
     }
 
 
-def record_text(view: PaperView, config: Config, bib: str | None = None) -> str:
-    """:func:`paper_record` as JSON text (sorted keys), kept in the build cache with the paper."""
-    def encode() -> str:
-        return json.dumps(paper_record(view, config, bib), sort_keys=True, ensure_ascii=False)
+def record_text(view: PaperView, config: Config, bib: str | None = None) -> bytes:
+    """:func:`paper_record` as UTF-8 JSON (sorted keys), kept in the build cache with the paper.
+
+    Bytes, so that ``papers.json`` is a join of ready parts: encoding the whole
+    document again on every rebuild costs more than everything else it needs.
+    """
+    def encode() -> bytes:
+        text = json.dumps(paper_record(view, config, bib), sort_keys=True, ensure_ascii=False)
+        return text.encode("utf-8", "replace")
 
     return view.paper.remember("json", (FORMAT, config.base_url, view.key, bib), encode)
 
@@ -58,9 +63,9 @@ def papers_json(data: SiteData, bib_paths: dict[str, str]) -> bytes:
                       sort_keys=True, ensure_ascii=False)
     tail = json.dumps({"title": config.title, "url": config.absolute("")},
                       sort_keys=True, ensure_ascii=False)
-    records = ", ".join(record_text(v, config, bib_paths.get(v.slug)) for v in data.papers)
-    text = f'{head[:-1]}, "papers": [{records}], {tail[1:]}'
-    return (text + "\n").encode("utf-8", "replace")
+    records = b", ".join(record_text(v, config, bib_paths.get(v.slug)) for v in data.papers)
+    return b"".join((f'{head[:-1]}, "papers": ['.encode("utf-8", "replace"), records,
+                     f"], {tail[1:]}\n".encode("utf-8", "replace")))
 
 
 def data_jobs(data: SiteData, bib_paths: dict[str, str]) -> list[Job]:

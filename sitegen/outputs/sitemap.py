@@ -39,8 +39,8 @@ def lastmods(data: SiteData) -> dict[str, date]:
         dates["index.html"] = data.papers[0].date
     groups = [(t.path, t.papers) for t in data.tags] + [(m.path, m.papers) for m in data.months]
     for path, papers in groups:
-        if papers:
-            dates[f"{path}index.html"] = max(v.date for v in papers)
+        if papers:  # in site order, newest first
+            dates[f"{path}index.html"] = papers[0].date
     return dates
 
 
