@@ -103,10 +103,9 @@ class Paper:
                                                                 _STATE_FIELDS), strict=True))
 
     def __setstate__(self, state: tuple[Any, ...]) -> None:
-        for name, value in zip(_STATE_FIELDS, state, strict=True):
-            object.__setattr__(self, name, value)
+        self.__dict__.update(zip(_STATE_FIELDS, state, strict=True))
         if self.path is not None:
-            object.__setattr__(self, "path", Path(self.path))
+            self.path = Path(self.path)
 
     def remember(self, name: str, token: object, compute: Callable[[], T]) -> T:
         """``compute()``, kept in ``derived`` under ``name`` while ``token`` stays the same.

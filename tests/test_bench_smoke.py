@@ -163,3 +163,20 @@ def test_cold_moves_outputs_and_caches_into_the_trash(tmp_path: Path) -> None:
     moved = sorted(p.name.split("-")[1] for p in trash.iterdir())
     assert moved == ["public", "sitegen"]
     assert any((p / "papers" / "index.html").is_file() for p in trash.iterdir())
+
+
+def test_edit_benchmark_times_build_and_serve(capsys: pytest.CaptureFixture[str]) -> None:
+    from bench import edit
+
+    old_argv = sys.argv
+    sys.argv = ["bench.edit", "--papers", "40", "--rounds", "2"]
+    try:
+        edit.main()
+    finally:
+        sys.argv = old_argv
+    out = capsys.readouterr().out
+    assert out.count("save-to-site") == 2 and out.count("save-to-reload") == 2
+    assert "build (save to complete site, new process): median" in out
+    assert "serve (save to reload message): median" in out
+    # Every round re-rendered the edited paper's page: the edit reached the site.
+    assert all(" 0 written" not in line for line in out.splitlines() if "round" in line)
