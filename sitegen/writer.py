@@ -167,8 +167,8 @@ def _render_slice(index: int) -> list[tuple[str, int, str]]:
 
 
 class _Background(threading.Thread):
-    """Runs ``work`` at the lowest CPU priority, so that it uses only the time the
-    render workers leave idle (waiting for the disk) and never slows them down."""
+    """Runs ``work`` at the lowest CPU priority, so that it mostly uses the time the
+    render workers leave idle (waiting for the disk) rather than theirs."""
 
     def __init__(self, work: Callable[[], None]) -> None:
         super().__init__(name="sitegen-meanwhile", daemon=True)
@@ -217,13 +217,15 @@ def render_all(jobs: list[Job], target: Staging, progress: Progress,
             results = [pool.apply_async(_render_slice, (i,)) for i in range(count)]
             side = _Background(meanwhile)  # the workers are forked: a thread is safe now
             shown = 0
-            for result in results:
-                while not result.ready():
-                    result.wait(0.2)
-                    progress.advance(_DONE.value - shown)
-                    shown = _DONE.value
-            problems = [p for r in results for p in r.get()]
-            side.join()
+            try:
+                for result in results:
+                    while not result.ready():
+                        result.wait(0.2)
+                        progress.advance(_DONE.value - shown)
+                        shown = _DONE.value
+                problems = [p for r in results for p in r.get()]
+            finally:
+                side.join()  # also when a worker failed: nothing outlives the build
     finally:
         _JOBS, _TARGET, _DONE = [], None, None
     progress.advance(len(jobs) - shown)
