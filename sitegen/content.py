@@ -365,9 +365,13 @@ def scan_content(content_dir: Path, site_root: Path) -> ContentScan:
         for entry in entries:
             _scan_entry(entry, root, site_root, folders, found, scan.problems)
     found.sort(key=lambda item: item[0].split(os.sep))
-    base = str(site_root).rstrip(os.sep) + os.sep
+    # Every path found starts with the content folder's: its label is computed once.
+    top = str(content_dir)
+    prefix = _rel(content_dir, site_root).rstrip("/") + "/"
+    prefix = "" if prefix == "./" else prefix
     for name, key in found:
-        label = name[len(base):] if name.startswith(base) else _rel(Path(name), site_root)
+        label = prefix + name[len(top) + 1:] if name.startswith(top + os.sep) else _rel(
+            Path(name), site_root)
         scan.files.append((name, label.replace(os.sep, "/"), key))
     return scan
 

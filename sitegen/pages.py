@@ -102,9 +102,14 @@ def _detail_jobs(data: SiteData, render: Render) -> Iterable[Job]:
                  f"{older.title if older else ''}\x1f{newer is None}{older is None}")
         key = hashlib.sha1(shown.encode("utf-8", "surrogatepass"),
                            usedforsecurity=False).hexdigest()
-        meta = PageMeta("paper", view.title, view.path, description=view.summary)
-        context = {"page": meta, "paper": view}
-        yield Job(file_for(view.path), key, partial(render, "paper.html", context))
+        yield Job(f"{view.path}index.html", key, partial(_detail_page, render, view))
+
+
+def _detail_page(render: Render, view: PaperView) -> bytes:
+    """Render one paper page; its context is made only if the page is rendered at all
+    (an incremental build plans every page but renders a few)."""
+    meta = PageMeta("paper", view.title, view.path, description=view.summary)
+    return render("paper.html", {"page": meta, "paper": view})
 
 
 def plan_pages(data: SiteData, render: Render) -> list[Job]:

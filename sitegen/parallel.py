@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import multiprocessing
 import os
 from collections.abc import Callable, Iterator, Sequence
-from multiprocessing.pool import Pool
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:  # multiprocessing is imported when a pool is made: most rebuilds need none
+    from multiprocessing.pool import Pool
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -44,6 +45,8 @@ def forked_pool(count: int) -> Iterator[Pool]:
     collection writes to every object it visits, which would make each worker
     copy the whole site's memory.
     """
+    import multiprocessing
+
     gc.freeze()
     try:
         with multiprocessing.get_context("fork").Pool(count, initializer=_worker_start) as pool:

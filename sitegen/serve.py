@@ -47,7 +47,7 @@ from sitegen.errors import SitegenError
 from sitegen.render import theme_dir
 from sitegen.serve_http import Hub, PreviewState, make_app
 from sitegen.serve_watch import Source, WatchPlan, open_source
-from sitegen.site import BuildResult, Site
+from sitegen.site import BuildResult, Site, no_cycle_collection
 
 DEBOUNCE = 0.15  # seconds without changes before a build starts
 PREVIEW_OUTPUT = ".sitegen-cache/serve/site"
@@ -201,12 +201,15 @@ class PreviewServer:
                         return
                 if self._stop.is_set():
                     return
-                reload_due |= self.rebuild()
-                source, dirty = self._after_build(source)
-                if reload_due and not dirty:
-                    reload_due = False
-                    self._notify()
-                self._finish_search()
+                # The cycle collector runs after the reload (and indexing), not inside
+                # the build where the browser would wait for it.
+                with no_cycle_collection():
+                    reload_due |= self.rebuild()
+                    source, dirty = self._after_build(source)
+                    if reload_due and not dirty:
+                        reload_due = False
+                        self._notify()
+                    self._finish_search()
         finally:
             source.close()
 

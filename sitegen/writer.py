@@ -10,7 +10,6 @@ write their share of files straight into staging.
 from __future__ import annotations
 
 import contextlib
-import multiprocessing
 import os
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -211,6 +210,8 @@ def render_all(jobs: list[Job], target: Staging, progress: Progress,
         return
     global _JOBS, _TARGET, _DONE
     _JOBS, _TARGET = _deal(jobs, count), target
+    import multiprocessing
+
     _DONE = multiprocessing.get_context("fork").Value("q", 0)
     try:
         with forked_pool(count) as pool:

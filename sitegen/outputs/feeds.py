@@ -26,7 +26,6 @@ import re
 import uuid
 import xml.etree.ElementTree as ET
 from datetime import UTC, date, datetime, time
-from email.utils import format_datetime
 from functools import partial
 
 from sitegen.config import Config
@@ -138,6 +137,8 @@ def _plain_html(text: str) -> str:
 
 
 def _rfc822(day: date) -> str:
+    from email.utils import format_datetime
+
     return format_datetime(datetime.combine(day, time(0, 0), tzinfo=UTC))
 
 

@@ -27,7 +27,6 @@ import os
 import shutil
 import signal
 import subprocess
-from importlib import metadata
 from pathlib import Path
 
 from sitegen.errors import BuildError, Problem
@@ -60,6 +59,8 @@ def pagefind_binary() -> Path:
 
 
 def pagefind_version() -> str:
+    from importlib import metadata
+
     for name in ("pagefind_bin_extended", "pagefind_bin", "pagefind"):
         try:
             return f"{name} {metadata.version(name)}"
