@@ -70,6 +70,7 @@ class Site:
         self.parallel = parallel
         self.defer_search = defer_search
         self._pending: tuple[SiteData, Path] | None = None
+        self._record: Callable[[], None] = _nothing
         self._store: ParseStore | None = store
         self.warnings: list[Problem] = []
 
@@ -200,14 +201,31 @@ class Site:
         plan = make_plan(jobs, old_keys, out, cache.folders)
         if plan.patch and self._search_changes(plan):
             plan.patch = False  # the index is built over a full staging tree, before the swap
-        self._publish(data, plan, out, self._save_store if use_cache else lambda: None)
+        save_store = self._save_store if use_cache else _nothing
+        # The preview reloads pages first and records the build after (finish_search).
+        self._publish(data, plan, out, _nothing if self.defer_search else save_store)
+        keys = {j.path: j.key for j in jobs}
         try:
             stamps = (folder_stamps(out, [j.path for j in plan.render] + plan.removed,
                                     cache.folders) if plan.patch
-                      else folder_stamps(out, (j.path for j in jobs)))
-            cache.save(self.cache_dir, signature, {j.path: j.key for j in jobs}, out, stamps)
-        except OSError:  # the site is built; a stale cache must not be trusted next time
-            BuildCache.forget(self.cache_dir)
+                      else folder_stamps(out, keys))
+        except OSError:
+            stamps = None
+
+        def record() -> None:
+            try:
+                if stamps is None:
+                    raise OSError("the output folder changed while it was recorded")
+                cache.save(self.cache_dir, signature, keys, out, stamps)
+            except OSError:  # the site is built; a stale cache must not be trusted next time
+                BuildCache.forget(self.cache_dir)
+            if self.defer_search:
+                save_store()
+
+        if self.defer_search:
+            self._record = record
+        else:
+            record()
         return BuildResult(pages=len(jobs), written=len(plan.render),
                            unchanged=len(jobs) - len(plan.render), warnings=self.warnings,
                            seconds=time.perf_counter() - started)
@@ -230,7 +248,10 @@ class Site:
                    for path in [j.path for j in plan.render] + plan.removed)
 
     def finish_search(self) -> None:
-        """Bring the live site's search index up to date after a patch build."""
+        """Record the build in the cache and bring the live site's search index up to date
+        (what ``defer_search`` left for after the preview's reload)."""
+        record, self._record = self._record, _nothing
+        record()
         if self._pending is not None:
             data, out = self._pending
             self._pending = None
@@ -273,6 +294,10 @@ class Site:
         """Remove what a failed build wrote; a failure to do so must not hide the cause."""
         with contextlib.suppress(OSError, SitegenError):
             target.discard()
+
+
+def _nothing() -> None:
+    """A stage with nothing to do."""
 
 
 def _prepare(config: Config, tagger: Tagger | None, renderer: Renderer | None,
