@@ -213,11 +213,12 @@ class Site:
             stamps = None
 
         def record() -> None:
-            try:
-                if stamps is None:
-                    raise OSError("the output folder changed while it was recorded")
-                cache.save(self.cache_dir, signature, keys, out, stamps)
-            except OSError:  # the site is built; a stale cache must not be trusted next time
+            saved = False
+            if stamps is not None:
+                with contextlib.suppress(OSError):
+                    cache.save(self.cache_dir, signature, keys, out, stamps)
+                    saved = True
+            if not saved:  # the site is built; a stale cache must not be trusted next time
                 BuildCache.forget(self.cache_dir)
             if self.defer_search:
                 save_store()
