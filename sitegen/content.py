@@ -367,8 +367,8 @@ def scan_content(content_dir: Path, site_root: Path) -> ContentScan:
     found.sort(key=lambda item: item[0].split(os.sep))
     # Every path found starts with the content folder's: its label is computed once.
     top = str(content_dir)
-    prefix = _rel(content_dir, site_root).rstrip("/") + "/"
-    prefix = "" if prefix == "./" else prefix
+    rel = _rel(content_dir, site_root)
+    prefix = "" if rel == "." else rel.rstrip("/") + "/"
     for name, key in found:
         label = prefix + name[len(top) + 1:] if name.startswith(top + os.sep) else _rel(
             Path(name), site_root)

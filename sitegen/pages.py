@@ -102,7 +102,7 @@ def _detail_jobs(data: SiteData, render: Render) -> Iterable[Job]:
                  f"{older.title if older else ''}\x1f{newer is None}{older is None}")
         key = hashlib.sha1(shown.encode("utf-8", "surrogatepass"),
                            usedforsecurity=False).hexdigest()
-        yield Job(f"{view.path}index.html", key, partial(_detail_page, render, view))
+        yield Job(file_for(view.path), key, partial(_detail_page, render, view))
 
 
 def _detail_page(render: Render, view: PaperView) -> bytes:
