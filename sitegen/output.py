@@ -87,6 +87,9 @@ def remove_tree(folder: Path) -> None:
     shutil.rmtree(folder)
 
 
+_WRITE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0)
+
+
 class Staging:
     """A new output tree being written next to the live one."""
 
@@ -128,9 +131,18 @@ class Staging:
         return os.path.join(root, rel)
 
     def write(self, rel: str, data: bytes) -> None:
-        """Write one file of the new site."""
-        with open(self._parent(rel), "wb") as handle:
-            handle.write(data)
+        """Write one file of the new site.
+
+        Plain ``os`` calls: a site has tens of thousands of files, and ``open()``
+        adds a buffer and several system calls per file that a single write never needs.
+        """
+        fd = os.open(self._parent(rel), _WRITE_FLAGS, 0o666)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
+        finally:
+            os.close(fd)
 
     def reuse(self, rel: str) -> bool:
         """Hard-link the live site's copy of ``rel`` into staging; False if it is missing."""

@@ -49,7 +49,7 @@ from sitegen.serve_http import Hub, PreviewState, make_app
 from sitegen.serve_watch import Source, WatchPlan, open_source
 from sitegen.site import BuildResult, Site, no_cycle_collection
 
-DEBOUNCE = 0.15  # seconds without changes before a build starts
+DEBOUNCE = 0.05  # seconds without changes before a build starts (one save is one burst)
 PREVIEW_OUTPUT = ".sitegen-cache/serve/site"
 PREVIEW_CACHE = ".sitegen-cache/serve/cache"
 IDLE_WAIT = 0.2  # how often an idle watcher checks whether to stop

@@ -7,7 +7,7 @@
 - No silent loss: k well-formed papers mixed with garbage blocks and page
   chrome give exactly those k titles (for the listing, and for JSON, JSON
   lines, Atom and BibTeX inputs with broken records between good ones).
-- ``sitegen.content.parse_paper`` never raises on any text.
+- ``sitegen.frontmatter.parse_paper`` never raises on any text.
 - Pathological Markdown (cmark's known worst cases, raw HTML nesting, math)
   renders in bounded time: each case runs in a child process with a CPU limit.
 """
@@ -31,8 +31,8 @@ import yaml
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from sitegen.content import parse_paper
 from sitegen.errors import Problem, SitegenError
+from sitegen.frontmatter import parse_paper
 from sitegen.importers import formats
 from sitegen.importers.base import Parsed, make_links
 from sitegen.importers.listing import (
@@ -554,7 +554,7 @@ def test_pathological_markdown_renders_in_bounded_time(
 
 
 def test_markdown_cases_stay_within_the_body_limit() -> None:
-    from sitegen.content import MAX_BODY_BYTES
+    from sitegen.frontmatter import MAX_BODY_BYTES
 
     for name, expression in MARKDOWN_CASES.items():
         text = eval(expression)  # noqa: S307 - the expressions are the constants above

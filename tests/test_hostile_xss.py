@@ -40,7 +40,7 @@ import nh3
 import pytest
 
 from sitegen.cli import main
-from sitegen.content import parse_paper
+from sitegen.frontmatter import parse_paper
 from sitegen.taxonomy import normalize_tag
 
 MARK = "zxq{:02d}x"

@@ -14,7 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sitegen.cli import main
-from sitegen.content import load_file, split_front_matter
+from sitegen.content import load_file
+from sitegen.frontmatter import split_front_matter
 from sitegen.importers.base import find_urls
 from sitegen.importers.listing import parse_listing
 from sitegen.model import Paper

@@ -13,7 +13,8 @@ import pytest
 import yaml
 
 from sitegen.cli import main
-from sitegen.content import load_file, split_front_matter
+from sitegen.content import load_file
+from sitegen.frontmatter import split_front_matter
 from sitegen.model import Paper
 
 FIXTURES = Path(__file__).parent / "fixtures" / "inputs"

@@ -15,8 +15,8 @@ from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
-from sitegen.content import decode
 from sitegen.errors import InputError, Problem, StrictError
+from sitegen.frontmatter import decode
 from sitegen.importers import listing
 from sitegen.importers.base import Parsed
 from sitegen.importers.library import Library, Report, write_all

@@ -15,8 +15,8 @@ import urllib.request
 from typing import Any, Protocol
 
 from sitegen import __version__
-from sitegen.content import decode
 from sitegen.errors import InputError, Problem
+from sitegen.frontmatter import decode
 
 ARXIV_API = "https://export.arxiv.org/api/query"
 TIMEOUT = 30.0

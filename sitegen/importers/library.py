@@ -21,8 +21,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sitegen.content import content_files, load_file, parse_paper
+from sitegen.content import content_files, load_file
 from sitegen.errors import Problem
+from sitegen.frontmatter import parse_paper
 from sitegen.model import Paper, Source, normalize_arxiv, normalize_title
 from sitegen.slugs import slugify, unique_suffix
 from sitegen.store import dumps, fingerprint, write_if_changed

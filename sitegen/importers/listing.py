@@ -14,8 +14,8 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from sitegen.content import MAX_TITLE_CHARS
 from sitegen.errors import Problem
+from sitegen.frontmatter import MAX_TITLE_CHARS
 from sitegen.importers.base import Parsed, make_links, source_name
 from sitegen.model import Organization, Paper, Source
 

@@ -32,6 +32,10 @@ _SPECIALS = {
 _WORD_SPLIT = re.compile(r"[\s\-/:]+")
 _HAS_LETTER = re.compile("[a-z]")
 _SPECIAL_RE = re.compile(r"[\\{}#$%&_~^]")
+_NON_ALNUM = re.compile(r"[^a-z0-9]")
+_SPACES = re.compile(r"\s+")
+_AND = re.compile(r"\band\b", re.IGNORECASE)
+_CAPS_WORD = re.compile(r"(?<![\\\w{])([A-Za-z][\w\-]*[A-Z][\w\-]*)")
 # Characters XML 1.0 and TeX both choke on: controls other than tab and newline.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _MATH_SAFE = re.compile(r"(?:[A-Za-z0-9\s+\-*/=<>()\[\],.;:!|'^_{}]|\\[A-Za-z]+|\\[,;:! {}|])*")
@@ -48,14 +52,14 @@ _MATH_COMMANDS = frozenset(_MATH_COMMAND_TEXT.split())
 def ascii_word(text: str) -> str:
     """Lowercase ASCII letters and digits of ``text`` (accents folded: ``Müller`` → ``muller``)."""
     folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    return re.sub(r"[^a-z0-9]", "", folded.lower())
+    return _NON_ALNUM.sub("", folded.lower())
 
 
 def ascii_word_list(text: str) -> list[str]:
     """The non-empty ASCII words of ``text``, split at spaces, dashes, slashes and colons."""
     spaced = text.replace("\u2013", " ").replace("\u2014", " ")  # en and em dashes
     folded = unicodedata.normalize("NFKD", spaced).encode("ascii", "ignore").decode("ascii")
-    return [w for w in (re.sub(r"[^a-z0-9]", "", part) for part in _WORD_SPLIT.split(
+    return [w for w in (_NON_ALNUM.sub("", part) for part in _WORD_SPLIT.split(
         folded.lower())) if w]
 
 
@@ -107,7 +111,7 @@ def _suffix(count: int) -> str:
 
 def tex_escape(text: str) -> str:
     """Plain text as TeX: specials escaped, control characters dropped, spaces collapsed."""
-    text = re.sub(r"\s+", " ", _CONTROL.sub(" ", text))
+    text = _SPACES.sub(" ", _CONTROL.sub(" ", text))
     return _SPECIAL_RE.sub(lambda m: _SPECIALS[m.group()], text)
 
 
@@ -126,8 +130,7 @@ def tex_title(title: str) -> str:
 
 def _protect_caps(text: str) -> str:
     """Brace words with a capital after their first letter (``LLMs``, ``GPT-4``)."""
-    return re.sub(r"(?<![\\\w{])([A-Za-z][\w\-]*[A-Z][\w\-]*)",
-                  lambda m: "{" + m.group(1) + "}", text)
+    return _CAPS_WORD.sub(lambda m: "{" + m.group(1) + "}", text)
 
 
 def _safe_math(latex: str) -> bool:
@@ -168,7 +171,7 @@ def _without_math(text: str) -> str:
 def _author(name: str) -> str:
     """One author for the ``and``-separated list; braced when it would split wrongly."""
     escaped = tex_escape(name).strip()
-    if "," in name or re.search(r"\band\b", name, re.IGNORECASE):
+    if "," in name or _AND.search(name):
         return "{" + escaped + "}"
     return escaped
 

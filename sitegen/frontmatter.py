@@ -1,0 +1,314 @@
+"""Parse one content file's text (YAML front matter and Markdown body) into a :class:`Paper`.
+
+Parsing keeps the line of every front-matter key so that each problem is
+reported as ``path:line: message``. String fields take the scalar's source
+text, so ``title: 1.10`` stays ``"1.10"`` and ``tags: [no, yes]`` stays two
+strings. Every problem in a file is reported, not just the first.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any
+
+import yaml
+
+from sitegen.errors import Problem
+from sitegen.model import LINK_KINDS, Link, Organization, Paper, Source, classify_link
+from sitegen.slugs import SLUG_RE
+
+MAX_BODY_BYTES = 1_000_000
+MAX_TITLE_CHARS = 1_000
+_SAFE_SCHEMES = ("http://", "https://")
+_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class FieldError(Exception):
+    """A bad front-matter value; the caller adds the file and line."""
+
+
+
+def decode(data: bytes, label: str) -> tuple[str | None, Problem | None]:
+    """Decode UTF-8 text (BOM and CRLF accepted); refuse NUL bytes and other encodings."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return None, Problem(label, 1, "is UTF-16 text; save it as UTF-8")
+    if b"\x00" in data:
+        line = data[: data.index(b"\x00")].count(b"\n") + 1
+        return None, Problem(label, line, "contains a NUL byte; this is not a text file")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        bad = data[exc.start]
+        return None, Problem(label, line, f"is not UTF-8 text (byte 0x{bad:02x}); save it as UTF-8")
+    return text.replace("\r\n", "\n").replace("\r", "\n"), None
+
+
+def split_front_matter(text: str) -> tuple[str, str, int] | None:
+    """Return (front matter, body, line where the body starts) or None if there is none."""
+    lines = text.split("\n")
+    if not lines or lines[0].strip() != "---":
+        return None
+    for index in range(1, len(lines)):
+        if lines[index].strip() in ("---", "..."):
+            return "\n".join(lines[1:index]) + "\n", "\n".join(lines[index + 1 :]), index + 2
+    return None
+
+
+def _scalar(node: yaml.Node, what: str) -> str:
+    if not isinstance(node, yaml.ScalarNode):
+        kind = "a list" if isinstance(node, yaml.SequenceNode) else "a mapping"
+        raise FieldError(f"expected {what}, got {kind}")
+    return str(node.value)
+
+
+def _is_null(node: yaml.Node) -> bool:
+    # A plain (unquoted) null; libyaml reports the plain style as "", PyYAML as None.
+    return isinstance(node, yaml.ScalarNode) and node.tag.endswith(":null") and not node.style
+
+
+def _text(node: yaml.Node) -> str:
+    return _scalar(node, "text").strip()
+
+
+def _int(node: yaml.Node) -> int:
+    raw = _scalar(node, "a whole number").strip().replace("_", "")
+    if not re.fullmatch(r"\d{1,12}", raw):
+        raise FieldError(f"expected a whole number, got {raw!r}")
+    return int(raw)
+
+
+# YYYY-MM-DD, optionally followed by a YAML timestamp's time and zone (ignored).
+_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})"
+                   r"(?:[ \t]*[tT ][ \t]*\d{1,2}:\d{2}(?::\d{2}(?:\.\d*)?)?"
+                   r"(?:[ \t]*(?:[zZ]|[+-]\d{1,2}(?::?\d{2})?))?)?")
+
+
+def _date(node: yaml.Node) -> date:
+    raw = _scalar(node, "a date").strip()
+    match = _DATE.fullmatch(raw)
+    if not match:
+        raise FieldError(f"{raw!r} is not a date (expected YYYY-MM-DD)")
+    try:
+        return date(*(int(g) for g in match.groups()))
+    except ValueError as exc:
+        raise FieldError(f"{raw!r} is not a valid date ({exc})") from None
+
+
+def _str_list(node: yaml.Node) -> list[str]:
+    if isinstance(node, yaml.ScalarNode):
+        return [part.strip() for part in str(node.value).split(",") if part.strip()]
+    if not isinstance(node, yaml.SequenceNode):
+        raise FieldError("expected a list of text values, got a mapping")
+    return [_text(item) for item in node.value if not _is_null(item) and _text(item)]
+
+
+def _mapping(node: yaml.Node, what: str) -> dict[str, yaml.Node]:
+    if not isinstance(node, yaml.MappingNode):
+        raise FieldError(f"expected {what}")
+    return {_text(k): v for k, v in node.value}
+
+
+def _organization(node: yaml.Node) -> Organization:
+    if isinstance(node, yaml.ScalarNode):
+        text = _text(node)
+        return Organization(text, text)
+    parts = _mapping(node, "a mapping with 'id' and 'name'")
+    org_id = _text(parts["id"]) if "id" in parts else ""
+    name = _text(parts["name"]) if "name" in parts else org_id
+    if not (org_id or name):
+        raise FieldError("needs an 'id' or a 'name'")
+    return Organization(org_id or name, name)
+
+
+def _url(raw: str) -> str:
+    url = raw.strip()
+    if not url.lower().startswith(_SAFE_SCHEMES) or any(c in url for c in "\x00\n\r\t \"'<>`") \
+            or not url.split("://", 1)[1].split("/", 1)[0]:
+        raise FieldError(f"{url[:80]!r} is not an http(s) URL")
+    return url
+
+
+def _links(node: yaml.Node) -> list[Link]:
+    items = node.value if isinstance(node, yaml.SequenceNode) else [node]
+    links: list[Link] = []
+    for item in items:
+        if isinstance(item, yaml.ScalarNode):
+            url = _url(_text(item))
+            links.append(Link(classify_link(url), url))
+            continue
+        parts = _mapping(item, "a URL or a mapping with 'kind' and 'url'")
+        if "url" not in parts:
+            raise FieldError("a link needs a 'url'")
+        url = _url(_text(parts["url"]))
+        kind = _text(parts["kind"]).lower() if "kind" in parts else classify_link(url)
+        if kind not in LINK_KINDS:
+            raise FieldError(f"link kind {kind!r} is not one of {', '.join(LINK_KINDS)}")
+        links.append(Link(kind, url))
+    return links
+
+
+def _sources(node: yaml.Node) -> list[Source]:
+    items = node.value if isinstance(node, yaml.SequenceNode) else [node]
+    out = []
+    for item in items:
+        parts = _mapping(item, "a mapping with 'kind' and 'file'")
+        has_listed = "listed" in parts and not _is_null(parts["listed"])
+        listed = _date(parts["listed"]) if has_listed else None
+        kind = _text(parts["kind"]) if "kind" in parts else "unknown"
+        out.append(Source(kind, _text(parts["file"]) if "file" in parts else "", listed))
+    return out
+
+
+def _slug(node: yaml.Node) -> str:
+    raw = _text(node)
+    if not SLUG_RE.fullmatch(raw):
+        raise FieldError(
+            f"{raw[:80]!r} is not a valid slug (use lowercase letters, digits and single hyphens)"
+        )
+    return raw
+
+
+def _hashes(node: yaml.Node) -> dict[str, str]:
+    return {key: _text(value) for key, value in _mapping(node, "a mapping").items()}
+
+
+_FIELDS: dict[str, Callable[[yaml.Node], Any]] = {
+    "title": _text,
+    "slug": _slug,
+    "date": _date,
+    "authors": _str_list,
+    "author_count": _int,
+    "organization": _organization,
+    "comments": _int,
+    "upvotes": _int,
+    "tags": _str_list,
+    "links": _links,
+    "arxiv": _text,
+    "doi": _text,
+    "listed": _date,
+    "source": _sources,
+    "imported": _hashes,
+}
+
+
+def parse_paper(text: str, label: str) -> tuple[Paper | None, list[Problem]]:
+    """Parse one content file's text; ``label`` names it in messages."""
+    parts = split_front_matter(text)
+    if parts is None:
+        return None, [Problem(label, 1, "no front matter: the file must start with a '---' line "
+                                        "and the fields must end with another '---' line")]
+    front, body, body_line = parts
+    loader = None
+    try:
+        loader = _Loader(front)
+        root = loader.get_single_node()
+    except yaml.MarkedYAMLError as exc:
+        line, message = _yaml_problem(exc, front)
+        return None, [Problem(label, line, f"invalid YAML: {message}")]
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow (e.g. BEL, ESC)
+        line = front.count("\n", 0, max(exc.position, 0)) + 2
+        return None, [Problem(label, line, f"invalid YAML: {exc.reason} "
+                                           f"(U+{exc.character:04X})")]
+    finally:
+        if loader is not None:
+            loader.dispose()
+    if root is None or _is_null(root):
+        return None, [Problem(label, 1, "missing required field 'title'")]
+    if not isinstance(root, yaml.MappingNode):
+        return None, [Problem(label, 2, "front matter must be a mapping of 'field: value' lines")]
+    return _build(root, body, label, body_line)
+
+
+def _yaml_problem(exc: yaml.MarkedYAMLError, front: str) -> tuple[int, str]:
+    """The front-matter line (file line numbers) and text of a YAML syntax error."""
+    if exc.context == "while scanning a quoted scalar" and exc.context_mark is not None:
+        return exc.context_mark.line + 2, "the quoted value that starts on this line is not closed"
+    mark = exc.problem_mark or exc.context_mark
+    message = str(exc.problem or exc.context)
+    if mark is None:
+        return 1, message
+    lines = front.split("\n")
+    text = lines[mark.line] if mark.line < len(lines) else ""
+    if text[mark.column:mark.column + 1] == "\t" and "tab" not in message:
+        message += " (a tab character: indent with spaces)"
+    return mark.line + 2, message
+
+
+def _build(root: yaml.MappingNode, body: str, label: str,
+           body_line: int = 1) -> tuple[Paper | None, list[Problem]]:
+    problems: list[Problem] = []
+    values: dict[str, Any] = {}
+    lines: dict[str, int] = {}
+    extra: dict[str, Any] = {}
+    for key_node, value_node in root.value:
+        line = key_node.start_mark.line + 2
+        key = str(key_node.value) if isinstance(key_node, yaml.ScalarNode) else ""
+        if key in lines:
+            problems.append(Problem(label, line, f"duplicate field '{key}'"))
+            continue
+        lines[key] = line
+        try:
+            if key in _FIELDS:
+                if not _is_null(value_node):
+                    values[key] = _FIELDS[key](value_node)
+            else:
+                extra[key] = _construct(value_node)
+        except (FieldError, yaml.YAMLError, ValueError, TypeError) as exc:
+            problems.append(Problem(label, line, f"{key}: {exc}"))
+    for required in ("title", "date"):
+        if required not in lines:
+            problems.append(Problem(label, 1, f"missing required field '{required}'"))
+        elif required not in values and not any(f"{required}:" in p.message for p in problems):
+            problems.append(Problem(label, lines[required], f"{required}: must not be empty"))
+    if "title" in values and not values["title"]:
+        problems.append(Problem(label, lines["title"], "title: must not be empty"))
+    elif len(values.get("title", "")) > MAX_TITLE_CHARS:
+        problems.append(Problem(label, lines["title"], f"title: longer than {MAX_TITLE_CHARS} "
+                                                       "characters"))
+    body = body.strip("\n")
+    if len(body.encode("utf-8")) > MAX_BODY_BYTES:
+        problems.append(Problem(label, body_line, f"the abstract is larger than "
+                                                  f"{MAX_BODY_BYTES:,} bytes"))
+    if problems:
+        return None, problems
+    paper = Paper(body=body, extra=extra, lines=lines, **values)
+    return paper, []
+
+
+MAX_EXTRA_NODES = 10_000
+
+
+def _count_nodes(node: yaml.Node, budget: int) -> int:
+    """Nodes in ``node`` with every alias expanded, counting down from ``budget`` (stops at 0)."""
+    stack = [node]
+    while stack and budget > 0:
+        item = stack.pop()
+        budget -= 1
+        if isinstance(item, yaml.SequenceNode):
+            stack.extend(item.value)
+        elif isinstance(item, yaml.MappingNode):
+            for key, value in item.value:
+                stack += [key, value]
+    return budget
+
+
+def _construct(node: yaml.Node) -> Any:
+    # Aliases share nodes, so a few lines can stand for billions of values ("billion laughs").
+    if _count_nodes(node, MAX_EXTRA_NODES) <= 0:
+        raise FieldError(f"more than {MAX_EXTRA_NODES:,} values (counting every YAML alias "
+                         "as a copy); make it smaller")
+    loader = _Loader("")
+    try:
+        value = loader.construct_object(node, deep=True)
+    finally:
+        loader.dispose()
+    return _freeze_dates(value)
+
+
+def _freeze_dates(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value
