@@ -88,6 +88,13 @@ def remove_tree(folder: Path) -> None:
 
 
 _WRITE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0)
+_IOV_MAX = 1024  # parts per writev call (IOV_MAX on Linux and macOS)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
 
 
 class Staging:
@@ -130,17 +137,22 @@ class Staging:
             self.created_dirs.add(parent)
         return os.path.join(root, rel)
 
-    def write(self, rel: str, data: bytes) -> None:
-        """Write one file of the new site.
+    def write(self, rel: str, data: bytes | list[bytes]) -> None:
+        """Write one file of the new site, given whole or as parts in order.
 
         Plain ``os`` calls: a site has tens of thousands of files, and ``open()``
         adds a buffer and several system calls per file that a single write never needs.
         """
         fd = os.open(self._parent(rel), _WRITE_FLAGS, 0o666)
         try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view):]
+            if isinstance(data, bytes):
+                _write_all(fd, data)
+            else:
+                for start in range(0, len(data), _IOV_MAX):
+                    batch = data[start:start + _IOV_MAX]
+                    done = os.writev(fd, batch)
+                    if done < sum(map(len, batch)):  # a short write: finish it part by part
+                        _write_all(fd, b"".join(batch)[done:])
         finally:
             os.close(fd)
 

@@ -19,6 +19,10 @@ from typing import Any
 from sitegen.config import Config
 from sitegen.views import MonthView, Pagination, PaperView, TagView
 
+# A file's bytes, or its parts in order: a large file made of many ready parts
+# (``papers.json``) is written without first joining them into one more copy.
+Content = bytes | list[bytes]
+
 
 @dataclass
 class Job:
@@ -26,7 +30,7 @@ class Job:
 
     path: str
     key: str
-    produce: Callable[[], bytes]
+    produce: Callable[[], Content]
 
 
 @dataclass

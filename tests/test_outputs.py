@@ -266,3 +266,24 @@ def test_outputs_are_hard_links_when_unchanged(tmp_path: Path,
     (site / "static" / "note.txt").write_text("x\n", encoding="utf-8")
     build_site(site, out)
     assert {name: os.stat(out / name).st_ino for name in inodes} == inodes
+
+
+def test_papers_json_is_what_json_dumps_writes(built: Path) -> None:
+    # The document is written from ready parts (one per paper); joined, they must be
+    # exactly one sorted-keys json.dumps of the whole document.
+    raw = (built / "papers.json").read_bytes()
+    document = json.loads(raw)
+    assert raw == (json.dumps(document, sort_keys=True, ensure_ascii=False) + "\n").encode()
+
+
+@pytest.mark.parametrize("count", [0, 1, 1023, 1024, 1025, 5000])
+def test_files_written_from_parts_hold_the_joined_bytes(tmp_path: Path, count: int) -> None:
+    from sitegen.output import Staging
+
+    parts = [f"{index}:{'x' * (index % 7)}".encode() for index in range(count)]
+    staging = Staging(tmp_path / "out")
+    staging.begin()
+    staging.write("deep/file.json", parts)
+    staging.write("whole.bin", b"".join(parts))
+    written = (staging.path / "deep" / "file.json").read_bytes()
+    assert written == b"".join(parts) == (staging.path / "whole.bin").read_bytes()
