@@ -8,6 +8,7 @@ globals (``site``, ``url``, ``asset``).
 from __future__ import annotations
 
 import hashlib
+import sys
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
@@ -24,7 +25,7 @@ LINK_LABELS = {
 }
 
 
-@dataclass
+@dataclass(slots=True)
 class TagRef:
     """A tag as shown on a paper: name and URL path."""
 
@@ -192,11 +193,16 @@ def fingerprint_paper(paper: Paper, tags: list[str], slug: str) -> str:
     return digest.hexdigest()
 
 
+def _tag_path(slug: str) -> str:
+    """A tag page's path, one string per tag rather than one per paper and tag."""
+    return sys.intern(f"tags/{slug}/")
+
+
 def make_view(paper: Paper, tag_names: list[str], tag_slugs: dict[str, str],
               math: bool = True) -> PaperView:
     """The view of one validated paper (slug already assigned)."""
     assert paper.slug is not None
-    refs = [TagRef(name, tag_slugs[name], f"tags/{tag_slugs[name]}/") for name in tag_names]
+    refs = [TagRef(name, tag_slugs[name], _tag_path(tag_slugs[name])) for name in tag_names]
     slug = paper.slug
     key = paper.remember("key", (tag_names, slug),
                          lambda: fingerprint_paper(paper, tag_names, slug))
