@@ -208,13 +208,18 @@ class Patch(Staging):
         return (self.out / rel).is_file()
 
     def commit_patch(self, written: list[str], removed: list[str]) -> None:
-        """Record the journal, then move written files in and delete removed ones."""
+        """Record the journal, then move written files in and delete removed ones.
+
+        The journal guards against a build killed while moving files, whose
+        writes the operating system keeps, so it is not forced to disk: on ext4
+        an ``fsync`` here also waits for every file the build just wrote (a
+        20 MB ``papers.json`` at 10,000 papers), which took from 20 ms to, after
+        large writes, many seconds; none of the site's files are synced either.
+        """
         journal = self.path / JOURNAL
         tmp = self.path / (JOURNAL + ".tmp")
         with open(tmp, "w", encoding="utf-8") as handle:
             json.dump({"written": written, "removed": removed}, handle)
-            handle.flush()
-            os.fsync(handle.fileno())
         os.replace(tmp, journal)
         self.replay()
 
