@@ -133,8 +133,9 @@ def document(command: str, versions: dict[str, str], settings: dict[str, str],
         "- Versions: " + ", ".join(f"{name} {value}" for name, value in versions.items()),
         "- Settings: " + ", ".join(f"{k} {v}" for k, v in settings.items()),
         "",
-        "Times are the median wall time of the repetitions, tools interleaved "
-        "(sitegen, Hugo, Pelican, sitegen, …). Memory is the maximum over the repetitions. "
+        "Times are the median wall time of the repetitions, tools interleaved, each "
+        "repetition starting with the next tool (sitegen, Hugo, Pelican; Hugo, Pelican, "
+        "sitegen; …). Memory is the maximum over the repetitions. "
         "See `bench/README.md` for what each scenario means and what each tool renders.",
         "",
     ]

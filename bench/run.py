@@ -131,7 +131,7 @@ class SizeRun:
         print(report.console_line(row), file=sys.stderr, flush=True)
 
     def scenario(self, scenario: str) -> list[report.Row]:
-        """Run ``scenario`` --repeat times, tools interleaved; one row per tool."""
+        """Run ``scenario`` --repeat times, tools interleaved in turn; one row per tool."""
         rows = {name: report.Row(self.size, scenario, name) for name in self.active}
         logs = self.args.work / "logs"
         logs.mkdir(parents=True, exist_ok=True)
@@ -140,9 +140,14 @@ class SizeRun:
                 log = logs / f"{name}-warmup.log"
                 if not self._failed(rows[name], self._build(name, log), log, "warm-up build "):
                     self.built.add(name)
-        for _ in range(self.args.repeat):
+        names = list(rows)
+        for turn in range(self.args.repeat):
             change = self._change(scenario)
-            for name, row in rows.items():
+            # Each repetition starts with the next tool, so that what follows writing the
+            # sites (a slow disk for a while) does not fall on the same tool every time.
+            shift = turn % len(names) if names else 0
+            for name in names[shift:] + names[:shift]:
+                row = rows[name]
                 if row.error:
                     continue
                 if scenario == "cold":
