@@ -117,7 +117,8 @@ class Site:
         for newer, older in zip(views, views[1:], strict=False):
             newer.older, older.newer = older, newer
         tags = tag_views(group_tags([(v, [t.name for t in v.tags]) for v in views]))
-        self._merge_tag_names(views, {t.slug: t.name for t in tags})
+        if len(set(slugs.values())) < len(slugs):  # two spellings of one tag
+            self._merge_tag_names(views, {t.slug: t.name for t in tags})
         top = sorted(views, key=lambda v: (-(v.upvotes or 0), -(v.comments or 0),
                                            -v.date.toordinal(), v.slug))
         months: list[MonthView] = month_views(views)

@@ -8,10 +8,9 @@ globals (``site``, ``url``, ``asset``).
 from __future__ import annotations
 
 import hashlib
-import sys
 from dataclasses import dataclass, field
 from datetime import date
-from functools import cached_property
+from functools import cache, cached_property
 
 from markupsafe import Markup
 
@@ -52,6 +51,7 @@ class PaperView:
     path: str  # site path of the detail page, e.g. "papers/x/"
     tags: list[TagRef]
     key: str  # fingerprint of everything a page shows about this paper
+    date: date  # the paper's, as a field: sorts and lists read it tens of thousands of times
     summary: str = ""
     math: bool = True
     newer: PaperView | None = field(default=None, repr=False, compare=False)
@@ -73,10 +73,6 @@ class PaperView:
     @property
     def title(self) -> str:
         return self.paper.title
-
-    @property
-    def date(self) -> date:
-        return self.paper.date
 
     @property
     def authors(self) -> list[str]:
@@ -193,22 +189,23 @@ def fingerprint_paper(paper: Paper, tags: list[str], slug: str) -> str:
     return digest.hexdigest()
 
 
+@cache
 def _tag_path(slug: str) -> str:
     """A tag page's path, one string per tag rather than one per paper and tag."""
-    return sys.intern(f"tags/{slug}/")
+    return f"tags/{slug}/"
 
 
 def make_view(paper: Paper, tag_names: list[str], tag_slugs: dict[str, str],
               math: bool = True) -> PaperView:
     """The view of one validated paper (slug already assigned)."""
     assert paper.slug is not None
-    refs = [TagRef(name, tag_slugs[name], _tag_path(tag_slugs[name])) for name in tag_names]
+    refs = [TagRef(name, slug := tag_slugs[name], _tag_path(slug)) for name in tag_names]
     slug = paper.slug
     key = paper.remember("key", (tag_names, slug),
                          lambda: fingerprint_paper(paper, tag_names, slug))
     summary = paper.remember("summary", None, lambda: excerpt(paper.body))
     return PaperView(paper=paper, slug=paper.slug, path=f"papers/{paper.slug}/", tags=refs,
-                     key=key, summary=summary, math=math)
+                     key=key, date=paper.date, summary=summary, math=math)
 
 
 def tag_views(tags: list[Tag[PaperView]]) -> list[TagView]:

@@ -85,8 +85,9 @@ def citation_keys(papers: Iterable[PaperView]) -> dict[str, str]:
     taken: dict[str, int] = {}
     keys: dict[str, str] = {}
     used: set[str] = set()
-    for view in sorted(papers, key=lambda v: (v.date, v.slug)):
-        base = base_key(view)
+    # Tuples sort in C; the index keeps the views themselves from being compared.
+    ordered = sorted([(v.date, v.slug, i, base_key(v), v) for i, v in enumerate(papers)])
+    for _, _, _, base, view in ordered:
         count = taken.get(base, 0)
         key = base if count == 0 else base + _suffix(count)
         while key in used:  # a suffixed key can equal another paper's base key
