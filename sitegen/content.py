@@ -67,10 +67,8 @@ def scan_content(content_dir: Path, site_root: Path) -> ContentScan:
         except OSError:
             continue
         for entry in entries:
-            name = entry.name
-            # The common case first, without a call: a plain Markdown file.
-            if (name.endswith(".md") and not name.startswith((".", "#", "~"))
-                    and "~" not in name and entry.is_file(follow_symlinks=False)):
+            # The common case first, handled here: a plain Markdown file.
+            if _content_name(entry.name) and entry.is_file(follow_symlinks=False):
                 try:
                     info = entry.stat(follow_symlinks=False)
                     found.append((entry.path, (info.st_size, info.st_mtime_ns, info.st_ino)))
@@ -108,8 +106,7 @@ def _scan_entry(entry: os.DirEntry[str], root: Path, site_root: Path, folders: l
         elif not entry.name.startswith("."):
             folders.append(entry.path)
         return
-    name = entry.name
-    if not name.endswith(".md") or name.startswith((".", "#", "~")) or "~" in name:
+    if not _content_name(entry.name):
         return
     if link:
         path = Path(entry.path)
@@ -127,6 +124,11 @@ def _scan_entry(entry: os.DirEntry[str], root: Path, site_root: Path, folders: l
     except OSError:
         key = None
     found.append((entry.path, key))
+
+
+def _content_name(name: str) -> bool:
+    """A Markdown file, not an editor's backup, lock or hidden file."""
+    return name.endswith(".md") and not name.startswith((".", "#", "~")) and "~" not in name
 
 
 def _inside(path: Path, root: Path) -> bool:
