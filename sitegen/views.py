@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from datetime import date
-from functools import cache, cached_property
+from functools import cached_property, lru_cache
 
 from markupsafe import Markup
 
@@ -189,7 +189,7 @@ def fingerprint_paper(paper: Paper, tags: list[str], slug: str) -> str:
     return digest.hexdigest()
 
 
-@cache
+@lru_cache(maxsize=65536)  # bounded like tag_slug: a preview server runs for hours
 def _tag_path(slug: str) -> str:
     """A tag page's path, one string per tag rather than one per paper and tag."""
     return f"tags/{slug}/"

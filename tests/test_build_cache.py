@@ -58,5 +58,5 @@ def test_duplicate_slug_of_a_cached_paper_names_both_files(
     assert main(["build", "--site", str(site), "-q"]) == 1
     err = capsys.readouterr().err
     line = next(x for x in err.splitlines() if "is already used by" in x)
-    named = {f"content/papers/{papers[0].name}", f"content/papers/{papers[1].name}"}
-    assert {word.rstrip(":;").split(":")[0] for word in line.split()} >= named, line
+    assert f"content/papers/{papers[0].name}" in line, line
+    assert f"content/papers/{papers[1].name}" in line, line
