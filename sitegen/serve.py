@@ -34,6 +34,7 @@ import contextlib
 import ipaddress
 import sys
 import threading
+import time
 import traceback
 from pathlib import Path
 from typing import Any
@@ -53,6 +54,7 @@ DEBOUNCE = 0.05  # seconds without changes before a build starts (one save is on
 PREVIEW_OUTPUT = ".sitegen-cache/serve/site"
 PREVIEW_CACHE = ".sitegen-cache/serve/cache"
 IDLE_WAIT = 0.2  # how often an idle watcher checks whether to stop
+STOP_POLL = 0.1  # how often the main thread checks whether the server was stopped
 
 
 def is_loopback(host: str) -> bool:
@@ -280,9 +282,14 @@ class PreviewServer:
         self.stop()
 
     def wait(self) -> None:
-        """Block until :meth:`stop` (or Ctrl-C)."""
-        while not self._stop.wait(1):
-            pass
+        """Block until :meth:`stop` (or Ctrl-C).
+
+        Sleeps and reads the flag rather than waiting on the event: a Ctrl-C that
+        lands while the event's lock is held can leave that lock held, and
+        :meth:`stop` would then hang on it.
+        """
+        while not self._stop.is_set():
+            time.sleep(STOP_POLL)
 
     def stop(self) -> None:
         """Stop watching and serving; waits for a build in progress to finish."""
