@@ -7,6 +7,7 @@ Run from the repository root with sitegen's Python:  ``python -m bench.run``
 from __future__ import annotations
 
 import argparse
+import os
 import shlex
 import shutil
 import sys
@@ -107,6 +108,8 @@ class SizeRun:
 
     def _build(self, name: str, log: Path) -> Sample:
         tool, site = self.active[name], self.sites[name]
+        # Untimed: the previous build's files go to disk now, not during this build.
+        os.sync()
         return run_measured(tool.argv(site), cwd=site, log=log)
 
     @staticmethod

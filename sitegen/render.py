@@ -11,7 +11,7 @@ import hashlib
 import json
 import types
 from collections import ChainMap
-from collections.abc import Callable, MutableMapping
+from collections.abc import Callable, Mapping, MutableMapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -90,7 +90,28 @@ class _Context(jinja2.runtime.Context):
             except StopIteration:
                 return __self.environment.undefined("value was undefined because a callable "
                                                     "raised a StopIteration exception")
+        if type(__obj) is jinja2.runtime.Macro and len(kwargs) <= 2:
+            result = _call_macro(__obj, args, kwargs, __self.eval_ctx.autoescape)
+            if result is not None:
+                return result
         return super().call(__obj, *args, **kwargs)
+
+
+def _call_macro(macro: jinja2.runtime.Macro, args: tuple[Any, ...], kwargs: dict[str, Any],
+                autoescape: bool) -> str | None:
+    """``macro(*args)`` as ``Macro.__call__`` does it, for the plain case only: every
+    argument given by position, no ``caller``, ``varargs`` or ``kwargs``.
+
+    Argument matching in ``Macro.__call__`` costs more than most macros' bodies
+    (a card calls three). None means "not the plain case": call it the usual way.
+    """
+    func = getattr(macro, "_func", None)
+    if (func is None or getattr(macro, "_argument_count", -1) != len(args) or macro.caller
+            or macro.catch_kwargs or macro.catch_varargs
+            or any(name not in ("_block_vars", "_loop_vars") for name in kwargs)):
+        return None
+    result = func(*args)
+    return Markup(result) if autoescape else result
 
 
 class _Globals(ChainMap[str, Any]):
@@ -103,6 +124,13 @@ class _Globals(ChainMap[str, Any]):
 
     def keys(self) -> set[str]:  # type: ignore[override]
         return set().union(*self.maps)
+
+    def flat(self) -> dict[str, Any]:
+        """The same mapping as one dict, merged in C (``dict(chainmap)`` runs in Python)."""
+        merged: dict[str, Any] = {}
+        for mapping in reversed(self.maps):
+            merged.update(mapping)
+        return merged
 
 
 def _output_escape(value: Any) -> str:
@@ -128,6 +156,18 @@ class _Template(jinja2.Template):
                         globals: MutableMapping[str, Any]) -> Any:
         namespace["escape"] = _output_escape
         return super()._from_namespace(environment, namespace, globals)
+
+    def new_context(self, vars: dict[str, Any] | None = None, shared: bool = False,
+                    locals: Mapping[str, Any] | None = None) -> jinja2.runtime.Context:
+        """Jinja2's context, made from a flat copy of the globals.
+
+        Every render and include copies the globals into the context and lists
+        their names; from a ``ChainMap`` that costs more than rendering a card.
+        """
+        globals = self.globals
+        flat = globals.flat() if isinstance(globals, _Globals) else globals
+        return jinja2.runtime.new_context(self.environment, self.name, self.blocks, vars,
+                                          shared, flat, locals)
 
 
 class _Environment(jinja2.Environment):

@@ -9,7 +9,9 @@ write their share of files straight into staging.
 
 from __future__ import annotations
 
+import bisect
 import contextlib
+import itertools
 import os
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -123,8 +125,25 @@ def _write_jobs(jobs: Iterable[Job], target: Staging, done: Callable[[str], None
         done(job.path)
 
 
+def _cost(path: str) -> int:
+    """About how long a file takes to render and write, relative to a paper's ``.bib``.
+
+    Only for splitting the work evenly: a list page costs more than a paper page,
+    a feed or a file that joins every paper (``papers.json``) far more.
+    """
+    if path.endswith(".html"):
+        return 6 if path.startswith("papers/") else 9
+    if path.endswith(".bib"):
+        return 1 if "/" in path else 600
+    if path.endswith(".xml"):
+        return 100
+    if path.endswith(".json"):
+        return 600
+    return 1
+
+
 def _deal(jobs: list[Job], count: int) -> list[list[Job]]:
-    """Split jobs (sorted by path) into ``count`` runs of about equal length.
+    """Split jobs (sorted by path) into ``count`` runs of about equal cost (:func:`_cost`).
 
     Each run ends at a folder boundary, so a folder's files are written by one
     worker that creates the folder once. Runs, rather than every n-th job,
@@ -132,10 +151,13 @@ def _deal(jobs: list[Job], count: int) -> list[list[Job]]:
     touches (and so copies from its parent) about its share of the site's
     memory, where dealing jobs in turn would make every worker copy all of it.
     """
+    costs = list(itertools.accumulate(_cost(job.path) for job in jobs))
+    total = costs[-1] if costs else 0
     shares: list[list[Job]] = []
     start = 0
     for number in range(1, count + 1):
-        end = len(jobs) * number // count
+        end = bisect.bisect_left(costs, total * number / count) + 1 if number < count else len(jobs)
+        end = min(end, len(jobs))
         while 0 < end < len(jobs) and (jobs[end].path.rpartition("/")[0]
                                        == jobs[end - 1].path.rpartition("/")[0] != ""):
             end += 1

@@ -16,6 +16,7 @@ import pytest
 from markupsafe import Markup
 
 from sitegen.config import Config
+from sitegen.errors import BuildError
 from sitegen.render import Renderer, _output_escape
 
 
@@ -44,6 +45,12 @@ TEMPLATE = """\
 {{ value ~ "<tail>" }}
 {{ value | string }} {{ value | e }} {{ value | safe }}
 {% autoescape false %}{{ value }}{% endautoescape %}
+{% macro pair(a, b="<d>") %}[{{ a }}|{{ b }}]{% endmacro %}
+{% macro rest() %}{{ varargs | join(",") }}{{ kwargs | dictsort }}{% endmacro %}
+{% macro twice(v) %}{{ show(v) }}{{ pair(v) }}{% endmacro %}
+{{ pair(value) }} {{ pair(value, value) }} {{ pair(b=value, a=1) }} {{ rest(value, 2, k=value) }}
+{% for item in [value] %}{{ twice(item) }}{% endfor %}
+{% block inner %}{{ show(value) }}{{ pair(value, b=value) }}{% endblock %}
 """
 
 
@@ -60,6 +67,27 @@ def test_output_matches_stock_jinja2(renderer: Renderer, value: Any) -> None:
                                undefined=jinja2.StrictUndefined)
     expected = stock.from_string(TEMPLATE).render(value=value)
     assert renderer.renderer("probe.html")({"value": value}) == expected
+
+
+def test_macro_called_wrongly_fails_as_in_stock_jinja2(renderer: Renderer, tmp_path: Path) -> None:
+    """Macros called by position take a shorter path (``sitegen.render._call_macro``);
+    every other call must still be checked by Jinja2 itself."""
+    source = "{% macro one(a) %}{{ a }}{% endmacro %}{{ one(1, 2) }}"
+    (tmp_path / "templates" / "bad.html").write_text(source, "utf-8")
+    stock = jinja2.Environment(autoescape=True).from_string(source)
+    with pytest.raises(TypeError, match="takes not more than 1 argument"):
+        stock.render()
+    with pytest.raises(BuildError, match="takes not more than 1 argument"):
+        renderer.renderer("bad.html")({})
+
+
+def test_globals_added_after_loading_are_seen(renderer: Renderer, tmp_path: Path) -> None:
+    """Contexts copy the globals at each render, so helpers registered after a template
+    was loaded (as the paper-page helpers are) are there."""
+    (tmp_path / "templates" / "late.html").write_text("{{ late() }}", "utf-8")
+    render = renderer.renderer("late.html")
+    renderer.env.globals["late"] = lambda: "<here>"
+    assert render({}) == "&lt;here&gt;"
 
 
 def test_templates_from_the_bytecode_cache_escape_too(renderer: Renderer, tmp_path: Path) -> None:

@@ -4,8 +4,7 @@ The ``pagefind`` binary ships inside the ``pagefind[extended]`` Python package,
 so indexing needs no network. It reads only ``papers/**/*.html`` (the paper
 pages, whose article carries ``data-pagefind-body``); titles, abstracts,
 authors, organisations and tags are indexed, tags as a filter, and date,
-upvotes and comments as sort keys (see ``partials/paper_meta.html`` and
-``partials/cite.html``).
+upvotes and comments as sort keys (see the theme's ``paper.html``).
 
 Pagefind writes its filter and sort lists in hash-map order, different on
 every run (its issue #638); :mod:`sitegen.outputs.pagefind_files` puts them in
