@@ -148,8 +148,11 @@ def entry() -> None:
     written and closed by then. For the same reason the cycle collector stays
     off: a one-shot command holds what it loaded until it exits, and a full
     collection over a large site's papers at the end of a build finds nothing.
+    The preview server is the exception: it runs for hours, and every rebuild
+    leaves the previous build's papers behind in cycles (neighbour links).
     """
-    gc.disable()
+    if sys.argv[1:2] != ["serve"]:
+        gc.disable()
     code = main()
     sys.stdout.flush()
     sys.stderr.flush()

@@ -367,3 +367,22 @@ def test_the_cli_serves_until_interrupted(example_site: Path) -> None:
         if child.poll() is None:
             child.kill()
             child.wait()
+
+
+@pytest.mark.parametrize(("command", "collects"), [("serve", True), ("build", False)])
+def test_console_command_keeps_the_cycle_collector_on_only_for_the_preview(
+        command: str, collects: bool, tmp_path: Path) -> None:
+    """One-shot commands exit without collecting; the preview runs for hours, and each
+    rebuild leaves the last build's papers in cycles, so it must keep collecting."""
+    probe = (
+        "import gc, sys\n"
+        "import sitegen.cli, sitegen.commands, sitegen.serve\n"
+        "report = lambda *a, **k: print('collector', gc.isenabled(), flush=True) or 0\n"
+        "sitegen.serve.serve = report\n"
+        "sitegen.commands.do_build = report\n"
+        f"sys.argv = ['sitegen', {command!r}, '--site', {str(tmp_path)!r}]\n"
+        "sitegen.cli.entry()\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          timeout=60, check=True)
+    assert done.stdout.strip() == f"collector {collects}"
