@@ -189,12 +189,12 @@ def load_content(site_root: Path, content_dir: Path, cache: ParseCache | None = 
     scan = scan or scan_content(content_dir, site_root)
     result.errors = list(scan.problems)
     entries = [_cached(path, label, key, cache) for path, label, key in scan.files]
-    misses = [(Path(path), label) for path, label, _, hit in entries if hit is None]
+    misses = [(path, label) for path, label, _, hit in entries if hit is None]
     minimum = PARALLEL_PARSE if parallel else len(misses) + 1
-    parsed = dict(zip(misses, fork_map(partial(_load_pair, prepare=prepare), misses, minimum),
-                      strict=True))
-    for path, label, key, hit in entries:
-        paper, problems = hit or parsed[(Path(path), label)]
+    # Results come back in the order of ``misses``, which is the order of ``entries``.
+    parsed = iter(fork_map(partial(_load_pair, prepare=prepare), misses, minimum))
+    for _path, label, key, hit in entries:
+        paper, problems = hit or next(parsed)
         result.errors.extend(problems)
         if paper is not None:
             result.papers.append(paper)
@@ -215,10 +215,10 @@ PARALLEL_PARSE = 2000  # fewer changed files than this are parsed in this proces
 _Loaded = tuple[Paper | None, list[Problem]]
 
 
-def _load_pair(pair: tuple[Path, str], prepare: Callable[[Paper], None] | None = None
+def _load_pair(pair: tuple[str, str], prepare: Callable[[Paper], None] | None = None
                ) -> _Loaded:
     """Parse one file and derive what can be (in a worker, so in parallel)."""
-    paper, problems = load_file(*pair)
+    paper, problems = load_file(Path(pair[0]), pair[1])
     if paper is not None:
         paper.remember("summary", None, lambda: excerpt(paper.body))
         if prepare is not None:

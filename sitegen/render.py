@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import types
 from collections import ChainMap
 from collections.abc import Callable, Mapping, MutableMapping
@@ -45,12 +46,19 @@ def theme_dir(config: Config) -> Path:
                               "(looked in themes/ of the site and of sitegen)"))
 
 
+_JSON = json.JSONEncoder(ensure_ascii=False, sort_keys=True)
+_SCRIPT_UNSAFE = re.compile("[<>&\u2028\u2029]")
+
+
+def _script_escape(match: re.Match[str]) -> str:
+    return f"\\u{ord(match.group()):04x}"
+
+
 def json_script(value: Any) -> Markup:
     """JSON safe inside ``<script>``: ``<``, ``>``, ``&`` and line separators escaped."""
-    text = json.dumps(value, ensure_ascii=False, sort_keys=True, indent=None)
-    for raw, esc in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"),
-                     ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
-        text = text.replace(raw, esc)
+    text = _JSON.encode(value)
+    if _SCRIPT_UNSAFE.search(text):  # one scan in the usual case, not one per character
+        text = _SCRIPT_UNSAFE.sub(_script_escape, text)
     return Markup(text)
 
 
