@@ -23,7 +23,29 @@ from sitegen.slugs import SLUG_RE
 MAX_BODY_BYTES = 1_000_000
 MAX_TITLE_CHARS = 1_000
 _SAFE_SCHEMES = ("http://", "https://")
-_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_PLAIN_TAGS: dict[str, str] = {}  # short unquoted scalar -> its YAML type tag
+_PLAIN_TAGS_MAX = 4096
+
+
+class _Loader(_SafeLoader):  # type: ignore[misc,valid-type]
+    """The safe loader, remembering the types of short unquoted scalars.
+
+    libyaml hands every unquoted scalar to the Python resolver, which tries a
+    list of regular expressions on it; the field names (``title``, ``tags``)
+    are the same in every file. The type of an unquoted scalar depends on its
+    text alone (safe loaders have no path resolvers), so it can be remembered.
+    """
+
+    def resolve(self, kind: type[yaml.Node], value: Any, implicit: tuple[bool, bool]) -> str:
+        if kind is not yaml.ScalarNode or not implicit[0] or len(value) > 32:
+            return str(super().resolve(kind, value, implicit))
+        tag = _PLAIN_TAGS.get(value)
+        if tag is None:
+            tag = str(super().resolve(kind, value, implicit))
+            if len(_PLAIN_TAGS) < _PLAIN_TAGS_MAX:
+                _PLAIN_TAGS[value] = tag
+        return tag
 
 
 class FieldError(Exception):

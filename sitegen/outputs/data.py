@@ -17,6 +17,7 @@ from sitegen.pages import Job, SiteData, make_key
 from sitegen.views import PaperView
 
 FORMAT = 2  # bump when the shape of papers.json or its cached parts change
+_ENCODER = json.JSONEncoder(sort_keys=True, ensure_ascii=False)  # made once, not per record
 
 
 def paper_record(view: PaperView, config: Config, bib: str | None = None) -> dict[str, Any]:
@@ -50,7 +51,7 @@ def record_text(view: PaperView, config: Config, bib: str | None = None) -> byte
     document again on every rebuild costs more than everything else it needs.
     """
     def encode() -> bytes:
-        text = json.dumps(paper_record(view, config, bib), sort_keys=True, ensure_ascii=False)
+        text = _ENCODER.encode(paper_record(view, config, bib))
         return text.encode("utf-8", "replace")
 
     return view.paper.remember("json", (FORMAT, config.base_url, view.key, bib), encode)
