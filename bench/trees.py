@@ -15,7 +15,7 @@ from pathlib import Path
 from bench.synth import PER_PAGE, SynthPaper
 
 HERE = Path(__file__).resolve().parent
-SITEGEN_TOML = f"""\
+SITEGEN_FULL_TOML = f"""\
 title = "Papers"
 base_url = "https://bench.example.org/"
 per_page = {PER_PAGE}
@@ -25,6 +25,17 @@ auto_tags = false
 # (see bench/README.md), so the timed builds compare the same kind of work.
 search = false
 """
+# The comparable site: the outputs Hugo's and Pelican's minimal templates leave out
+# (feeds, pages ranked by upvotes, monthly archives, .bib files, papers.json) are off.
+SITEGEN_TOML = SITEGEN_FULL_TOML + """\
+feeds = false
+top_pages = false
+archive = false
+bib_files = false
+papers_json = false
+"""
+#: The two sitegen sites: "sitegen" does the comparable work, "sitegen-full" all its defaults.
+SITEGEN_CONFIGS = {"sitegen": SITEGEN_TOML, "sitegen-full": SITEGEN_FULL_TOML}
 
 
 def sitegen_text(paper: SynthPaper) -> str:
@@ -79,6 +90,7 @@ def pelican_text(paper: SynthPaper) -> str:
 
 RENDERERS: dict[str, Callable[[SynthPaper], str]] = {
     "sitegen": sitegen_text,
+    "sitegen-full": sitegen_text,
     "hugo": hugo_text,
     "pelican": pelican_text,
 }
@@ -102,8 +114,8 @@ def write_paper(tool: str, site: Path, paper: SynthPaper) -> Path:
 
 
 def _skeleton(tool: str, site: Path) -> None:
-    if tool == "sitegen":
-        (site / "sitegen.toml").write_text(SITEGEN_TOML, encoding="utf-8")
+    if tool in SITEGEN_CONFIGS:
+        (site / "sitegen.toml").write_text(SITEGEN_CONFIGS[tool], encoding="utf-8")
     elif tool == "hugo":
         shutil.copytree(HERE / "hugo", site, dirs_exist_ok=True)
     elif tool == "pelican":

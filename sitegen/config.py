@@ -37,6 +37,12 @@ class Config:
     tag_rules: dict[str, list[str]] | None = None
     cname: str = ""
     search: bool = True
+    # Optional outputs, each on by default: a site may leave out what it has no use for.
+    feeds: bool = True
+    top_pages: bool = True
+    archive: bool = True
+    bib_files: bool = True
+    papers_json: bool = True
     math: bool = True
     build_timestamp: bool = False
     strict: bool = False
@@ -76,7 +82,8 @@ class Config:
 _TYPES: dict[str, type] = {
     "title": str, "description": str, "base_url": str, "language": str, "author": str,
     "theme": str, "per_page": int, "output_dir": str, "content_dir": str, "feed_size": int,
-    "auto_tags": bool, "tag_rules": dict, "cname": str, "search": bool, "math": bool,
+    "auto_tags": bool, "tag_rules": dict, "cname": str, "search": bool, "feeds": bool,
+    "top_pages": bool, "archive": bool, "bib_files": bool, "papers_json": bool, "math": bool,
     "build_timestamp": bool, "strict": bool,
 }
 _TYPE_NAMES = {str: "a string", int: "an integer", bool: "true or false", dict: "a table"}

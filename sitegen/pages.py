@@ -118,15 +118,18 @@ def _detail_page(render: Render, view: PaperView) -> bytes:
 
 def plan_pages(data: SiteData, render: Render) -> list[Job]:
     """Every HTML page of the site."""
-    site_feed = [(f"{data.config.title} (Atom)", "feed.xml")]
+    config = data.config
+    site_feed = [(f"{config.title} (Atom)", "feed.xml")] if config.feeds else []
     jobs: list[Job] = list(_list_jobs(data, render, "home", "", "Latest papers", data.papers,
                                       feeds=site_feed))
-    jobs += _list_jobs(data, render, "top", "top/", "Top papers", data.top, feeds=site_feed)
+    if config.top_pages:
+        jobs += _list_jobs(data, render, "top", "top/", "Top papers", data.top, feeds=site_feed)
     for tag in data.tags:
-        feeds = site_feed + [(f"{tag.name} (Atom)", f"{tag.path}feed.xml")]
+        feeds = site_feed + [(f"{tag.name} (Atom)", f"{tag.path}feed.xml")] if config.feeds \
+            else []
         jobs += _list_jobs(data, render, "tag", tag.path, f"Tagged “{tag.name}”", tag.papers,
                            extra={"tag": tag}, feeds=feeds, extra_key=(tag.name, tag.slug))
-    for index, month in enumerate(data.months):
+    for index, month in enumerate(data.months if config.archive else []):
         newer = data.months[index - 1] if index > 0 else None
         older = data.months[index + 1] if index + 1 < len(data.months) else None
         extra = {"month": month, "newer_month": newer, "older_month": older}
@@ -153,6 +156,8 @@ def _index_jobs(data: SiteData, render: Render, feeds: list[tuple[str, str]]) ->
         ("404.html", "404.html", PageMeta("404", "Page not found", "404.html", noindex=True),
          {}, None),
     ]
+    if not data.config.archive:
+        specs = [spec for spec in specs if spec[0] != "archive/index.html"]
     jobs = []
     for path, template, meta, extra, summary in specs:
         context = {"page": meta, **extra}

@@ -50,6 +50,12 @@ OPTION_HELP: dict[str, str] = {
     "cname": "A custom domain such as papers.example.org; the build writes it to a CNAME "
              "file for GitHub Pages. Empty: no custom domain.",
     "search": "Build a full-text search index and a search page.",
+    "feeds": "Write Atom feeds for the site and for each tag, and an RSS feed.",
+    "top_pages": "Write top/: every paper ranked by upvotes, then comments.",
+    "archive": "Write archive/: a page per month and the list of months.",
+    "bib_files": "Write papers.bib with every entry and a .bib file beside each paper "
+                 "page (each paper page shows its BibTeX entry either way).",
+    "papers_json": "Write papers.json: every paper's metadata, for scripts and other sites.",
     "math": "Render LaTeX math ($...$) in titles and abstracts.",
     "build_timestamp": "Show the build date on the pages (off: rebuilding unchanged "
                        "content gives identical files).",

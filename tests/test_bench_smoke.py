@@ -110,20 +110,36 @@ def _run_bench(tmp_path: Path, tool_names: str, venv: Path) -> tuple[int, str]:
 
 
 def _rows(text: str, tool: str) -> list[str]:
-    return [line for line in text.splitlines() if line.startswith("| ") and f"| {tool} |" in line]
+    """The results-table rows of ``tool`` (nine cells; the ratio table has six)."""
+    return [line for line in text.splitlines()
+            if line.startswith("| ") and line.split(" | ")[1:2] == [tool]
+            and line.count(" | ") >= 8]
 
 
 def test_smoke_run_builds_sitegen_with_the_expected_pages(tmp_path: Path) -> None:
-    code, text = _run_bench(tmp_path, "sitegen", tmp_path / "no-venv")
-    rows = _rows(text, "sitegen")
+    code, text = _run_bench(tmp_path, "sitegen,sitegen-full", tmp_path / "no-venv")
     assert code == 0, text
-    assert [row.split(" | ")[0] for row in rows] == ["| cold", "| noop", "| edit", "| add"]
-    assert all(row.endswith("(yes) |") for row in rows), rows
-    # After "add" with --repeat 1 the site holds one paper more than it started with.
-    pages = tools.count_pages(tmp_path / "work" / "sites" / str(SIZE) / "sitegen" / "public")
     expected = synth.expected_pages(synth.make_papers(SIZE + 1))
-    assert {k: pages[k] for k in expected} == expected
+    outputs = {}
+    for variant in ("sitegen", "sitegen-full"):
+        rows = _rows(text, variant)
+        assert [row.split(" | ")[0] for row in rows] == ["| cold", "| noop", "| edit", "| add"]
+        assert all(row.endswith("(yes) |") for row in rows), rows
+        # After "add" with --repeat 1 the site holds one paper more than it started with.
+        public = tmp_path / "work" / "sites" / str(SIZE) / variant / "public"
+        pages = tools.count_pages(public)
+        assert {k: pages[k] for k in expected} == expected
+        outputs[variant] = {p.relative_to(public).as_posix() for p in public.rglob("*")}
+    # The comparable build leaves out what Hugo's and Pelican's templates leave out.
+    extra = {"feed.xml", "rss.xml", "papers.json", "papers.bib", "top/index.html",
+             "archive/index.html"}
+    assert extra <= outputs["sitegen-full"]
+    assert not extra & outputs["sitegen"]
+    assert not any(name.endswith(".bib") for name in outputs["sitegen"])
     assert "sitegen" in text.split("- Versions:")[1].splitlines()[0]
+    ratio_rows = [line for line in text.splitlines()
+                  if line.startswith("| cold | sitegen") and line.count(" | ") == 5]
+    assert [row.split(" | ")[1] for row in ratio_rows] == ["sitegen", "sitegen-full"]
 
 
 @pytest.mark.parametrize("tool", ["hugo", "pelican"])

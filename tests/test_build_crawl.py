@@ -133,9 +133,12 @@ def example_builds(tmp_path_factory: pytest.TempPathFactory,
     from sitegen.cli import main
 
     builds = {}
-    for label, base in (("root", ROOT_BASE), ("subpath", SUBPATH_BASE)):
+    for label, base in (("root", ROOT_BASE), ("subpath", SUBPATH_BASE), ("lean", ROOT_BASE)):
         root = tmp_path_factory.mktemp(f"example-{label}")
         site = copy_example(root / "site")
+        if label == "lean":  # every optional output switched off
+            with (site / "sitegen.toml").open("a", encoding="utf-8") as handle:
+                handle.write("".join(f"{name} = false\n" for name in OPTIONAL_OUTPUTS))
         out = root / "out"
         code = main(["build", "--site", str(site), "--output", str(out), "--base-url", base,
                      "-q"])
@@ -144,7 +147,15 @@ def example_builds(tmp_path_factory: pytest.TempPathFactory,
     return builds
 
 
-BASES = ["root", "subpath"]
+BASES = ["root", "subpath", "lean"]
+# Options that switch off an output, and the files each one leaves out.
+OPTIONAL_OUTPUTS = {
+    "feeds": re.compile(r"(^|/)(feed|rss)\.xml$"),
+    "top_pages": re.compile(r"^top/"),
+    "archive": re.compile(r"^archive/"),
+    "bib_files": re.compile(r"\.bib$"),
+    "papers_json": re.compile(r"^papers\.json$"),
+}
 REPO_CONTENT = Path(__file__).resolve().parent.parent / "content"
 
 
@@ -394,3 +405,32 @@ def test_hostile_text_is_rendered_as_text_only(
     tag_names = {"".join(a.itertext()) for a in
                  built.page("tags/index.html", parse_page).iterfind(".//ul[@class='tag-index']//a")}
     assert tag_names == set(HOSTILE_TAGS)
+
+
+def test_switched_off_outputs_are_neither_written_nor_linked(
+        example_builds: dict[str, Site], parse_page: Callable[[Path], Any]) -> None:
+    """Each optional output exists in the default build; the lean build has none of them,
+    and none of its pages, nor its sitemap, points to one."""
+    full, lean = example_builds["root"], example_builds["lean"]
+
+    def files(site: Site) -> list[str]:
+        return sorted(p.relative_to(site.out).as_posix() for p in site.out.rglob("*")
+                      if p.is_file())
+
+    for name, pattern in OPTIONAL_OUTPUTS.items():
+        assert any(pattern.search(f) for f in files(full)), f"{name}: nothing in the full build"
+        assert not [f for f in files(lean) if pattern.search(f)], name
+    kept = {f for f in files(full) if not any(p.search(f) for p in OPTIONAL_OUTPUTS.values())}
+    assert kept - {"sitemap.xml"} <= set(files(lean)), sorted(kept - set(files(lean)))
+    targets = []
+    for rel in lean.html_files():
+        for _, _, value in url_references(lean.page(rel, parse_page)):
+            target = lean.target(rel, value)
+            if target is not None:
+                targets.append((rel, target[0]))
+    linked = [(rel, file) for rel, file in targets
+              if any(p.search(file) for p in OPTIONAL_OUTPUTS.values())]
+    assert not linked, linked[:10]
+    sitemap = (lean.out / "sitemap.xml").read_text(encoding="utf-8")
+    assert "/top/" not in sitemap and "/archive/" not in sitemap
+    assert "/papers/" in sitemap

@@ -37,10 +37,13 @@ def output_jobs(site: SiteData, renderer: Renderer, planned: Sequence[Job]) -> l
         citation = pages.get(job.path)
         if citation is not None:
             job.key = f"{job.key}:{citation}"
-    bib_paths = {v.slug: bibtex.bib_path(v) for v in site.papers}
+    config = site.config
+    bib_paths = {v.slug: bibtex.bib_path(v) for v in site.papers} if config.bib_files else {}
     html = [job.path for job in planned if job.path.endswith(".html")]
-    jobs = feeds.feed_jobs(site) + sitemap.sitemap_jobs(site, html)
-    jobs += data.data_jobs(site, bib_paths) + _bib_jobs(site, keys, entry)
+    jobs = feeds.feed_jobs(site) if config.feeds else []
+    jobs += sitemap.sitemap_jobs(site, html) + data.data_jobs(site, bib_paths)
+    if config.bib_files:
+        jobs += _bib_jobs(site, keys, entry)
     return jobs
 
 
@@ -54,7 +57,8 @@ def prepare_view(view: PaperView, config: Config) -> None:
     _ = view.title_html
     bibtex.base_key(view)
     bibtex.entry(view, "", config)
-    data.record_text(view, config, bibtex.bib_path(view))
+    if config.papers_json:
+        data.record_text(view, config, bibtex.bib_path(view) if config.bib_files else None)
 
 
 def register_helpers(site: SiteData, renderer: Renderer, keys: dict[str, str]
@@ -77,7 +81,7 @@ def register_helpers(site: SiteData, renderer: Renderer, keys: dict[str, str]
         return data.scholarly_jsonld(paper, config)
 
     def bib_url(paper: PaperView) -> str:
-        return renderer.url(bibtex.bib_path(paper))
+        return renderer.url(bibtex.bib_path(paper)) if config.bib_files else ""
 
     renderer.env.globals.update(bibtex=entry, bib_url=bib_url, scholarly=scholarly)
     return entry

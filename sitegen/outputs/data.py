@@ -84,8 +84,10 @@ def data_jobs(data: SiteData, bib_paths: dict[str, str]) -> list[Job]:
     json_key = make_key("papers.json", FORMAT, config.title, config.description,
                         config.base_url, [(v.key, bib_paths.get(v.slug)) for v in data.papers])
     robots_key = make_key("robots.txt", FORMAT, config.base_url)
-    return [Job("papers.json", json_key, lambda: papers_json(data, bib_paths)),
-            Job("robots.txt", robots_key, lambda: robots_txt(config))]
+    robots = Job("robots.txt", robots_key, lambda: robots_txt(config))
+    if not config.papers_json:
+        return [robots]
+    return [Job("papers.json", json_key, lambda: papers_json(data, bib_paths)), robots]
 
 
 def robots_txt(config: Config) -> bytes:
