@@ -200,6 +200,18 @@ def _tag_rules(site: Path) -> None:
           '"memory" = ["memory", "memories"]\n"quiet" = ["quiet"]')
 
 
+OPTIONAL_OUTPUTS_OFF = "feeds = false\ntop_pages = false\narchive = false\n" \
+    "bib_files = false\npapers_json = false\n"
+
+
+def _outputs_off(site: Path) -> None:
+    _edit(site / "sitegen.toml", "[tag_rules]", OPTIONAL_OUTPUTS_OFF + "[tag_rules]")
+
+
+def _outputs_on(site: Path) -> None:
+    _edit(site / "sitegen.toml", OPTIONAL_OUTPUTS_OFF, "")
+
+
 def _add_static(site: Path) -> None:
     (site / "static").mkdir(exist_ok=True)
     (site / "static" / "humans.txt").write_text("Team: fixture maintainers\n", encoding="utf-8")
@@ -234,6 +246,8 @@ SCENARIOS: dict[str, tuple[Callable[[Path], None] | None, Callable[[Path], None]
     "config-per-page": (None, _per_page),
     "config-title": (None, _site_title),
     "config-tag-rules": (None, _tag_rules),
+    "config-optional-outputs-off": (None, _outputs_off),
+    "config-optional-outputs-on": (_outputs_off, _outputs_on),
     "add-static-file": (None, _add_static),
     "remove-static-file": (_add_static, lambda site: (site / "static" / "humans.txt").unlink()),
 }
