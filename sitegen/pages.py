@@ -125,10 +125,10 @@ def plan_pages(data: SiteData, render: Render) -> list[Job]:
     if config.top_pages:
         jobs += _list_jobs(data, render, "top", "top/", "Top papers", data.top, feeds=site_feed)
     for tag in data.tags:
-        feeds = site_feed + [(f"{tag.name} (Atom)", f"{tag.path}feed.xml")] if config.feeds \
-            else []
+        tag_feed = [(f"{tag.name} (Atom)", f"{tag.path}feed.xml")] if config.feeds else []
         jobs += _list_jobs(data, render, "tag", tag.path, f"Tagged “{tag.name}”", tag.papers,
-                           extra={"tag": tag}, feeds=feeds, extra_key=(tag.name, tag.slug))
+                           extra={"tag": tag}, feeds=site_feed + tag_feed,
+                           extra_key=(tag.name, tag.slug))
     for index, month in enumerate(data.months if config.archive else []):
         newer = data.months[index - 1] if index > 0 else None
         older = data.months[index + 1] if index + 1 < len(data.months) else None
