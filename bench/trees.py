@@ -13,6 +13,7 @@ from datetime import date
 from pathlib import Path
 
 from bench.synth import PER_PAGE, SynthPaper
+from sitegen.config import OPTIONAL_OUTPUTS
 
 HERE = Path(__file__).resolve().parent
 SITEGEN_FULL_TOML = f"""\
@@ -27,13 +28,7 @@ search = false
 """
 # The comparable site: the outputs Hugo's and Pelican's minimal templates leave out
 # (feeds, pages ranked by upvotes, monthly archives, .bib files, papers.json) are off.
-SITEGEN_TOML = SITEGEN_FULL_TOML + """\
-feeds = false
-top_pages = false
-archive = false
-bib_files = false
-papers_json = false
-"""
+SITEGEN_TOML = SITEGEN_FULL_TOML + "".join(f"{name} = false\n" for name in OPTIONAL_OUTPUTS)
 #: The two sitegen sites: "sitegen" does the comparable work, "sitegen-full" all its defaults.
 SITEGEN_CONFIGS = {"sitegen": SITEGEN_TOML, "sitegen-full": SITEGEN_FULL_TOML}
 
@@ -89,8 +84,7 @@ def pelican_text(paper: SynthPaper) -> str:
 
 
 RENDERERS: dict[str, Callable[[SynthPaper], str]] = {
-    "sitegen": sitegen_text,
-    "sitegen-full": sitegen_text,
+    **dict.fromkeys(SITEGEN_CONFIGS, sitegen_text),
     "hugo": hugo_text,
     "pelican": pelican_text,
 }

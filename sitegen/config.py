@@ -17,6 +17,8 @@ from urllib.parse import urlsplit
 from sitegen.errors import ConfigError, Problem
 
 CONFIG_NAME = "sitegen.toml"
+# The options that each switch off one optional output (all on by default).
+OPTIONAL_OUTPUTS = ("feeds", "top_pages", "archive", "bib_files", "papers_json")
 
 
 @dataclass(frozen=True)

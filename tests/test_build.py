@@ -22,6 +22,8 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
+from sitegen.config import OPTIONAL_OUTPUTS
+
 Build = Callable[..., Path]
 Snapshot = Callable[[Path], dict[str, bytes]]
 
@@ -200,8 +202,7 @@ def _tag_rules(site: Path) -> None:
           '"memory" = ["memory", "memories"]\n"quiet" = ["quiet"]')
 
 
-OPTIONAL_OUTPUTS_OFF = "feeds = false\ntop_pages = false\narchive = false\n" \
-    "bib_files = false\npapers_json = false\n"
+OPTIONAL_OUTPUTS_OFF = "".join(f"{name} = false\n" for name in OPTIONAL_OUTPUTS)
 
 
 def _outputs_off(site: Path) -> None:

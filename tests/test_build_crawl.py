@@ -19,6 +19,8 @@ from urllib.parse import unquote, urljoin, urlsplit
 import pytest
 import yaml
 
+from sitegen import config
+
 ROOT_BASE = "https://example.org/"
 SUBPATH_BASE = "https://user.github.io/papers/"
 URL_ATTRIBUTES = ("href", "src", "action", "formaction", "poster", "data", "srcset")
@@ -412,6 +414,7 @@ def test_switched_off_outputs_are_neither_written_nor_linked(
     """Each optional output exists in the default build; the lean build has none of them,
     and none of its pages, nor its sitemap, points to one."""
     full, lean = example_builds["root"], example_builds["lean"]
+    assert set(OPTIONAL_OUTPUTS) == set(config.OPTIONAL_OUTPUTS)
 
     def files(site: Site) -> list[str]:
         return sorted(p.relative_to(site.out).as_posix() for p in site.out.rglob("*")

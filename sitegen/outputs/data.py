@@ -81,12 +81,12 @@ def papers_json(data: SiteData, bib_paths: dict[str, str]) -> list[bytes]:
 def data_jobs(data: SiteData, bib_paths: dict[str, str]) -> list[Job]:
     """``papers.json`` (keyed by every paper's key) and ``robots.txt`` (keyed by the base URL)."""
     config = data.config
-    json_key = make_key("papers.json", FORMAT, config.title, config.description,
-                        config.base_url, [(v.key, bib_paths.get(v.slug)) for v in data.papers])
     robots_key = make_key("robots.txt", FORMAT, config.base_url)
     robots = Job("robots.txt", robots_key, lambda: robots_txt(config))
     if not config.papers_json:
         return [robots]
+    json_key = make_key("papers.json", FORMAT, config.title, config.description,
+                        config.base_url, [(v.key, bib_paths.get(v.slug)) for v in data.papers])
     return [Job("papers.json", json_key, lambda: papers_json(data, bib_paths)), robots]
 
 
