@@ -156,13 +156,45 @@ class ParseStore:
             shards[_shard(label)].append((label, entry))
         self.folder.mkdir(parents=True, exist_ok=True)
         for index, items in shards.items():
+            if not items and index not in self.digests:
+                continue  # nothing to keep, and no file of this shard was read
             items.sort()
             digest = _shard_digest(items)
             if self.digests.get(index) == digest:
                 continue
-            tmp = self.folder / f"{index:02d}.pickle.tmp"
-            with open(tmp, "wb") as handle:
-                pickle.dump(((__version__, PARSE_FORMAT), dict(items)), handle,
-                            protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, self.folder / f"{index:02d}.pickle")
+            self._write(index, self._dumps(items))
             self.digests[index] = digest
+
+    @staticmethod
+    def _dumps(items: list[tuple[str, Any]]) -> bytes:
+        return pickle.dumps(((__version__, PARSE_FORMAT), dict(items)),
+                            protocol=pickle.HIGHEST_PROTOCOL)
+
+    def _write(self, index: int, data: bytes) -> None:
+        tmp = self.folder / f"{index:02d}.pickle.tmp"
+        tmp.write_bytes(data)
+        os.replace(tmp, self.folder / f"{index:02d}.pickle")
+
+    # The :class:`~sitegen.content.ShardSink` protocol: forked parse workers
+    # write whole shards of a first build; the main process only reads them.
+    def group(self, label: str) -> int:
+        """The shard that keeps ``label``."""
+        return _shard(label)
+
+    def pack(self, group: int, entries: ParseCache) -> tuple[bytes, bool]:
+        """In a parse worker: write one whole shard; its bytes go to the main process."""
+        data = self._dumps(sorted(entries.items()))
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            self._write(group, data)
+        except OSError:  # a cache that cannot be written costs time only
+            return data, False
+        return data, True
+
+    def unpack(self, group: int, data: bytes, written: bool) -> ParseCache:
+        """The papers of a packed shard; a written shard is not written again unless they
+        change (see :func:`_shard_digest`)."""
+        shard: ParseCache = pickle.loads(data)[1]
+        if written:
+            self.digests[group] = _shard_digest(sorted(shard.items()))
+        return shard

@@ -10,16 +10,17 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
+from typing import Protocol
 
 from sitegen.errors import Problem
 from sitegen.frontmatter import decode, parse_paper
 from sitegen.markup import excerpt
 from sitegen.model import Paper
-from sitegen.parallel import fork_map
+from sitegen.parallel import fork_imap, workers
 from sitegen.slugs import SLUG_RE, slugify
 
 MAX_FILE_BYTES = 2_000_000
@@ -171,17 +172,38 @@ def load_file(path: Path, label: str) -> tuple[Paper | None, list[Problem]]:
 
 
 ParseCache = dict[str, tuple[tuple[int, int, int], Paper]]
+StatKey = tuple[int, int, int]
+
+
+class ShardSink(Protocol):
+    """Where parsed papers are kept between builds, in groups (shards) of files.
+
+    Forked parse workers hand over a whole group at a time: the worker that
+    parsed it writes the group's cache file and sends the same bytes back, so
+    the papers are pickled once, not once to send and again to keep.
+    """
+
+    def group(self, label: str) -> int:
+        """The group a content file belongs to."""
+
+    def pack(self, group: int, entries: ParseCache) -> tuple[bytes, bool]:
+        """In a worker: the group's cache file as bytes, and whether it was written."""
+
+    def unpack(self, group: int, data: bytes, written: bool) -> ParseCache:
+        """In the main process: the papers of a packed group."""
 
 
 def load_content(site_root: Path, content_dir: Path, cache: ParseCache | None = None,
                  parallel: bool = False, scan: ContentScan | None = None,
-                 prepare: Callable[[Paper], None] | None = None) -> LoadResult:
+                 prepare: Callable[[Paper], None] | None = None,
+                 sink: ShardSink | None = None) -> LoadResult:
     """Load every paper under ``content_dir``, then check slugs are unique.
 
     ``cache`` maps a file to its (size, mtime, inode) and parsed paper; entries
     for unchanged files are reused and the mapping is updated in place. With
-    ``parallel``, many changed files are parsed in forked workers. ``prepare``
-    runs on each newly parsed paper, in the worker: the site passes a function
+    ``parallel``, many changed files are parsed in forked workers (by groups of
+    ``sink``, when given, which then keeps them). ``prepare`` runs on each newly
+    parsed paper, in the worker: the site passes a function
     that fills ``derived`` (keys, summaries, citation text), so that work is
     spread over the cores too and kept in the cache.
     """
@@ -191,8 +213,11 @@ def load_content(site_root: Path, content_dir: Path, cache: ParseCache | None = 
     entries = [_cached(path, label, key, cache) for path, label, key in scan.files]
     misses = [(path, label) for path, label, _, hit in entries if hit is None]
     minimum = PARALLEL_PARSE if parallel else len(misses) + 1
-    # Results come back in the order of ``misses``, which is the order of ``entries``.
-    parsed = iter(fork_map(partial(_load_pair, prepare=prepare), misses, minimum))
+    load = partial(_load_pair, prepare=prepare)
+    if sink is not None and len(misses) >= minimum and workers() >= 2:
+        parsed = _load_groups(entries, sink, load)
+    else:  # results come back in the order of ``misses``, which is the order of ``entries``
+        parsed = fork_imap(load, misses, minimum)
     for _path, label, key, hit in entries:
         paper, problems = hit or next(parsed)
         result.errors.extend(problems)
@@ -213,6 +238,55 @@ def load_content(site_root: Path, content_dir: Path, cache: ParseCache | None = 
 
 PARALLEL_PARSE = 2000  # fewer changed files than this are parsed in this process
 _Loaded = tuple[Paper | None, list[Problem]]
+_Entry = tuple[str, str, StatKey | None, _Loaded | None]
+_Group = tuple[int, list[tuple[str, str, StatKey | None]], bool]
+
+
+def _load_groups(entries: list[_Entry], sink: ShardSink,
+                 load: Callable[[tuple[str, str]], _Loaded]) -> Iterator[_Loaded]:
+    """Parse the changed files group by group in forked workers; yield in ``entries`` order.
+
+    A group none of whose files came from the cache is packed whole by its worker.
+    """
+    groups: dict[int, list[tuple[str, str, StatKey | None]]] = {}
+    kept = set()
+    for path, label, key, hit in entries:
+        number = sink.group(label)
+        if hit is None:
+            groups.setdefault(number, []).append((path, label, key))
+        else:
+            kept.add(number)
+    tasks: list[_Group] = [
+        (number, files, number not in kept and all(key for _, _, key in files))
+        for number, files in sorted(groups.items())]
+    loaded: dict[str, _Loaded] = {}
+    work = partial(_load_group, sink=sink, load=load)
+    for (number, _files, _whole), (packed, results) in zip(
+            tasks, fork_imap(work, tasks, 1, chunk=1), strict=True):
+        if packed is not None:
+            papers = sink.unpack(number, *packed)
+            loaded.update((label, (paper, [])) for label, (_, paper) in papers.items())
+        loaded.update(results)
+    for _path, label, _key, hit in entries:
+        if hit is None:
+            yield loaded.pop(label)
+
+
+def _load_group(task: _Group, sink: ShardSink, load: Callable[[tuple[str, str]], _Loaded]
+                ) -> tuple[tuple[bytes, bool] | None, list[tuple[str, _Loaded]]]:
+    """In a worker: parse one group's files; pack the group when it is whole.
+
+    Returns the packed group (if any) and what is not in it: files with problems,
+    or every file of a group that is not whole.
+    """
+    number, files, whole = task
+    results = [(label, key, load((path, label))) for path, label, key in files]
+    if not whole:
+        return None, [(label, loaded) for label, _, loaded in results]
+    good: ParseCache = {label: (key, loaded[0]) for label, key, loaded in results
+                        if loaded[0] is not None and key is not None}
+    return (sink.pack(number, good),
+            [(label, loaded) for label, _, loaded in results if loaded[0] is None])
 
 
 def _load_pair(pair: tuple[str, str], prepare: Callable[[Paper], None] | None = None
@@ -220,6 +294,7 @@ def _load_pair(pair: tuple[str, str], prepare: Callable[[Paper], None] | None = 
     """Parse one file and derive what can be (in a worker, so in parallel)."""
     paper, problems = load_file(Path(pair[0]), pair[1])
     if paper is not None:
+        paper.slug = default_slug(paper)  # as :func:`_assign_slugs` does; a packed shard keeps it
         paper.remember("summary", None, lambda: excerpt(paper.body))
         if prepare is not None:
             prepare(paper)

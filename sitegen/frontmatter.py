@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 from sitegen.errors import Problem
+from sitegen.frontmatter_fast import FastComposer
 from sitegen.model import LINK_KINDS, Link, Organization, Paper, Source, classify_link
 from sitegen.slugs import SLUG_RE
 
@@ -46,6 +47,13 @@ class _Loader(_SafeLoader):  # type: ignore[misc,valid-type]
             if len(_PLAIN_TAGS) < _PLAIN_TAGS_MAX:
                 _PLAIN_TAGS[value] = tag
         return tag
+
+
+_TAGGER = _Loader("")
+# Reads the files sitegen writes without libyaml; plain words are typed by the same resolver.
+_FAST = FastComposer(lambda text: str(_TAGGER.resolve(yaml.ScalarNode, text, (True, False))))
+#: Compose sitegen's own dialect without libyaml (tests turn it off to compare the two).
+FAST_COMPOSE = True
 
 
 class FieldError(Exception):
@@ -225,25 +233,33 @@ def parse_paper(text: str, label: str) -> tuple[Paper | None, list[Problem]]:
         return None, [Problem(label, 1, "no front matter: the file must start with a '---' line "
                                         "and the fields must end with another '---' line")]
     front, body, body_line = parts
-    loader = None
-    try:
-        loader = _Loader(front)
-        root = loader.get_single_node()
-    except yaml.MarkedYAMLError as exc:
-        line, message = _yaml_problem(exc, front)
-        return None, [Problem(label, line, f"invalid YAML: {message}")]
-    except yaml.reader.ReaderError as exc:  # a character YAML does not allow (e.g. BEL, ESC)
-        line = front.count("\n", 0, max(exc.position, 0)) + 2
-        return None, [Problem(label, line, f"invalid YAML: {exc.reason} "
-                                           f"(U+{exc.character:04X})")]
-    finally:
-        if loader is not None:
-            loader.dispose()
+    root: yaml.Node | None = _FAST.compose(front) if FAST_COMPOSE else None
+    if root is None:
+        root, problem = _compose_yaml(front, label)
+        if problem is not None:
+            return None, [problem]
     if root is None or _is_null(root):
         return None, [Problem(label, 1, "missing required field 'title'")]
     if not isinstance(root, yaml.MappingNode):
         return None, [Problem(label, 2, "front matter must be a mapping of 'field: value' lines")]
     return _build(root, body, label, body_line)
+
+
+def _compose_yaml(front: str, label: str) -> tuple[yaml.Node | None, Problem | None]:
+    """The node tree of any front matter, by libyaml, or the YAML error as a problem."""
+    loader = None
+    try:
+        loader = _Loader(front)
+        return loader.get_single_node(), None
+    except yaml.MarkedYAMLError as exc:
+        line, message = _yaml_problem(exc, front)
+        return None, Problem(label, line, f"invalid YAML: {message}")
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow (e.g. BEL, ESC)
+        line = front.count("\n", 0, max(exc.position, 0)) + 2
+        return None, Problem(label, line, f"invalid YAML: {exc.reason} (U+{exc.character:04X})")
+    finally:
+        if loader is not None:
+            loader.dispose()
 
 
 def _yaml_problem(exc: yaml.MarkedYAMLError, front: str) -> tuple[int, str]:

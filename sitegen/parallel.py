@@ -19,7 +19,7 @@ if TYPE_CHECKING:  # multiprocessing is imported when a pool is made: most rebui
 
 T = TypeVar("T")
 R = TypeVar("R")
-_TASK: tuple[Callable[[Any], Any], Sequence[Any]] | None = None
+_TASK: tuple[Callable[[Any], Any], Sequence[Any], int] | None = None
 
 
 def workers() -> int:
@@ -60,8 +60,8 @@ CHUNK = 256  # items a worker handles per message: small enough that few are in 
 
 def _run_chunk(index: int) -> list[Any]:
     assert _TASK is not None
-    func, items = _TASK
-    return [func(item) for item in items[index * CHUNK:(index + 1) * CHUNK]]
+    func, items, size = _TASK
+    return [func(item) for item in items[index * size:(index + 1) * size]]
 
 
 def fork_map(func: Callable[[T], R], items: Sequence[T], minimum: int) -> list[R]:
@@ -72,16 +72,22 @@ def fork_map(func: Callable[[T], R], items: Sequence[T], minimum: int) -> list[R
     few chunks: sending all of a worker's results in one message would hold
     them twice over (objects and their pickle) until the end.
     """
+    return list(fork_imap(func, items, minimum))
+
+
+def fork_imap(func: Callable[[T], R], items: Sequence[T], minimum: int,
+              chunk: int = CHUNK) -> Iterator[R]:
+    """:func:`fork_map` as an iterator: the caller handles each result while the workers
+    go on (``chunk`` items per message)."""
     count = workers()
     if len(items) < minimum or count < 2:
-        return [func(item) for item in items]
+        yield from (func(item) for item in items)
+        return
     global _TASK
-    _TASK = (func, items)
-    results: list[R] = []
+    _TASK = (func, items, chunk)
     try:
         with forked_pool(count) as pool:
-            for part in pool.imap(_run_chunk, range(-(-len(items) // CHUNK))):
-                results += part
+            for part in pool.imap(_run_chunk, range(-(-len(items) // chunk))):
+                yield from part
     finally:
         _TASK = None
-    return results

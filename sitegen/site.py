@@ -104,7 +104,8 @@ class Site:
         tagger = self._tagger()
         result = load_content(self.config.root, self.config.content_path, parsed,
                               parallel=self.parallel, scan=scan,
-                              prepare=partial(_prepare, self.config, tagger, renderer))
+                              prepare=partial(_prepare, self.config, tagger, renderer),
+                              sink=store if use_cache else None)
         self.warnings.extend(result.warnings)
         if result.errors:
             raise ContentError(*result.errors)

@@ -274,6 +274,38 @@ def test_incremental_build_equals_clean_build(
     assert not difference, f"incremental build differs from a clean build:\n{difference}"
 
 
+
+FORKED_SCENARIOS = ["edit-title", "edit-abstract", "add-paper", "delete-paper", "rename-paper",
+                    "change-tag", "config-title"]
+
+
+@pytest.mark.parametrize("scenario", FORKED_SCENARIOS)
+def test_incremental_build_with_forked_parsing_equals_clean_build(
+        scenario: str, tmp_path: Path, copy_site: Callable[..., Path], build_site: Build,
+        snapshot: Snapshot, tree_difference: Callable[..., str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every parse in forked workers: the first build's workers write the parse cache,
+    which the next builds read (and extend from the main process)."""
+    import sitegen.content
+    from sitegen.parallel import workers
+
+    if workers() < 2:
+        pytest.skip("one usable core: content is never parsed in parallel here")
+    monkeypatch.setattr(sitegen.content, "PARALLEL_PARSE", 1)
+    site = copy_site("golden")
+    live = build_site(site, tmp_path / "live")
+    assert list((site / ".sitegen-cache" / "content").glob("*.pickle"))
+    before = snapshot(live)
+    SCENARIOS[scenario][1](site)
+    build_site(site, live)
+    incremental = snapshot(live)
+    assert incremental != before, "the change did not change the site; the scenario is void"
+    monkeypatch.setattr(sitegen.content, "PARALLEL_PARSE", 10**9)
+    fresh = snapshot(build_site(site, tmp_path / "fresh", clean=True))
+    difference = tree_difference(incremental, fresh)
+    assert not difference, f"incremental build differs from a clean build:\n{difference}"
+
+
 def write_many_papers(site: Path, count: int) -> list[Path]:
     """A deterministic generated site: varied titles, tags, dates and upvotes.
 

@@ -35,3 +35,67 @@ def test_parallel_parse_equals_serial(tmp_path: Path, monkeypatch: pytest.Monkey
     assert sorted(cache) == sorted(str(p.path.relative_to(tmp_path)) for p in forked.papers
                                    if p.path)
 
+
+
+def _store_contents(folder: Path) -> dict[str, tuple[object, ...]]:
+    """Every kept paper of a parse store, with its stat key and derived values."""
+    from sitegen.cache import ParseStore
+
+    return {label: (key, paper, sorted(paper.derived.items(), key=repr))
+            for label, (key, paper) in ParseStore(folder).load().items()}
+
+
+@pytest.mark.skipif(workers() < 2, reason="needs two cores to fork workers")
+def test_parse_workers_keep_whole_shards(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A first build's workers write the parse cache; it holds what one process keeps."""
+    from sitegen import cache as cache_module
+
+    shutil.copytree(REPO / "content", tmp_path / "content")
+    bad = tmp_path / "content" / "papers" / "zz-broken.md"
+    bad.write_text("---\ntitle: [unclosed\n---\n", encoding="utf-8")
+    serial_store = cache_module.ParseStore(tmp_path / "serial")
+    serial = content.load_content(tmp_path, tmp_path / "content", serial_store.load())
+    serial_store.save()
+
+    monkeypatch.setattr(content, "PARALLEL_PARSE", 1)
+    writes: list[int] = []
+    write = cache_module.ParseStore._write
+    monkeypatch.setattr(cache_module.ParseStore, "_write",
+                        lambda self, index, data: (writes.append(index), write(self, index, data)))
+    store = cache_module.ParseStore(tmp_path / "forked")
+    forked = content.load_content(tmp_path, tmp_path / "content", store.load(), parallel=True,
+                                  sink=store)
+    assert forked.papers == serial.papers and forked.errors == serial.errors
+    assert [e.path for e in forked.errors] == ["content/papers/zz-broken.md"]
+    assert writes == [], "the shards were written by the workers, not this process"
+    assert len(list((tmp_path / "forked" / "content").glob("*.pickle"))) > 1
+    store.save()
+    assert writes == [], "what the workers wrote is not written again"
+    assert _store_contents(tmp_path / "forked") == _store_contents(tmp_path / "serial")
+
+
+@pytest.mark.skipif(workers() < 2, reason="needs two cores to fork workers")
+def test_parse_workers_leave_mixed_shards_to_the_store(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Shards that also hold unchanged papers are written by the main process, whole."""
+    from sitegen.cache import ParseStore
+
+    shutil.copytree(REPO / "content", tmp_path / "content")
+    papers = sorted((tmp_path / "content" / "papers").glob("*.md"))
+    monkeypatch.setattr(content, "PARALLEL_PARSE", 1)
+    store = ParseStore(tmp_path / "cache")
+    content.load_content(tmp_path, tmp_path / "content", store.load(), parallel=True, sink=store)
+    for path in papers[::3]:
+        path.write_text(path.read_text(encoding="utf-8").replace("\ntitle: \"",
+                                                                 "\ntitle: \"Edited "),
+                        encoding="utf-8")
+    store = ParseStore(tmp_path / "cache")
+    again = content.load_content(tmp_path, tmp_path / "content", store.load(), parallel=True,
+                                 sink=store)
+    store.save()
+    edited = [p for p in again.papers if p.title.startswith("Edited ")]
+    assert len(edited) == len(papers[::3])
+    fresh = ParseStore(tmp_path / "fresh")
+    content.load_content(tmp_path, tmp_path / "content", fresh.load())
+    fresh.save()
+    assert _store_contents(tmp_path / "cache") == _store_contents(tmp_path / "fresh")
