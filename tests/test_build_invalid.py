@@ -8,6 +8,7 @@ byte-for-byte what it was.
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -201,3 +202,31 @@ def test_output_that_is_a_file_is_refused(
     assert err.splitlines() == [f"{target}: refusing to use this output folder: it exists and "
                                 "is not a folder"]
     assert target.read_text(encoding="utf-8") == "a file, not a folder\n"
+
+
+def test_a_file_that_grows_while_it_is_read_is_read_whole_or_refused(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The size checked before reading may be stale: the read goes to the file's end,
+    and a file grown past the limit is refused like any file that large."""
+    from sitegen import content
+
+    path = tmp_path / "paper.md"
+    text = "---\ntitle: \"Grown\"\ndate: 2024-01-02\n---\n\n" + "word " * 400
+    path.write_text(text, encoding="utf-8")
+    assert content._read(path, 10) == text.encode("utf-8")
+    monkeypatch.setattr(content, "MAX_FILE_BYTES", 100)
+    assert len(content._read(path, 10)) <= 100 + 10 + 1
+    real_stat, calls = Path.stat, []
+
+    def stale_stat(self: Path, **kwargs: Any) -> os.stat_result:
+        """The first look sees the file before it grew."""
+        info = real_stat(self, **kwargs)
+        calls.append(self)
+        return os.stat_result((*info[:6], 50, *info[7:])) if len(calls) == 1 else info
+
+    monkeypatch.setattr(Path, "stat", stale_stat)
+    paper, problems = content.load_file(path, "content/papers/paper.md")
+    assert paper is None
+    assert [str(p) for p in problems] == [
+        f"content/papers/paper.md: is {len(text.encode()):,} bytes; a content file may be "
+        "at most 100 bytes"]
