@@ -13,7 +13,7 @@ import contextlib
 import marshal
 import os
 import pickle
-import zlib
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -108,10 +108,33 @@ class BuildCache:
 PARSE_DIR = "content"
 PARSE_FORMAT = 3  # bump when what is kept of a parsed paper changes
 SHARDS = 64
+MAX_SHARD_SHARE = 4  # a shard this many times its share makes the store lay shards out anew
 
 
-def _shard(label: str) -> int:
-    return zlib.crc32(label.encode("utf-8", "surrogatepass")) % SHARDS
+def assign_shards(labels: list[str], where: dict[str, int]) -> dict[str, int]:
+    """The shard of each label (``labels`` sorted): where it is kept, else its nearest
+    kept predecessor's (or, first in order, successor's).
+
+    Shards are runs of the sorted labels, so that papers read back shard by shard
+    lie in memory in path order, the order in which pages are rendered (see
+    :func:`sitegen.writer._deal`). A label keeps its shard while it exists, so an
+    edit rewrites one shard. When most labels are new, or one shard has grown to
+    several times its share (new files that all sort last join the last shard),
+    the runs are laid out afresh: every shard is written once.
+    """
+    count = len(labels)
+    runs = {label: index * SHARDS // count for index, label in enumerate(labels)}
+    known = [where.get(label) for label in labels]
+    if known.count(None) * 2 > count:
+        return runs
+    last = next((shard for shard in known if shard is not None), 0)
+    out: dict[str, int] = {}
+    for label, shard in zip(labels, known, strict=True):
+        last = shard if shard is not None else last
+        out[label] = last
+    sizes = Counter(out.values())
+    return runs if max(sizes.values(), default=0) > MAX_SHARD_SHARE * (count // SHARDS + 1) \
+        else out
 
 
 def _shard_digest(items: list[tuple[str, Any]]) -> int:
@@ -127,6 +150,7 @@ class ParseStore:
         self.folder = cache_dir / PARSE_DIR
         self.data: ParseCache = {}
         self.digests: dict[int, int] = {}
+        self.where: dict[str, int] = {}  # the shard that keeps each label
         self.loaded = False
 
     def load(self) -> ParseCache:
@@ -146,14 +170,16 @@ class ParseStore:
                 continue
             if version == (__version__, PARSE_FORMAT) and isinstance(shard, dict):
                 self.data.update(shard)
+                self.where.update(dict.fromkeys(shard, index))
                 self.digests[index] = _shard_digest(sorted(shard.items()))
         return self.data
 
     def save(self) -> None:
         """Rewrite the shards whose contents changed (each atomically)."""
         shards: dict[int, list[tuple[str, Any]]] = {i: [] for i in range(SHARDS)}
+        self.where = self.assign(sorted(self.data))
         for label, entry in self.data.items():
-            shards[_shard(label)].append((label, entry))
+            shards[self.where[label]].append((label, entry))
         self.folder.mkdir(parents=True, exist_ok=True)
         for index, items in shards.items():
             if not items and index not in self.digests:
@@ -177,9 +203,9 @@ class ParseStore:
 
     # The :class:`~sitegen.content.ShardSink` protocol: forked parse workers
     # write whole shards of a first build; the main process only reads them.
-    def group(self, label: str) -> int:
-        """The shard that keeps ``label``."""
-        return _shard(label)
+    def assign(self, labels: list[str]) -> dict[str, int]:
+        """The shard of each of ``labels`` (sorted); see :func:`assign_shards`."""
+        return assign_shards(labels, self.where)
 
     def pack(self, group: int, entries: ParseCache) -> tuple[bytes, bool]:
         """In a parse worker: write one whole shard; its bytes go to the main process."""
@@ -195,6 +221,7 @@ class ParseStore:
         """The papers of a packed shard; a written shard is not written again unless they
         change (see :func:`_shard_digest`)."""
         shard: ParseCache = pickle.loads(data)[1]
+        self.where.update(dict.fromkeys(shard, group))
         if written:
             self.digests[group] = _shard_digest(sorted(shard.items()))
         return shard

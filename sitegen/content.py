@@ -199,8 +199,8 @@ class ShardSink(Protocol):
     the papers are pickled once, not once to send and again to keep.
     """
 
-    def group(self, label: str) -> int:
-        """The group a content file belongs to."""
+    def assign(self, labels: list[str]) -> dict[str, int]:
+        """The group of each content file (``labels`` sorted)."""
 
     def pack(self, group: int, entries: ParseCache) -> tuple[bytes, bool]:
         """In a worker: the group's cache file as bytes, and whether it was written."""
@@ -266,8 +266,9 @@ def _load_groups(entries: list[_Entry], sink: ShardSink,
     """
     groups: dict[int, list[tuple[str, str, StatKey | None]]] = {}
     kept = set()
+    where = sink.assign([label for _, label, _, _ in entries])
     for path, label, key, hit in entries:
-        number = sink.group(label)
+        number = where[label]
         if hit is None:
             groups.setdefault(number, []).append((path, label, key))
         else:

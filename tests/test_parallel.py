@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -99,3 +100,30 @@ def test_parse_workers_leave_mixed_shards_to_the_store(
     content.load_content(tmp_path, tmp_path / "content", fresh.load())
     fresh.save()
     assert _store_contents(tmp_path / "cache") == _store_contents(tmp_path / "fresh")
+
+
+def test_shards_are_runs_of_the_sorted_labels_that_labels_keep() -> None:
+    """Shards follow path order (papers read back lie in memory in rendering order);
+    an existing label keeps its shard, a new one joins its predecessor's."""
+    from sitegen.cache import MAX_SHARD_SHARE, SHARDS, assign_shards
+
+    labels = [f"content/papers/p{number:05d}.md" for number in range(1000)]
+    fresh = assign_shards(labels, {})
+    assert [fresh[label] for label in labels] == sorted(fresh.values())
+    assert set(fresh.values()) == set(range(SHARDS))
+    assert max(Counter(fresh.values()).values()) <= 1000 // SHARDS + 1
+
+    grown = sorted([*labels, "content/papers/a-first.md", "content/papers/p00500x.md"])
+    later = assign_shards(grown, fresh)
+    assert all(later[label] == fresh[label] for label in labels)
+    assert later["content/papers/p00500x.md"] == fresh["content/papers/p00500.md"]
+    assert later["content/papers/a-first.md"] == fresh[labels[0]]
+
+    # Most labels new: laid out afresh. One shard grown past its share: likewise.
+    renamed = [label.replace("p0", "q0") for label in labels]
+    assert assign_shards(renamed, fresh) == assign_shards(renamed, {})
+    appended = sorted(labels + [f"content/papers/z{number:05d}.md"
+                                for number in range(MAX_SHARD_SHARE * (1000 // SHARDS + 1))])
+    assert assign_shards(appended, fresh) == assign_shards(appended, {})
+    assert assign_shards(labels[:-1], fresh) == {label: fresh[label] for label in labels[:-1]}
+    assert assign_shards([], fresh) == {}
