@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -187,8 +187,8 @@ def _read(path: Path, size: int) -> bytes:
     return parts[0] if len(parts) == 1 else b"".join(parts)
 
 
-ParseCache = dict[str, tuple[tuple[int, int, int], Paper]]
 StatKey = tuple[int, int, int]
+ParseCache = dict[str, tuple[StatKey, Paper]]
 
 
 class ShardSink(Protocol):
@@ -244,6 +244,7 @@ def load_content(site_root: Path, content_dir: Path, cache: ParseCache | None = 
                 cache[label] = (key, paper)
             else:
                 cache.pop(label, None)
+    parsed.close()  # ends the workers now, not when the iterator is dropped
     if cache is not None:
         for stale in set(cache) - {label for _, label, _, _ in entries}:
             del cache[stale]
@@ -259,7 +260,7 @@ _Group = tuple[int, list[tuple[str, str, StatKey | None]], bool]
 
 
 def _load_groups(entries: list[_Entry], sink: ShardSink,
-                 load: Callable[[tuple[str, str]], _Loaded]) -> Iterator[_Loaded]:
+                 load: Callable[[tuple[str, str]], _Loaded]) -> Generator[_Loaded, None, None]:
     """Parse the changed files group by group in forked workers; yield in ``entries`` order.
 
     A group none of whose files came from the cache is packed whole by its worker.

@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:  # multiprocessing is imported when a pool is made: most rebuilds need none
@@ -64,21 +64,16 @@ def _run_chunk(index: int) -> list[Any]:
     return [func(item) for item in items[index * size:(index + 1) * size]]
 
 
-def fork_map(func: Callable[[T], R], items: Sequence[T], minimum: int) -> list[R]:
-    """``[func(x) for x in items]``, in forked workers when there are ``minimum`` or more.
-
-    Workers take chunks of :data:`CHUNK` items and send each chunk's results back
-    as soon as it is done, so neither they nor the pipe ever hold more than a
-    few chunks: sending all of a worker's results in one message would hold
-    them twice over (objects and their pickle) until the end.
-    """
-    return list(fork_imap(func, items, minimum))
-
-
 def fork_imap(func: Callable[[T], R], items: Sequence[T], minimum: int,
-              chunk: int = CHUNK) -> Iterator[R]:
-    """:func:`fork_map` as an iterator: the caller handles each result while the workers
-    go on (``chunk`` items per message)."""
+              chunk: int = CHUNK) -> Generator[R, None, None]:
+    """``func(x) for x in items``, in forked workers when there are ``minimum`` or more.
+
+    Results come in order, each as soon as its chunk is done, so the caller
+    handles them while the workers go on. Workers take ``chunk`` items per
+    message, so neither they nor the pipe ever hold more than a few chunks:
+    sending all of a worker's results in one message would hold them twice over
+    (objects and their pickle) until the end.
+    """
     count = workers()
     if len(items) < minimum or count < 2:
         yield from (func(item) for item in items)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from sitegen import content
-from sitegen.parallel import fork_map, workers
+from sitegen.parallel import fork_imap, workers
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -18,9 +18,10 @@ def _square(value: int) -> int:
     return value * value
 
 
-def test_fork_map_keeps_order_and_values() -> None:
+def test_fork_imap_keeps_order_and_values() -> None:
     items = list(range(1001))
-    assert fork_map(_square, items, minimum=1) == [v * v for v in items]
+    assert list(fork_imap(_square, items, minimum=1)) == [v * v for v in items]
+    assert list(fork_imap(_square, items, minimum=1, chunk=7)) == [v * v for v in items]
 
 
 @pytest.mark.skipif(workers() < 2, reason="needs two cores to fork workers")
