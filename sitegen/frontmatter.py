@@ -51,7 +51,8 @@ class _Loader(_SafeLoader):  # type: ignore[misc,valid-type]
 
 _TAGGER = _Loader("")
 # Reads the files sitegen writes without libyaml; plain words are typed by the same resolver.
-_FAST = FastComposer(lambda text: str(_TAGGER.resolve(yaml.ScalarNode, text, (True, False))))
+_FAST = FastComposer(lambda text: str(_TAGGER.resolve(yaml.ScalarNode, text, (True, False))),
+                     _PLAIN_TAGS)
 #: Compose sitegen's own dialect without libyaml (tests turn it off to compare the two).
 FAST_COMPOSE = True
 

@@ -25,7 +25,6 @@ _MAP = "tag:yaml.org,2002:map"
 # libyaml reports the plain style as "", PyYAML's own parser as None.
 _PLAIN_STYLE = "" if hasattr(yaml, "CSafeLoader") else None
 _MAX_DEPTH = 32
-_TAG_CACHE_MAX = 4096
 _MARK_NAME = "<unicode string>"
 
 # Anything but LF and the characters YAML's reader accepts, less those YAML reads
@@ -58,26 +57,25 @@ class _NotCanonical(Exception):
 class FastComposer:
     """Composes the canonical dialect, with the tags of plain words from ``resolve``."""
 
-    def __init__(self, resolve: PlainTag) -> None:
+    def __init__(self, resolve: PlainTag, tags: dict[str, str]) -> None:
+        """``tags`` is the cache of tags that ``resolve`` fills (short words: keys repeat
+        in every file); it is read here first."""
         self.resolve = resolve
-        self.tags: dict[str, str] = {}
+        self.tags = tags
         self.shapes = [(shape, resolve(example)) for shape, example in _SHAPES]
         # Shared marks, one per 0-based line: only the line of a key is ever read. The
         # list is replaced, never changed, so a parse in another thread keeps its own.
         self.marks: list[yaml.Mark] = []
 
     def tag(self, text: str) -> str:
-        """The tag of a plain word, remembered for short words (keys repeat in every file)."""
+        """The tag of a plain word."""
         tag = self.tags.get(text)
         if tag is not None:
             return tag
         for shape, shape_tag in self.shapes:
             if shape.fullmatch(text):
                 return shape_tag
-        tag = self.resolve(text)
-        if len(text) <= 32 and len(self.tags) < _TAG_CACHE_MAX:
-            self.tags[text] = tag
-        return tag
+        return self.resolve(text)
 
     def compose(self, front: str) -> yaml.MappingNode | None:
         """The node tree of ``front`` (ending in a newline), or None if it is not canonical."""
