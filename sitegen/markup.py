@@ -32,8 +32,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import nh3
-from cmarkgfm import cmark
 from cmarkgfm.cmark import Options
+
+from sitegen import gfm
 
 _OPTIONS = Options.CMARK_OPT_UNSAFE | Options.CMARK_OPT_NOBREAKS
 _SAFE_OPTIONS = Options.CMARK_OPT_NOBREAKS
@@ -61,30 +62,6 @@ def sanitize(fragment: str) -> str:
     return _CLEANER.clean(fragment)
 
 
-_GFM_EXTENSIONS = ("table", "autolink", "tagfilter", "strikethrough", "tasklist")
-
-
-@lru_cache(maxsize=1)
-def _extensions() -> list[object]:
-    """cmark-gfm's GitHub extensions, looked up once (the library's wrapper does it per call)."""
-    cmark.core_extensions_ensure_registered()
-    return [cmark.find_syntax_extension(name) for name in _GFM_EXTENSIONS]
-
-
-def _gfm(text: str, options: int) -> str:
-    """GitHub-flavoured Markdown to HTML, as ``cmarkgfm.github_flavored_markdown_to_html``."""
-    options |= Options.CMARK_OPT_GITHUB_PRE_LANG
-    parser = cmark.parser_new(options)
-    try:
-        for extension in _extensions():
-            cmark.parser_attach_syntax_extension(parser, extension)
-        cmark.parser_feed(parser, text)
-        root = cmark.parser_finish(parser)
-        return str(cmark.render_html(root, options, cmark.parser_get_syntax_extensions(parser)))
-    finally:
-        cmark.parser_free(parser)
-
-
 def render_markdown(text: str) -> str:
     """Render an abstract (CommonMark with GFM tables and autolinks) to sanitised HTML."""
     if not text.strip():
@@ -92,7 +69,7 @@ def render_markdown(text: str) -> str:
     # The sanitiser's tree building is quadratic in deeply nested raw HTML; a text with
     # that much markup gets cmark's safe mode, which drops raw HTML before sanitising.
     options = _OPTIONS if text.count("<") <= MAX_RAW_TAGS else _SAFE_OPTIONS
-    rendered = _gfm(text, options)
+    rendered = gfm.to_html(text, options)
     if nesting_depth(rendered) > MAX_DEPTH:
         return plain_paragraphs(text)
     return sanitize(rendered).strip()
