@@ -38,18 +38,23 @@ def _worker_start() -> None:
 
 
 @contextlib.contextmanager
-def forked_pool(count: int) -> Iterator[Pool]:
+def forked_pool(count: int, recycle: bool = False) -> Iterator[Pool]:
     """A pool of ``count`` forked workers that share the loaded site copy-on-write.
 
     Everything loaded so far is frozen out of the cycle collector first: a
     collection writes to every object it visits, which would make each worker
-    copy the whole site's memory.
+    copy the whole site's memory. With ``recycle`` each worker does one task and
+    is replaced by a fresh fork: a worker copies every page of memory it touches
+    (reference counts are writes), so a long-lived worker ends up holding a copy
+    of most of the site, while one per task holds only what its task touched.
     """
     import multiprocessing
 
     gc.freeze()
     try:
-        with multiprocessing.get_context("fork").Pool(count, initializer=_worker_start) as pool:
+        with multiprocessing.get_context("fork").Pool(
+                count, initializer=_worker_start,
+                maxtasksperchild=1 if recycle else None) as pool:
             yield pool
     finally:
         gc.unfreeze()

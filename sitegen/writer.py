@@ -27,6 +27,11 @@ from sitegen.progress import Progress
 
 SEARCH_DIR = "pagefind"  # written by the search step, not by jobs
 PARALLEL_MIN = 1500  # below this many pages to render, forking costs more than it saves
+# A site with more files to render than TASK_JOBS per worker is rendered in more
+# tasks than workers, each by a fresh fork (see forked_pool): paper pages in tasks
+# of TASK_JOBS, the other files (list pages, each showing many papers) of LIST_TASK_JOBS.
+TASK_JOBS = 12_000
+LIST_TASK_JOBS = 500
 _JOBS: list[list[Job]] = []
 _TARGET: Staging | None = None
 _DONE: Any = None  # a shared counter of rendered jobs, for the progress bar
@@ -168,6 +173,24 @@ def _deal(jobs: list[Job], count: int) -> list[list[Job]]:
     return shares
 
 
+def _tasks(jobs: list[Job], count: int) -> list[list[Job]]:
+    """The jobs dealt to ``count`` workers: one run each, or for a large site many runs.
+
+    A worker copies from its parent every page of memory it touches (reference
+    counts are writes), so one that renders a tenth of a 100,000-paper site holds
+    a copy of about a tenth of it, but one that renders list pages touches every
+    paper they show: those go in small tasks. Paper pages and other files take
+    turns, so that two list tasks seldom run at once.
+    """
+    if len(jobs) <= TASK_JOBS * count:
+        return _deal(jobs, count)
+    pages = [job for job in jobs if job.path.startswith("papers/")]
+    others = [job for job in jobs if not job.path.startswith("papers/")]
+    page_runs = _deal(pages, -(-len(pages) // TASK_JOBS)) if pages else []
+    other_runs = _deal(others, -(-len(others) // LIST_TASK_JOBS)) if others else []
+    return [run for pair in itertools.zip_longest(page_runs, other_runs) for run in pair if run]
+
+
 def _render_slice(index: int) -> list[tuple[str, int, str]]:
     """Worker body: render share ``index`` of the jobs; return problems."""
     assert _TARGET is not None and _DONE is not None
@@ -228,14 +251,17 @@ def render_all(jobs: list[Job], target: Staging, progress: Progress,
         meanwhile()
         return
     global _JOBS, _TARGET, _DONE
-    _JOBS, _TARGET = _deal(jobs, count), target
+    _JOBS, _TARGET = _tasks(jobs, count), target
+    tasks = len(_JOBS)
     import multiprocessing
 
     _DONE = multiprocessing.get_context("fork").Value("q", 0)
     try:
-        with forked_pool(count) as pool:
-            results = [pool.apply_async(_render_slice, (i,)) for i in range(count)]
-            side = _Background(meanwhile)  # the workers are forked: a thread is safe now
+        with forked_pool(count, recycle=tasks > count) as pool:
+            results = [pool.apply_async(_render_slice, (i,)) for i in range(tasks)]
+            # Started after the first forks; a recycled worker, forked later, inherits
+            # this thread's memory but never uses what it holds (the parse cache).
+            side = _Background(meanwhile)
             shown = 0
             try:
                 for result in results:

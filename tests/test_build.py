@@ -370,6 +370,47 @@ def test_parallel_rendering_gives_the_same_bytes_as_serial(
     assert not tree_difference(parallel, serial), tree_difference(parallel, serial)
 
 
+_RECORD: dict[str, Any] = {}
+
+
+def _recorded_render_slice(index: int) -> list[tuple[str, int, str]]:
+    """A render task that notes its process and size (a module function: tasks are pickled)."""
+    import sitegen.writer
+
+    with open(_RECORD["file"], "a", encoding="ascii") as handle:
+        handle.write(f"{os.getpid()} {len(sitegen.writer._JOBS[index])}\n")
+    result: list[tuple[str, int, str]] = _RECORD["render"](index)
+    return result
+
+
+@pytest.mark.slow
+def test_rendering_in_recycled_workers_gives_the_same_bytes_as_serial(
+        tmp_path: Path, build_site: Build, snapshot: Snapshot, monkeypatch: pytest.MonkeyPatch,
+        tree_difference: Callable[..., str]) -> None:
+    """A large site is rendered in more tasks than workers, each task by a fresh fork."""
+    import sitegen.writer
+
+    if sitegen.writer.workers() < 2:
+        pytest.skip("one usable core: pages are never rendered in parallel here")
+    site = tmp_path / "site"
+    write_many_papers(site, sitegen.writer.PARALLEL_MIN + 100)
+    monkeypatch.setattr(sitegen.writer, "TASK_JOBS", 300)
+    pids = tmp_path / "pids"
+    monkeypatch.setitem(_RECORD, "file", pids)
+    monkeypatch.setitem(_RECORD, "render", sitegen.writer._render_slice)
+    monkeypatch.setattr(sitegen.writer, "_render_slice", _recorded_render_slice)
+    recycled = snapshot(build_site(site, tmp_path / "recycled", clean=True))
+    tasks = [line.split() for line in pids.read_text(encoding="ascii").splitlines()]
+    assert len(tasks) >= 6
+    assert len({pid for pid, _ in tasks}) == len(tasks), "each task should run in a new process"
+    written = [path for path in recycled
+               if not path.startswith("pagefind/") and path != ".sitegen-output"]
+    assert sum(int(size) for _, size in tasks) == len(written)  # the search index comes after
+    monkeypatch.setattr(sitegen.writer, "PARALLEL_MIN", 10**9)
+    serial = snapshot(build_site(site, tmp_path / "serial", clean=True))
+    assert not tree_difference(recycled, serial), tree_difference(recycled, serial)
+
+
 def test_rebuild_without_changes_keeps_every_file(
         tmp_path: Path, copy_site: Callable[..., Path], build_site: Build,
         snapshot: Snapshot) -> None:

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from sitegen import content
+from sitegen import content, writer
+from sitegen.pages import Job
 from sitegen.parallel import fork_imap, workers
 
 REPO = Path(__file__).resolve().parent.parent
@@ -128,3 +129,37 @@ def test_shards_are_runs_of_the_sorted_labels_that_labels_keep() -> None:
     assert assign_shards(appended, fresh) == assign_shards(appended, {})
     assert assign_shards(labels[:-1], fresh) == {label: fresh[label] for label in labels[:-1]}
     assert assign_shards([], fresh) == {}
+
+
+def _jobs(paths: list[str]) -> list[Job]:
+    return [Job(path, "key", lambda: b"") for path in sorted(paths)]
+
+
+def test_small_sites_get_one_run_per_worker() -> None:
+    jobs = _jobs([f"papers/p{i:05d}/index.html" for i in range(3000)] + ["index.html"])
+    runs = writer._tasks(jobs, 2)
+    assert len(runs) == 2
+    assert [job.path for run in runs for job in run] == [job.path for job in jobs]
+
+
+def test_large_sites_get_small_tasks_and_list_pages_smaller_ones() -> None:
+    papers = [f"papers/p{i:06d}/index.html" for i in range(3 * writer.TASK_JOBS)]
+    lists = ["index.html"] + [f"page/{n}/index.html" for n in range(2, 1200)] + \
+        [f"tags/t{n:04d}/index.html" for n in range(2000)]
+    jobs = _jobs(papers + lists)
+    runs = writer._tasks(jobs, 2)
+    kinds = ["papers" if run[0].path.startswith("papers/") else "lists" for run in runs]
+    assert kinds.count("papers") == 3
+    assert kinds.count("lists") == -(-len(lists) // writer.LIST_TASK_JOBS)
+    assert kinds[:6] == ["papers", "lists"] * 3  # taking turns
+    for run, kind in zip(runs, kinds, strict=True):
+        assert all(job.path.startswith("papers/") == (kind == "papers") for job in run)
+        assert len(run) <= (writer.TASK_JOBS if kind == "papers" else writer.LIST_TASK_JOBS) + 1
+    rendered = Counter(job.path for run in runs for job in run)
+    assert rendered == Counter(job.path for job in jobs)
+
+
+def test_a_large_site_without_paper_pages_is_still_dealt() -> None:
+    jobs = _jobs([f"extra/f{i:05d}/index.html" for i in range(3 * writer.TASK_JOBS)])
+    runs = writer._tasks(jobs, 2)
+    assert sum(len(run) for run in runs) == len(jobs) and all(runs)
