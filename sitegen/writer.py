@@ -4,7 +4,8 @@ Small changes go out as a :class:`~sitegen.output.Patch` (only changed files
 are written and moved into place); anything larger, or a first build, writes a
 full tree into :class:`~sitegen.output.Staging`. Rendering of many pages is
 spread over the cores with forked workers, which inherit the loaded site and
-write their share of files straight into staging.
+write their share of files straight into staging; a large site is rendered in
+many small tasks, each by a fresh fork (see :func:`_tasks`).
 """
 
 from __future__ import annotations
@@ -176,10 +177,11 @@ def _deal(jobs: list[Job], count: int) -> list[list[Job]]:
 def _tasks(jobs: list[Job], count: int) -> list[list[Job]]:
     """The jobs dealt to ``count`` workers: one run each, or for a large site many runs.
 
-    A worker copies from its parent every page of memory it touches (reference
-    counts are writes), so one that renders a tenth of a 100,000-paper site holds
-    a copy of about a tenth of it, but one that renders list pages touches every
-    paper they show: those go in small tasks. Paper pages and other files take
+    A worker copies from its parent every page of memory it touches (reading an
+    object writes its reference count), so one that renders for a whole build of
+    100,000 papers ends up holding a copy of most of the site, while a fresh fork
+    per task holds what its task touched. A list page touches every paper it
+    shows, so list pages go in smaller tasks; paper pages and other files take
     turns, so that two list tasks seldom run at once.
     """
     if len(jobs) <= TASK_JOBS * count:
