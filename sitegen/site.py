@@ -21,7 +21,7 @@ from pathlib import Path
 from sitegen import __version__
 from sitegen.cache import BuildCache, ParseStore, content_signature
 from sitegen.config import Config
-from sitegen.content import ContentScan, default_slug, load_content, scan_content
+from sitegen.content import ContentScan, load_content, scan_content
 from sitegen.errors import BuildError, ContentError, Problem, SitegenError, StrictError
 from sitegen.model import Paper
 from sitegen.output import MARKER, Patch, Staging, refuse_reason
@@ -305,8 +305,8 @@ def _nothing() -> None:
 
 def _prepare(config: Config, tagger: Tagger | None, renderer: Renderer | None,
              paper: Paper) -> None:
-    """Derive in the parse worker what pages and outputs will need from one paper."""
-    paper.slug = default_slug(paper)
+    """Derive in the parse worker what pages and outputs will need from one paper
+    (its slug is set already, see :func:`sitegen.content.load_content`)."""
     names = paper_tags(paper, tagger)
     view = make_view(paper, names, {name: tag_slug(name) for name in names}, config.math)
     prepare_view(view, config)
