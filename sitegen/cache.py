@@ -10,6 +10,7 @@ just means more work, never a different site.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import marshal
 import os
 import pickle
@@ -208,18 +209,42 @@ class ParseStore:
         return assign_shards(labels, self.where)
 
     def pack(self, group: int, entries: ParseCache) -> tuple[bytes, bool]:
-        """In a parse worker: write one whole shard; its bytes go to the main process."""
+        """In a parse worker: write one whole shard. Returns the SHA-1 of the file written
+        (the main process reads it back) and True, or the shard's bytes and False."""
         data = self._dumps(sorted(entries.items()))
+        if self._keep_file(group, data):
+            return hashlib.sha1(data, usedforsecurity=False).digest(), True
+        return data, False
+
+    def keep(self, group: int, entries: ParseCache) -> None:
+        """In the main process: write one whole shard parsed here, as :meth:`pack` does,
+        and record it as :meth:`unpack` does (the papers are the ones given)."""
+        items = sorted(entries.items())
+        self.where.update(dict.fromkeys(entries, group))
+        if self._keep_file(group, self._dumps(items)):
+            self.digests[group] = _shard_digest(items)
+
+    def _keep_file(self, group: int, data: bytes) -> bool:
+        """Write a shard; False if it cannot be (a cache that cannot be written costs time only)."""
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             self._write(group, data)
-        except OSError:  # a cache that cannot be written costs time only
-            return data, False
-        return data, True
+        except OSError:
+            return False
+        return True
 
-    def unpack(self, group: int, data: bytes, written: bool) -> ParseCache:
-        """The papers of a packed shard; a written shard is not written again unless they
-        change (see :func:`_shard_digest`)."""
+    def unpack(self, group: int, data: bytes, written: bool) -> ParseCache | None:
+        """The papers of a packed shard, read back from its file when a worker wrote it;
+        None if that file is no longer the one written. A written shard is not written
+        again unless its papers change (see :func:`_shard_digest`)."""
+        if written:
+            try:
+                text = (self.folder / f"{group:02d}.pickle").read_bytes()
+            except OSError:
+                return None
+            if hashlib.sha1(text, usedforsecurity=False).digest() != data:
+                return None  # replaced meanwhile (by another build of this site)
+            data = text
         shard: ParseCache = pickle.loads(data)[1]
         self.where.update(dict.fromkeys(shard, group))
         if written:

@@ -20,7 +20,7 @@ from sitegen.errors import Problem
 from sitegen.frontmatter import decode, parse_paper
 from sitegen.markup import excerpt
 from sitegen.model import Paper
-from sitegen.parallel import fork_imap, workers
+from sitegen.parallel import fork_imap, fork_share, workers
 from sitegen.slugs import SLUG_RE, slugify
 
 MAX_FILE_BYTES = 2_000_000
@@ -195,18 +195,23 @@ class ShardSink(Protocol):
     """Where parsed papers are kept between builds, in groups (shards) of files.
 
     Forked parse workers hand over a whole group at a time: the worker that
-    parsed it writes the group's cache file and sends the same bytes back, so
-    the papers are pickled once, not once to send and again to keep.
+    parsed it writes the group's cache file, which the main process reads back,
+    so the papers are pickled once, not once to send and again to keep. (Sent
+    through a pipe, a shard would hold up its worker until the main process,
+    busy parsing groups of its own, found time to read it.)
     """
 
     def assign(self, labels: list[str]) -> dict[str, int]:
         """The group of each content file (``labels`` sorted)."""
 
     def pack(self, group: int, entries: ParseCache) -> tuple[bytes, bool]:
-        """In a worker: the group's cache file as bytes, and whether it was written."""
+        """In a worker: keep the group; what the main process needs to read it back."""
 
-    def unpack(self, group: int, data: bytes, written: bool) -> ParseCache:
-        """In the main process: the papers of a packed group."""
+    def unpack(self, group: int, data: bytes, written: bool) -> ParseCache | None:
+        """In the main process: the papers of a packed group (None: parse it again)."""
+
+    def keep(self, group: int, entries: ParseCache) -> None:
+        """In the main process: keep a whole group parsed there (no packing to send)."""
 
 
 def load_content(site_root: Path, content_dir: Path, cache: ParseCache | None = None,
@@ -279,10 +284,12 @@ def _load_groups(entries: list[_Entry], sink: ShardSink,
         for number, files in sorted(groups.items())]
     loaded: dict[str, _Loaded] = {}
     work = partial(_load_group, sink=sink, load=load)
-    for (number, _files, _whole), (packed, results) in zip(
-            tasks, fork_imap(work, tasks, 1, chunk=1), strict=True):
-        if packed is not None:
-            papers = sink.unpack(number, *packed)
+    here = partial(_load_group, sink=sink, load=load, here=True)
+    for index, (packed, results) in fork_share(work, tasks, here):
+        papers = sink.unpack(tasks[index][0], *packed) if packed is not None else {}
+        if papers is None:  # its file went missing: parse the group again, here
+            packed, results = here(tasks[index])
+        else:
             loaded.update((label, (paper, [])) for label, (_, paper) in papers.items())
         loaded.update(results)
     for _path, label, _key, hit in entries:
@@ -290,16 +297,21 @@ def _load_groups(entries: list[_Entry], sink: ShardSink,
             yield loaded.pop(label)
 
 
-def _load_group(task: _Group, sink: ShardSink, load: Callable[[tuple[str, str]], _Loaded]
+def _load_group(task: _Group, sink: ShardSink, load: Callable[[tuple[str, str]], _Loaded],
+                here: bool = False
                 ) -> tuple[tuple[bytes, bool] | None, list[tuple[str, _Loaded]]]:
     """In a worker: parse one group's files; pack the group when it is whole.
 
     Returns the packed group (if any) and what is not in it: files with problems,
-    or every file of a group that is not whole.
+    or every file of a group that is not whole. ``here`` (in the main process)
+    keeps a whole group in the sink and returns every file.
     """
     number, files, whole = task
     results = [(label, key, load((path, label))) for path, label, key in files]
-    if not whole:
+    if not whole or here:
+        if whole:
+            sink.keep(number, {label: (key, loaded[0]) for label, key, loaded in results
+                               if loaded[0] is not None and key is not None})
         return None, [(label, loaded) for label, _, loaded in results]
     good: ParseCache = {label: (key, loaded[0]) for label, key, loaded in results
                         if loaded[0] is not None and key is not None}

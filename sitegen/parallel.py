@@ -20,6 +20,7 @@ if TYPE_CHECKING:  # multiprocessing is imported when a pool is made: most rebui
 T = TypeVar("T")
 R = TypeVar("R")
 _TASK: tuple[Callable[[Any], Any], Sequence[Any], int] | None = None
+_SHARED: tuple[Callable[[Any], Any], Sequence[Any], Any] | None = None
 
 
 def workers() -> int:
@@ -91,3 +92,71 @@ def fork_imap(func: Callable[[T], R], items: Sequence[T], minimum: int,
                 yield from part
     finally:
         _TASK = None
+
+
+def fork_share(func: Callable[[T], R], items: Sequence[T], here: Callable[[T], R]
+               ) -> Generator[tuple[int, R], None, None]:
+    """``(i, result)`` for every item, in no set order: forked workers take items
+    from the front (``func``), this process takes them from the back (``here``).
+
+    For work whose results this process must keep anyway: what it computes itself
+    needs no pickling, and one worker fewer is started. Items are handed out one
+    at a time, and the workers' results are passed on between this process's own
+    items, so the two ends meet where the work (with the caller's) is evenly shared.
+    """
+    count = workers()
+    if count < 2 or len(items) < 2:
+        yield from ((index, here(item)) for index, item in enumerate(items))
+        return
+    import multiprocessing
+
+    global _SHARED
+    bounds = multiprocessing.get_context("fork").Array("q", [0, len(items)])
+    _SHARED = (func, items, bounds)
+    try:
+        with forked_pool(count - 1) as pool:
+            taken = pool.imap_unordered(_take_front, range(len(items)))
+            while (index := _take(bounds, front=False)) is not None:
+                yield index, here(items[index])
+                while (result := _ready(taken)) is not None:
+                    if result is not _NOTHING:
+                        yield result
+            yield from (result for result in taken if result is not None)
+    finally:
+        _SHARED = None
+
+
+_NOTHING: Any = ()  # a worker's call that found every item taken
+
+
+def _ready(results: Iterator[tuple[int, Any] | None]) -> Any:
+    """The next result of ``imap_unordered`` if one is in (``_NOTHING`` for an empty
+    call), else None."""
+    import multiprocessing
+
+    try:
+        result = results.next(timeout=0)  # type: ignore[attr-defined]
+    except (multiprocessing.TimeoutError, StopIteration):
+        return None
+    return _NOTHING if result is None else result
+
+
+def _take(bounds: Any, front: bool) -> int | None:
+    """The next item not yet taken, from the front or the back; None when all are."""
+    with bounds.get_lock():
+        first, end = bounds[0], bounds[1]
+        if first >= end:
+            return None
+        if front:
+            bounds[0] = first + 1
+            return int(first)
+        bounds[1] = end - 1
+        return int(end - 1)
+
+
+def _take_front(_call: int) -> tuple[int, Any] | None:
+    """Worker body of :func:`fork_share`: one item from the front, if any is left."""
+    assert _SHARED is not None
+    func, items, bounds = _SHARED
+    index = _take(bounds, front=True)
+    return None if index is None else (index, func(items[index]))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import bisect
 import contextlib
+import gc
 import itertools
 import os
 import threading
@@ -193,20 +194,38 @@ def _tasks(jobs: list[Job], count: int) -> list[list[Job]]:
     return [run for pair in itertools.zip_longest(page_runs, other_runs) for run in pair if run]
 
 
-def _render_slice(index: int) -> list[tuple[str, int, str]]:
-    """Worker body: render share ``index`` of the jobs; return problems."""
+def _render_slice(index: int, tick: Callable[[], None] | None = None
+                  ) -> list[tuple[str, int, str]]:
+    """Worker body: render share ``index`` of the jobs; return problems.
+
+    ``tick`` runs after each file (this process's own share updates the progress bar).
+    """
     assert _TARGET is not None and _DONE is not None
     counter = _DONE
 
     def done(_path: str) -> None:
         with counter.get_lock():
             counter.value += 1
+        if tick is not None:
+            tick()
 
     try:
         _write_jobs(_JOBS[index], _TARGET, done)
     except SitegenError as exc:
         return [(p.path, p.line, p.message) for p in exc.problems]
     return []
+
+
+def _render_own(index: int, show: Callable[[], None]) -> list[tuple[str, int, str]]:
+    """Render run ``index`` in this process, collecting the cycles rendering leaves behind
+    (as workers do, see :func:`sitegen.parallel.forked_pool`: the loaded site is frozen)."""
+    enabled = gc.isenabled()
+    gc.enable()
+    try:
+        return _render_slice(index, show)
+    finally:
+        if not enabled:
+            gc.disable()
 
 
 class _Background(threading.Thread):
@@ -255,23 +274,35 @@ def render_all(jobs: list[Job], target: Staging, progress: Progress,
     global _JOBS, _TARGET, _DONE
     _JOBS, _TARGET = _tasks(jobs, count), target
     tasks = len(_JOBS)
+    # One run per worker: this process renders the last run itself, with one
+    # worker fewer. A page a forked worker touches is copied once by whichever
+    # process writes it first, so each worker that the parent would have left
+    # idle is a second copy of its share of the site (and a process to start).
+    own = 1 if tasks == count else 0
     import multiprocessing
 
     _DONE = multiprocessing.get_context("fork").Value("q", 0)
+    shown = 0
+
+    def show() -> None:
+        nonlocal shown
+        value = _DONE.value
+        progress.advance(value - shown)
+        shown = value
+
     try:
-        with forked_pool(count, recycle=tasks > count) as pool:
-            results = [pool.apply_async(_render_slice, (i,)) for i in range(tasks)]
+        with forked_pool(count - own, recycle=tasks > count) as pool:
+            results = [pool.apply_async(_render_slice, (i,)) for i in range(tasks - own)]
             # Started after the first forks; a recycled worker, forked later, inherits
             # this thread's memory but never uses what it holds (the parse cache).
             side = _Background(meanwhile)
-            shown = 0
             try:
+                problems = _render_own(tasks - 1, show) if own else []
                 for result in results:
                     while not result.ready():
                         result.wait(0.2)
-                        progress.advance(_DONE.value - shown)
-                        shown = _DONE.value
-                problems = [p for r in results for p in r.get()]
+                        show()
+                problems += [p for r in results for p in r.get()]
             finally:
                 side.join()  # also when a worker failed: nothing outlives the build
     finally:

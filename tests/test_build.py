@@ -363,7 +363,17 @@ def test_parallel_rendering_gives_the_same_bytes_as_serial(
     threshold = sitegen.writer.PARALLEL_MIN
     site = tmp_path / "site"
     write_many_papers(site, threshold + 100)
+    pids = tmp_path / "pids"
+    monkeypatch.setitem(_RECORD, "file", pids)
+    monkeypatch.setitem(_RECORD, "render", sitegen.writer._render_slice)
+    monkeypatch.setattr(sitegen.writer, "_render_slice", _recorded_render_slice)
     parallel = snapshot(build_site(site, tmp_path / "parallel", clean=True))
+    runs = [line.split() for line in pids.read_text(encoding="ascii").splitlines()]
+    # One run per worker, the last one rendered by the building process itself.
+    assert sorted(int(index) for _, _, index in runs) == list(range(sitegen.writer.workers()))
+    here = [int(index) for pid, _, index in runs if pid == str(os.getpid())]
+    assert here == [len(runs) - 1]
+    assert all(int(size) > 0 for _, size, _ in runs)
     monkeypatch.setattr(sitegen.writer, "PARALLEL_MIN", 10**9)
     serial = snapshot(build_site(site, tmp_path / "serial", clean=True))
     assert len(serial) > threshold
@@ -373,13 +383,13 @@ def test_parallel_rendering_gives_the_same_bytes_as_serial(
 _RECORD: dict[str, Any] = {}
 
 
-def _recorded_render_slice(index: int) -> list[tuple[str, int, str]]:
+def _recorded_render_slice(index: int, *rest: Any) -> list[tuple[str, int, str]]:
     """A render task that notes its process and size (a module function: tasks are pickled)."""
     import sitegen.writer
 
     with open(_RECORD["file"], "a", encoding="ascii") as handle:
-        handle.write(f"{os.getpid()} {len(sitegen.writer._JOBS[index])}\n")
-    result: list[tuple[str, int, str]] = _RECORD["render"](index)
+        handle.write(f"{os.getpid()} {len(sitegen.writer._JOBS[index])} {index}\n")
+    result: list[tuple[str, int, str]] = _RECORD["render"](index, *rest)
     return result
 
 
@@ -402,10 +412,11 @@ def test_rendering_in_recycled_workers_gives_the_same_bytes_as_serial(
     recycled = snapshot(build_site(site, tmp_path / "recycled", clean=True))
     tasks = [line.split() for line in pids.read_text(encoding="ascii").splitlines()]
     assert len(tasks) >= 6
-    assert len({pid for pid, _ in tasks}) == len(tasks), "each task should run in a new process"
+    assert len({pid for pid, _, _ in tasks}) == len(tasks), "each task should run in a new process"
+    assert str(os.getpid()) not in {pid for pid, _, _ in tasks}
     written = [path for path in recycled
                if not path.startswith("pagefind/") and path != ".sitegen-output"]
-    assert sum(int(size) for _, size in tasks) == len(written)  # the search index comes after
+    assert sum(int(size) for _, size, _ in tasks) == len(written)  # the search index comes after
     monkeypatch.setattr(sitegen.writer, "PARALLEL_MIN", 10**9)
     serial = snapshot(build_site(site, tmp_path / "serial", clean=True))
     assert not tree_difference(recycled, serial), tree_difference(recycled, serial)

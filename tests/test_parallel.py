@@ -3,20 +3,40 @@
 from __future__ import annotations
 
 import shutil
+import time
 from collections import Counter
+from functools import partial
 from pathlib import Path
 
 import pytest
 
 from sitegen import content, writer
 from sitegen.pages import Job
-from sitegen.parallel import fork_imap, workers
+from sitegen.parallel import fork_imap, fork_share, workers
 
 REPO = Path(__file__).resolve().parent.parent
 
 
 def _square(value: int) -> int:
     return value * value
+
+
+def _tagged(tag: str, value: int) -> tuple[str, int]:
+    time.sleep(0.002)  # long enough that both ends take items
+    return tag, value * value
+
+
+def test_fork_share_gives_every_result_once_from_both_ends() -> None:
+    items = list(range(300))
+    results = list(fork_share(partial(_tagged, "worker"), items, partial(_tagged, "here")))
+    assert sorted(index for index, _ in results) == items
+    assert all(value == items[index] ** 2 for index, (_, value) in results)
+    here = sorted(index for index, (tag, _) in results if tag == "here")
+    if workers() < 2:
+        assert len(here) == len(items)
+        return
+    assert 0 < len(here) < len(items), "both this process and the workers should take items"
+    assert here == list(range(here[0], len(items))), "this process takes items from the back"
 
 
 def test_fork_imap_keeps_order_and_values() -> None:
@@ -70,11 +90,49 @@ def test_parse_workers_keep_whole_shards(tmp_path: Path, monkeypatch: pytest.Mon
                                   sink=store)
     assert forked.papers == serial.papers and forked.errors == serial.errors
     assert [e.path for e in forked.errors] == ["content/papers/zz-broken.md"]
-    assert writes == [], "the shards were written by the workers, not this process"
-    assert len(list((tmp_path / "forked" / "content").glob("*.pickle"))) > 1
+    # This process parses shards from the back, the worker from the front; each
+    # writes what it parsed, once.
+    shards = sorted(int(p.stem) for p in (tmp_path / "forked" / "content").glob("*.pickle"))
+    assert writes, "this process should parse (and keep) some of the shards itself"
+    assert len(set(writes)) == len(writes), "no shard is written twice"
+    assert set(writes) < set(shards), "the worker should write the other shards"
+    assert min(writes) > min(set(shards) - set(writes)), "this process works from the back"
     store.save()
-    assert writes == [], "what the workers wrote is not written again"
+    assert len(writes) == len(set(writes)), "what was written is not written again"
     assert _store_contents(tmp_path / "forked") == _store_contents(tmp_path / "serial")
+
+
+@pytest.mark.skipif(workers() < 2, reason="needs two cores to fork workers")
+def test_a_shard_replaced_before_it_is_read_back_is_parsed_again(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The main process reads back the shards the worker wrote; one that another build
+    replaced meanwhile is not trusted: its files are parsed again, nothing is lost."""
+    from sitegen import cache as cache_module
+
+    shutil.copytree(REPO / "content", tmp_path / "content")
+    serial = content.load_content(tmp_path, tmp_path / "content", {})
+    monkeypatch.setattr(content, "PARALLEL_PARSE", 1)
+    unpack = cache_module.ParseStore.unpack
+    replaced: list[int] = []
+
+    def unpack_after_replacing(self: cache_module.ParseStore, group: int, data: bytes,
+                               written: bool) -> content.ParseCache | None:
+        if written and not replaced:
+            replaced.append(group)
+            self._write(group, self._dumps([]))  # what another build might have left
+        return unpack(self, group, data, written)
+
+    monkeypatch.setattr(cache_module.ParseStore, "unpack", unpack_after_replacing)
+    store = cache_module.ParseStore(tmp_path / "cache")
+    forked = content.load_content(tmp_path, tmp_path / "content", store.load(), parallel=True,
+                                  sink=store)
+    assert replaced, "the worker should have written a shard"
+    assert forked.papers == serial.papers and forked.errors == serial.errors
+    store.save()
+    fresh = cache_module.ParseStore(tmp_path / "fresh")
+    content.load_content(tmp_path, tmp_path / "content", fresh.load())
+    fresh.save()
+    assert _store_contents(tmp_path / "cache") == _store_contents(tmp_path / "fresh")
 
 
 @pytest.mark.skipif(workers() < 2, reason="needs two cores to fork workers")
