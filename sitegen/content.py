@@ -259,6 +259,9 @@ def load_content(site_root: Path, content_dir: Path, cache: ParseCache | None = 
 
 
 PARALLEL_PARSE = 2000  # fewer changed files than this are parsed in this process
+# Up to this many content files, the main process parses a share of them itself
+# (above it, see _load_groups); about where rendering turns to short-lived tasks.
+SHARE_PARSE_MAX = 20_000
 _Loaded = tuple[Paper | None, list[Problem]]
 _Entry = tuple[str, str, StatKey | None, _Loaded | None]
 _Group = tuple[int, list[tuple[str, str, StatKey | None]], bool]
@@ -285,7 +288,11 @@ def _load_groups(entries: list[_Entry], sink: ShardSink,
     loaded: dict[str, _Loaded] = {}
     work = partial(_load_group, sink=sink, load=load)
     here = partial(_load_group, sink=sink, load=load, here=True)
-    for index, (packed, results) in fork_share(work, tasks, here):
+    # A large site is rendered by short-lived workers, each copying the memory its
+    # task touches: there the papers are better all read back from the shard files,
+    # which lays them out compactly, shard after shard, in rendering order.
+    sharing = here if len(entries) <= SHARE_PARSE_MAX else None
+    for index, (packed, results) in fork_share(work, tasks, sharing):
         papers = sink.unpack(tasks[index][0], *packed) if packed is not None else {}
         if papers is None:  # its file went missing: parse the group again, here
             packed, results = here(tasks[index])

@@ -94,10 +94,11 @@ def fork_imap(func: Callable[[T], R], items: Sequence[T], minimum: int,
         _TASK = None
 
 
-def fork_share(func: Callable[[T], R], items: Sequence[T], here: Callable[[T], R]
+def fork_share(func: Callable[[T], R], items: Sequence[T], here: Callable[[T], R] | None
                ) -> Generator[tuple[int, R], None, None]:
     """``(i, result)`` for every item, in no set order: forked workers take items
-    from the front (``func``), this process takes them from the back (``here``).
+    from the front (``func``), this process takes them from the back (``here``;
+    None leaves every item to the workers).
 
     For work whose results this process must keep anyway: what it computes itself
     needs no pickling, and one worker fewer is started. Items are handed out one
@@ -106,7 +107,8 @@ def fork_share(func: Callable[[T], R], items: Sequence[T], here: Callable[[T], R
     """
     count = workers()
     if count < 2 or len(items) < 2:
-        yield from ((index, here(item)) for index, item in enumerate(items))
+        local = here or func
+        yield from ((index, local(item)) for index, item in enumerate(items))
         return
     import multiprocessing
 
@@ -114,9 +116,9 @@ def fork_share(func: Callable[[T], R], items: Sequence[T], here: Callable[[T], R
     bounds = multiprocessing.get_context("fork").Array("q", [0, len(items)])
     _SHARED = (func, items, bounds)
     try:
-        with forked_pool(count - 1) as pool:
+        with forked_pool(count if here is None else count - 1) as pool:
             taken = pool.imap_unordered(_take_front, range(len(items)))
-            while (index := _take(bounds, front=False)) is not None:
+            while here is not None and (index := _take(bounds, front=False)) is not None:
                 yield index, here(items[index])
                 while (result := _ready(taken)) is not None:
                     if result is not _NOTHING:

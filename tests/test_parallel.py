@@ -37,6 +37,8 @@ def test_fork_share_gives_every_result_once_from_both_ends() -> None:
         return
     assert 0 < len(here) < len(items), "both this process and the workers should take items"
     assert here == list(range(here[0], len(items))), "this process takes items from the back"
+    alone = list(fork_share(partial(_tagged, "worker"), items, None))
+    assert sorted(alone) == [(i, ("worker", i * i)) for i in items]
 
 
 def test_fork_imap_keeps_order_and_values() -> None:
@@ -69,8 +71,12 @@ def _store_contents(folder: Path) -> dict[str, tuple[object, ...]]:
 
 
 @pytest.mark.skipif(workers() < 2, reason="needs two cores to fork workers")
-def test_parse_workers_keep_whole_shards(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A first build's workers write the parse cache; it holds what one process keeps."""
+@pytest.mark.parametrize("sharing", [True, False])
+def test_parse_workers_keep_whole_shards(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                         sharing: bool) -> None:
+    """A first build's workers write the parse cache; it holds what one process keeps.
+
+    Without ``sharing`` (a large site), the workers parse every shard."""
     from sitegen import cache as cache_module
 
     shutil.copytree(REPO / "content", tmp_path / "content")
@@ -81,6 +87,8 @@ def test_parse_workers_keep_whole_shards(tmp_path: Path, monkeypatch: pytest.Mon
     serial_store.save()
 
     monkeypatch.setattr(content, "PARALLEL_PARSE", 1)
+    if not sharing:
+        monkeypatch.setattr(content, "SHARE_PARSE_MAX", 0)
     writes: list[int] = []
     write = cache_module.ParseStore._write
     monkeypatch.setattr(cache_module.ParseStore, "_write",
@@ -93,6 +101,12 @@ def test_parse_workers_keep_whole_shards(tmp_path: Path, monkeypatch: pytest.Mon
     # This process parses shards from the back, the worker from the front; each
     # writes what it parsed, once.
     shards = sorted(int(p.stem) for p in (tmp_path / "forked" / "content").glob("*.pickle"))
+    if not sharing:
+        assert writes == [] and len(shards) > 1, "the workers should write every shard"
+        store.save()
+        assert writes == [], "what the workers wrote is not written again"
+        assert _store_contents(tmp_path / "forked") == _store_contents(tmp_path / "serial")
+        return
     assert writes, "this process should parse (and keep) some of the shards itself"
     assert len(set(writes)) == len(writes), "no shard is written twice"
     assert set(writes) < set(shards), "the worker should write the other shards"
