@@ -315,13 +315,13 @@ def _load_group(task: _Group, sink: ShardSink, load: Callable[[tuple[str, str]],
     """
     number, files, whole = task
     results = [(label, key, load((path, label))) for path, label, key in files]
-    if not whole or here:
-        if whole:
-            sink.keep(number, {label: (key, loaded[0]) for label, key, loaded in results
-                               if loaded[0] is not None and key is not None})
+    if not whole:
         return None, [(label, loaded) for label, _, loaded in results]
     good: ParseCache = {label: (key, loaded[0]) for label, key, loaded in results
                         if loaded[0] is not None and key is not None}
+    if here:
+        sink.keep(number, good)
+        return None, [(label, loaded) for label, _, loaded in results]
     return (sink.pack(number, good),
             [(label, loaded) for label, _, loaded in results if loaded[0] is None])
 

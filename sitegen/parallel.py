@@ -120,27 +120,24 @@ def fork_share(func: Callable[[T], R], items: Sequence[T], here: Callable[[T], R
             taken = pool.imap_unordered(_take_front, range(len(items)))
             while here is not None and (index := _take(bounds, front=False)) is not None:
                 yield index, here(items[index])
-                while (result := _ready(taken)) is not None:
-                    if result is not _NOTHING:
-                        yield result
+                yield from _arrived(taken)
             yield from (result for result in taken if result is not None)
     finally:
         _SHARED = None
 
 
-_NOTHING: Any = ()  # a worker's call that found every item taken
-
-
-def _ready(results: Iterator[tuple[int, Any] | None]) -> Any:
-    """The next result of ``imap_unordered`` if one is in (``_NOTHING`` for an empty
-    call), else None."""
+def _arrived(results: Iterator[tuple[int, Any] | None]) -> Iterator[tuple[int, Any]]:
+    """The results of ``imap_unordered`` already in, without waiting (calls that found
+    every item taken give None and are passed over)."""
     import multiprocessing
 
-    try:
-        result = results.next(timeout=0)  # type: ignore[attr-defined]
-    except (multiprocessing.TimeoutError, StopIteration):
-        return None
-    return _NOTHING if result is None else result
+    while True:
+        try:
+            result = results.next(timeout=0)  # type: ignore[attr-defined]
+        except (multiprocessing.TimeoutError, StopIteration):
+            return
+        if result is not None:
+            yield result
 
 
 def _take(bounds: Any, front: bool) -> int | None:

@@ -363,12 +363,9 @@ def test_parallel_rendering_gives_the_same_bytes_as_serial(
     threshold = sitegen.writer.PARALLEL_MIN
     site = tmp_path / "site"
     write_many_papers(site, threshold + 100)
-    pids = tmp_path / "pids"
-    monkeypatch.setitem(_RECORD, "file", pids)
-    monkeypatch.setitem(_RECORD, "render", sitegen.writer._render_slice)
-    monkeypatch.setattr(sitegen.writer, "_render_slice", _recorded_render_slice)
+    recorded = _record_runs(monkeypatch, tmp_path)
     parallel = snapshot(build_site(site, tmp_path / "parallel", clean=True))
-    runs = [line.split() for line in pids.read_text(encoding="ascii").splitlines()]
+    runs = recorded()
     # One run per worker, the last one rendered by the building process itself.
     assert sorted(int(index) for _, _, index in runs) == list(range(sitegen.writer.workers()))
     here = [int(index) for pid, _, index in runs if pid == str(os.getpid())]
@@ -393,6 +390,18 @@ def _recorded_render_slice(index: int, *rest: Any) -> list[tuple[str, int, str]]
     return result
 
 
+def _record_runs(monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+                 ) -> Callable[[], list[list[str]]]:
+    """Make every render run note its process, size and index; returns what they noted."""
+    import sitegen.writer
+
+    pids = tmp_path / "pids"
+    monkeypatch.setitem(_RECORD, "file", pids)
+    monkeypatch.setitem(_RECORD, "render", sitegen.writer._render_slice)
+    monkeypatch.setattr(sitegen.writer, "_render_slice", _recorded_render_slice)
+    return lambda: [line.split() for line in pids.read_text(encoding="ascii").splitlines()]
+
+
 @pytest.mark.slow
 def test_rendering_in_recycled_workers_gives_the_same_bytes_as_serial(
         tmp_path: Path, build_site: Build, snapshot: Snapshot, monkeypatch: pytest.MonkeyPatch,
@@ -405,12 +414,9 @@ def test_rendering_in_recycled_workers_gives_the_same_bytes_as_serial(
     site = tmp_path / "site"
     write_many_papers(site, sitegen.writer.PARALLEL_MIN + 100)
     monkeypatch.setattr(sitegen.writer, "TASK_JOBS", 300)
-    pids = tmp_path / "pids"
-    monkeypatch.setitem(_RECORD, "file", pids)
-    monkeypatch.setitem(_RECORD, "render", sitegen.writer._render_slice)
-    monkeypatch.setattr(sitegen.writer, "_render_slice", _recorded_render_slice)
+    recorded = _record_runs(monkeypatch, tmp_path)
     recycled = snapshot(build_site(site, tmp_path / "recycled", clean=True))
-    tasks = [line.split() for line in pids.read_text(encoding="ascii").splitlines()]
+    tasks = recorded()
     assert len(tasks) >= 6
     assert len({pid for pid, _, _ in tasks}) == len(tasks), "each task should run in a new process"
     assert str(os.getpid()) not in {pid for pid, _, _ in tasks}
