@@ -217,7 +217,8 @@ class ShardSink(Protocol):
 def load_content(site_root: Path, content_dir: Path, cache: ParseCache | None = None,
                  parallel: bool = False, scan: ContentScan | None = None,
                  prepare: Callable[[Paper], None] | None = None,
-                 sink: ShardSink | None = None) -> LoadResult:
+                 sink: ShardSink | None = None,
+                 meanwhile: Callable[[], None] | None = None) -> LoadResult:
     """Load every paper under ``content_dir``, then check slugs are unique.
 
     ``cache`` maps a file to its (size, mtime, inode) and parsed paper; entries
@@ -226,7 +227,8 @@ def load_content(site_root: Path, content_dir: Path, cache: ParseCache | None = 
     ``sink``, when given, which then keeps them). ``prepare`` runs on each newly
     parsed paper, in the worker: the site passes a function
     that fills ``derived`` (keys, summaries, citation text), so that work is
-    spread over the cores too and kept in the cache.
+    spread over the cores too and kept in the cache. ``meanwhile`` runs in this
+    process while workers parse (the site warms up its templates there).
     """
     result = LoadResult()
     scan = scan or scan_content(content_dir, site_root)
@@ -236,7 +238,7 @@ def load_content(site_root: Path, content_dir: Path, cache: ParseCache | None = 
     minimum = PARALLEL_PARSE if parallel else len(misses) + 1
     load = partial(_load_pair, prepare=prepare)
     if sink is not None and len(misses) >= minimum and workers() >= 2:
-        parsed = _load_groups(entries, sink, load)
+        parsed = _load_groups(entries, sink, load, meanwhile)
     else:  # results come back in the order of ``misses``, which is the order of ``entries``
         parsed = fork_imap(load, misses, minimum)
     for _path, label, key, hit in entries:
@@ -268,7 +270,8 @@ _Group = tuple[int, list[tuple[str, str, StatKey | None]], bool]
 
 
 def _load_groups(entries: list[_Entry], sink: ShardSink,
-                 load: Callable[[tuple[str, str]], _Loaded]) -> Generator[_Loaded, None, None]:
+                 load: Callable[[tuple[str, str]], _Loaded],
+                 meanwhile: Callable[[], None] | None = None) -> Generator[_Loaded, None, None]:
     """Parse the changed files group by group in forked workers; yield in ``entries`` order.
 
     A group none of whose files came from the cache is packed whole by its worker.
@@ -292,7 +295,7 @@ def _load_groups(entries: list[_Entry], sink: ShardSink,
     # task touches: there the papers are better all read back from the shard files,
     # which lays them out compactly, shard after shard, in rendering order.
     sharing = here if len(entries) <= SHARE_PARSE_MAX else None
-    for index, (packed, results) in fork_share(work, tasks, sharing):
+    for index, (packed, results) in fork_share(work, tasks, sharing, meanwhile):
         papers = sink.unpack(tasks[index][0], *packed) if packed is not None else {}
         if papers is None:  # its file went missing: parse the group again, here
             packed, results = here(tasks[index])

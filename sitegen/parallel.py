@@ -94,11 +94,13 @@ def fork_imap(func: Callable[[T], R], items: Sequence[T], minimum: int,
         _TASK = None
 
 
-def fork_share(func: Callable[[T], R], items: Sequence[T], here: Callable[[T], R] | None
+def fork_share(func: Callable[[T], R], items: Sequence[T], here: Callable[[T], R] | None,
+               first: Callable[[], None] | None = None
                ) -> Generator[tuple[int, R], None, None]:
     """``(i, result)`` for every item, in no set order: forked workers take items
     from the front (``func``), this process takes them from the back (``here``;
-    None leaves every item to the workers).
+    None leaves every item to the workers). ``first`` runs in this process once
+    the workers have started, so its cost is shared out like an item's.
 
     For work whose results this process must keep anyway: what it computes itself
     needs no pickling, and one worker fewer is started. Items are handed out one
@@ -118,6 +120,8 @@ def fork_share(func: Callable[[T], R], items: Sequence[T], here: Callable[[T], R
     try:
         with forked_pool(count if here is None else count - 1) as pool:
             taken = pool.imap_unordered(_take_front, range(len(items)))
+            if first is not None:
+                first()
             while here is not None and (index := _take(bounds, front=False)) is not None:
                 yield index, here(items[index])
                 yield from _arrived(taken)

@@ -105,7 +105,8 @@ class Site:
         result = load_content(self.config.root, self.config.content_path, parsed,
                               parallel=self.parallel, scan=scan,
                               prepare=partial(_prepare, self.config, tagger, renderer),
-                              sink=store if use_cache else None)
+                              sink=store if use_cache else None,
+                              meanwhile=renderer.warm_up if renderer is not None else None)
         self.warnings.extend(result.warnings)
         if result.errors:
             raise ContentError(*result.errors)

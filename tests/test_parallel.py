@@ -41,6 +41,25 @@ def test_fork_share_gives_every_result_once_from_both_ends() -> None:
     assert sorted(alone) == [(i, ("worker", i * i)) for i in items]
 
 
+@pytest.mark.skipif(workers() < 2, reason="needs two cores to fork workers")
+def test_fork_share_runs_first_here_while_workers_take_items() -> None:
+    """``first`` runs once in this process, after the workers have started: they take
+    items meanwhile, so this process takes fewer."""
+    items = list(range(100))
+    calls = []
+
+    def first() -> None:
+        calls.append(time.perf_counter())
+        time.sleep(0.1)
+
+    results = list(fork_share(partial(_tagged, "worker"), items, partial(_tagged, "here"),
+                              first))
+    assert len(calls) == 1
+    assert sorted(index for index, _ in results) == items
+    worker_share = sum(1 for _, (tag, _) in results if tag == "worker")
+    assert worker_share > len(items) // 2, "the workers parse while this process runs first"
+
+
 def test_fork_imap_keeps_order_and_values() -> None:
     items = list(range(1001))
     assert list(fork_imap(_square, items, minimum=1)) == [v * v for v in items]

@@ -90,6 +90,44 @@ def test_globals_added_after_loading_are_seen(renderer: Renderer, tmp_path: Path
     assert render({}) == "&lt;here&gt;"
 
 
+def test_warm_up_loads_templates_and_leaves_errors_to_their_use(renderer: Renderer,
+                                                                 tmp_path: Path) -> None:
+    """Templates are loaded ahead of rendering (before workers fork); one that cannot be
+    loaded is skipped there and fails with its file and line where it is used."""
+    (tmp_path / "templates" / "broken.html").write_text("<p>\n{% if %}\n", "utf-8")
+    renderer.warm_up()
+    loaded = {template.name for template in renderer.env.cache.values()}
+    assert {"probe.html", "base.html", "paper.html", "list.html"} <= loaded
+    assert "broken.html" not in loaded
+    with pytest.raises(BuildError) as caught:
+        renderer.renderer("broken.html")
+    problem = caught.value.problems[0]
+    assert (problem.path, problem.line) == ("templates/broken.html", 2)
+    assert problem.message.startswith("template error:")
+
+
+def test_cards_are_the_cards_one_per_line(renderer: Renderer, tmp_path: Path) -> None:
+    """``cards(papers)`` shows what a loop over ``card(paper)`` shows."""
+    from datetime import date
+
+    from sitegen.model import Paper
+    from sitegen.views import make_view
+
+    views = []
+    for number, title in enumerate(["<b>One</b>", "Two & two", "Three"]):
+        paper = Paper(title=title, date=date(2024, 1, 1 + number), body="An *abstract*.")
+        paper.slug = f"p{number}"
+        views.append(make_view(paper, ["t"], {"t": "t"}))
+    loop = "<div>\n{% for p in papers %}\n{{ card(p) }}\n{% endfor %}\n</div>"
+    (tmp_path / "templates" / "loop.html").write_text(loop, "utf-8")
+    joined = "<div>\n{{ cards(papers) }}\n</div>"
+    (tmp_path / "templates" / "joined.html").write_text(joined, "utf-8")
+    looped = renderer.renderer("loop.html")({"papers": views})
+    assert renderer.renderer("joined.html")({"papers": views}) == looped
+    assert looped.count('<article class="card">') == 3
+    assert "&lt;b&gt;One&lt;/b&gt;" in looped and "Two &amp; two" in looped
+
+
 def test_templates_from_the_bytecode_cache_escape_too(renderer: Renderer, tmp_path: Path) -> None:
     """A second renderer loads the compiled template from the cache and must still escape."""
     first = renderer.renderer("probe.html")({"value": "<x>"})
