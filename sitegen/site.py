@@ -102,9 +102,10 @@ class Site:
             self._store = store = ParseStore(self.cache_dir)
         parsed = store.load() if use_cache else store.data
         tagger = self._tagger()
+        prepared: dict[int, tuple[Paper, PaperView]] = {}
         result = load_content(self.config.root, self.config.content_path, parsed,
                               parallel=self.parallel, scan=scan,
-                              prepare=partial(_prepare, self.config, tagger, renderer),
+                              prepare=partial(_prepare, self.config, tagger, renderer, prepared),
                               sink=store if use_cache else None,
                               meanwhile=renderer.warm_up if renderer is not None else None)
         self.warnings.extend(result.warnings)
@@ -114,7 +115,7 @@ class Site:
                         key=lambda p: (-p.date.toordinal(), p.title.casefold(), p.slug or ""))
         names = [paper_tags(p, tagger) for p in papers]
         slugs = {name: tag_slug(name) for tag_names in names for name in tag_names}
-        views = [make_view(p, n, slugs, self.config.math)
+        views = [_view(p, n, slugs, self.config.math, prepared)
                  for p, n in zip(papers, names, strict=True)]
         for newer, older in zip(views, views[1:], strict=False):
             newer.older, older.newer = older, newer
@@ -305,14 +306,31 @@ def _nothing() -> None:
 
 
 def _prepare(config: Config, tagger: Tagger | None, renderer: Renderer | None,
-             paper: Paper) -> None:
+             prepared: dict[int, tuple[Paper, PaperView]], paper: Paper) -> None:
     """Derive in the parse worker what pages and outputs will need from one paper
-    (its slug is set already, see :func:`sitegen.content.load_content`)."""
+    (its slug is set already, see :func:`sitegen.content.load_content`).
+
+    The view is kept in ``prepared``: the building process parses a share of the
+    papers itself, and their views need not be made again (see :func:`_view`).
+    """
     names = paper_tags(paper, tagger)
     view = make_view(paper, names, {name: tag_slug(name) for name in names}, config.math)
     prepare_view(view, config)
     if renderer is not None:
         renderer.card(view)
+    prepared[id(paper)] = (paper, view)
+
+
+def _view(paper: Paper, names: list[str], slugs: dict[str, str], math: bool,
+          prepared: dict[int, tuple[Paper, PaperView]]) -> PaperView:
+    """The paper's view: the one made when it was parsed in this process, if it is the same."""
+    kept = prepared.get(id(paper))
+    if kept is not None and kept[0] is paper:  # the paper is held, so its id is its own
+        view = kept[1]
+        if view.slug == paper.slug and [ref.name for ref in view.tags] == names and all(
+                ref.slug == slugs[ref.name] for ref in view.tags):
+            return view
+    return make_view(paper, names, slugs, math)
 
 
 @contextlib.contextmanager

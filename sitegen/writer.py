@@ -16,7 +16,7 @@ import gc
 import itertools
 import os
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -86,21 +86,20 @@ def folder_stamps(out: Path, paths: Iterable[str], old: dict[str, int] | None = 
     missing). With ``old`` (the stamps before a patch) only the folders of
     ``paths`` (what the patch wrote or removed) are looked at again.
     """
-    folders = {parent for path in paths for parent in _parents(path)}
+    folders: set[str] = set()
+    for path in paths:
+        folder = path.rpartition("/")[0]
+        while folder and folder not in folders:  # a folder seen before brought its parents
+            folders.add(folder)
+            folder = folder.rpartition("/")[0]
     stamps = dict(old) if old is not None else {}
-    root = str(out)
+    prefix, stat = str(out) + os.sep, os.stat  # one stat per folder: thousands of them
     for folder in sorted(folders):
         try:
-            stamps[folder] = os.stat(os.path.join(root, folder)).st_mtime_ns
+            stamps[folder] = stat(prefix + folder).st_mtime_ns
         except OSError:  # a folder the patch emptied and removed
             stamps.pop(folder, None)
     return stamps
-
-
-def _parents(path: str) -> Iterator[str]:
-    parts = path.split("/")[:-1]
-    for end in range(1, len(parts) + 1):
-        yield "/".join(parts[:end])
 
 
 def _only_ours(out: Path, old_keys: dict[str, str], stamps: dict[str, int]) -> bool:
