@@ -145,3 +145,20 @@ def test_output_escape_equals_markupsafe(value: Any) -> None:
 
     assert _output_escape(value) == str(escape(value))
     assert type(_output_escape(value)) in (str, Markup)
+
+
+@pytest.mark.parametrize("text", ["plain", "é 💥", "</script>", "a&b", "x>y", "line\u2028sep",
+                                  "para\u2029sep", "<!--", "all <>&\u2028\u2029 at once"])
+def test_json_script_escapes_what_ends_a_script(text: str) -> None:
+    """JSON for a ``<script>`` element: the same value, with nothing that could close the
+    element or break the line in old parsers, and untouched when there is nothing to escape."""
+    import json
+
+    from sitegen.render import json_script
+
+    value = {"name": text, "list": [text]}
+    out = str(json_script(value))
+    assert json.loads(out) == value
+    assert not any(char in out for char in "<>&\u2028\u2029")
+    if not any(char in text for char in "<>&\u2028\u2029"):
+        assert out == json.dumps(value, ensure_ascii=False, sort_keys=True)
