@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import hashlib
+import os
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -102,7 +103,7 @@ class Site:
             self._store = store = ParseStore(self.cache_dir)
         parsed = store.load() if use_cache else store.data
         tagger = self._tagger()
-        prepared: dict[int, tuple[Paper, PaperView]] = {}
+        prepared = _Prepared(os.getpid())
         result = load_content(self.config.root, self.config.content_path, parsed,
                               parallel=self.parallel, scan=scan,
                               prepare=partial(_prepare, self.config, tagger, renderer, prepared),
@@ -305,24 +306,34 @@ def _nothing() -> None:
     """A stage with nothing to do."""
 
 
+class _Prepared(dict[int, tuple[Paper, PaperView]]):
+    """Views made while parsing, by paper id, in the building process (``owner``) only:
+    a parse worker that kept its views would hold every paper it parsed until it ends."""
+
+    def __init__(self, owner: int) -> None:
+        super().__init__()
+        self.owner = owner
+
+
 def _prepare(config: Config, tagger: Tagger | None, renderer: Renderer | None,
-             prepared: dict[int, tuple[Paper, PaperView]], paper: Paper) -> None:
+             prepared: _Prepared, paper: Paper) -> None:
     """Derive in the parse worker what pages and outputs will need from one paper
     (its slug is set already, see :func:`sitegen.content.load_content`).
 
-    The view is kept in ``prepared``: the building process parses a share of the
-    papers itself, and their views need not be made again (see :func:`_view`).
+    The building process parses a share of the papers itself; their views are
+    kept in ``prepared``, and need not be made again (see :func:`_view`).
     """
     names = paper_tags(paper, tagger)
     view = make_view(paper, names, {name: tag_slug(name) for name in names}, config.math)
     prepare_view(view, config)
     if renderer is not None:
         renderer.card(view)
-    prepared[id(paper)] = (paper, view)
+    if os.getpid() == prepared.owner:
+        prepared[id(paper)] = (paper, view)
 
 
 def _view(paper: Paper, names: list[str], slugs: dict[str, str], math: bool,
-          prepared: dict[int, tuple[Paper, PaperView]]) -> PaperView:
+          prepared: _Prepared) -> PaperView:
     """The paper's view: the one made when it was parsed in this process, if it is the same."""
     kept = prepared.get(id(paper))
     if kept is not None and kept[0] is paper:  # the paper is held, so its id is its own
