@@ -37,6 +37,7 @@ PARALLEL_MIN = 1500  # below this many pages to render, forking costs more than 
 # (two list tasks ran at once more often), of 3,000 in 65 s with 2.09 GB.
 TASK_JOBS = 12_000
 LIST_TASK_JOBS = 1_000
+TAIL_SPLIT = 4  # the last run of paper pages goes as this many tasks
 _JOBS: list[list[Job]] = []
 _TARGET: Staging | None = None
 _DONE: Any = None  # a shared counter of rendered jobs, for the progress bar
@@ -193,6 +194,11 @@ def _tasks(jobs: list[Job], count: int) -> list[list[Job]]:
     others = [job for job in jobs if not job.path.startswith("papers/")]
     page_runs = _deal(pages, -(-len(pages) // TASK_JOBS)) if pages else []
     other_runs = _deal(others, -(-len(others) // LIST_TASK_JOBS)) if others else []
+    # The last tasks end the build: a whole run of paper pages among them (seconds of
+    # work at 100,000 papers) would leave the other workers idle, so the last run
+    # goes as shorter tasks.
+    if page_runs:
+        page_runs[-1:] = [run for run in _deal(page_runs[-1], TAIL_SPLIT) if run]
     return [run for pair in itertools.zip_longest(page_runs, other_runs) for run in pair if run]
 
 

@@ -240,14 +240,27 @@ def test_large_sites_get_small_tasks_and_list_pages_smaller_ones() -> None:
     jobs = _jobs(papers + lists)
     runs = writer._tasks(jobs, 2)
     kinds = ["papers" if run[0].path.startswith("papers/") else "lists" for run in runs]
-    assert kinds.count("papers") == 3
+    assert kinds.count("papers") == 2 + writer.TAIL_SPLIT  # the last run split
     assert kinds.count("lists") == -(-len(lists) // writer.LIST_TASK_JOBS)
-    assert kinds[:6] == ["papers", "lists"] * 3  # taking turns
+    assert kinds[:8] == ["papers", "lists"] * 4  # taking turns
     for run, kind in zip(runs, kinds, strict=True):
         assert all(job.path.startswith("papers/") == (kind == "papers") for job in run)
         assert len(run) <= (writer.TASK_JOBS if kind == "papers" else writer.LIST_TASK_JOBS) + 1
     rendered = Counter(job.path for run in runs for job in run)
     assert rendered == Counter(job.path for job in jobs)
+
+
+def test_the_last_run_of_paper_pages_goes_as_shorter_tasks() -> None:
+    """The last tasks decide when the build ends: a whole paper run among them would
+    leave the other workers idle, so it is split."""
+    papers = [f"papers/p{i:06d}/index.html" for i in range(3 * writer.TASK_JOBS)]
+    jobs = _jobs(papers + ["index.html", "tags/index.html"])
+    runs = writer._tasks(jobs, 2)
+    quarter = writer.TASK_JOBS // writer.TAIL_SPLIT
+    assert [len(run) for run in runs] == [writer.TASK_JOBS, 2, writer.TASK_JOBS] + [
+        quarter] * writer.TAIL_SPLIT
+    assert [job.path for run in runs for job in run] == papers[:writer.TASK_JOBS] + [
+        "index.html", "tags/index.html"] + papers[writer.TASK_JOBS:]
 
 
 def test_a_large_site_without_paper_pages_is_still_dealt() -> None:
