@@ -249,17 +249,13 @@ class Renderer:
         return Markup("\n".join([self._card_html(paper) for paper in papers]))
 
     def _card_html(self, view: Any) -> str:
-        token = (self.card_token, view.key)
-        kept = view.paper.derived.get("card")
-        if kept is not None and kept[0] == token:  # the usual case, without a closure
-            return str(kept[1])
+        return str(view.paper.remember("card", (self.card_token, view.key), self._render_card,
+                                       view))
 
-        def render() -> str:
-            if self._card_render is None:
-                self._card_render = self.renderer("partials/card.html")
-            return self._card_render({"paper": view, "site": self.config})
-
-        return str(view.paper.remember("card", token, render))
+    def _render_card(self, view: Any) -> str:
+        if self._card_render is None:
+            self._card_render = self.renderer("partials/card.html")
+        return self._card_render({"paper": view, "site": self.config})
 
     def _undecodable(self, name: str, exc: UnicodeDecodeError) -> Problem:
         """Locate a template that is not UTF-8 (Jinja2 does not say which file it was)."""

@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import gc
 import hashlib
-import os
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -103,10 +102,9 @@ class Site:
             self._store = store = ParseStore(self.cache_dir)
         parsed = store.load() if use_cache else store.data
         tagger = self._tagger()
-        prepared = _Prepared(os.getpid())
         result = load_content(self.config.root, self.config.content_path, parsed,
                               parallel=self.parallel, scan=scan,
-                              prepare=partial(_prepare, self.config, tagger, renderer, prepared),
+                              prepare=partial(_prepare, self.config, tagger, renderer),
                               sink=store if use_cache else None,
                               meanwhile=renderer.warm_up if renderer is not None else None)
         self.warnings.extend(result.warnings)
@@ -116,7 +114,7 @@ class Site:
                         key=lambda p: (-p.date.toordinal(), p.title.casefold(), p.slug or ""))
         names = [paper_tags(p, tagger) for p in papers]
         slugs = {name: tag_slug(name) for tag_names in names for name in tag_names}
-        views = [_view(p, n, slugs, self.config.math, prepared)
+        views = [make_view(p, n, slugs, self.config.math)
                  for p, n in zip(papers, names, strict=True)]
         for newer, older in zip(views, views[1:], strict=False):
             newer.older, older.newer = older, newer
@@ -306,42 +304,15 @@ def _nothing() -> None:
     """A stage with nothing to do."""
 
 
-class _Prepared(dict[int, tuple[Paper, PaperView]]):
-    """Views made while parsing, by paper id, in the building process (``owner``) only:
-    a parse worker that kept its views would hold every paper it parsed until it ends."""
-
-    def __init__(self, owner: int) -> None:
-        super().__init__()
-        self.owner = owner
-
-
 def _prepare(config: Config, tagger: Tagger | None, renderer: Renderer | None,
-             prepared: _Prepared, paper: Paper) -> None:
+             paper: Paper) -> None:
     """Derive in the parse worker what pages and outputs will need from one paper
-    (its slug is set already, see :func:`sitegen.content.load_content`).
-
-    The building process parses a share of the papers itself; their views are
-    kept in ``prepared``, and need not be made again (see :func:`_view`).
-    """
+    (its slug is set already, see :func:`sitegen.content.load_content`)."""
     names = paper_tags(paper, tagger)
     view = make_view(paper, names, {name: tag_slug(name) for name in names}, config.math)
     prepare_view(view, config)
     if renderer is not None:
         renderer.card(view)
-    if os.getpid() == prepared.owner:
-        prepared[id(paper)] = (paper, view)
-
-
-def _view(paper: Paper, names: list[str], slugs: dict[str, str], math: bool,
-          prepared: _Prepared) -> PaperView:
-    """The paper's view: the one made when it was parsed in this process, if it is the same."""
-    kept = prepared.get(id(paper))
-    if kept is not None and kept[0] is paper:  # the paper is held, so its id is its own
-        view = kept[1]
-        if view.slug == paper.slug and [ref.name for ref in view.tags] == names and all(
-                ref.slug == slugs[ref.name] for ref in view.tags):
-            return view
-    return make_view(paper, names, slugs, math)
 
 
 @contextlib.contextmanager
