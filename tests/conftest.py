@@ -23,10 +23,28 @@ from sitegen.cli import main
 REPO = Path(__file__).resolve().parent.parent
 TESTS = REPO / "tests"
 SITES = TESTS / "sites"
+#: Real input samples, kept beside the project (never copied into it).
+SHARED_FIXTURES = REPO.parent / "shared" / "fixtures"
 # Site-level inputs of the repository's own example site (the repository root).
 EXAMPLE_PARTS = ("sitegen.toml", "content", "templates", "static")
 
 CliResult = tuple[int, str, str]
+
+
+def shared_fixture(name: str) -> Path:
+    """The real input sample ``name``: ``../shared/fixtures/NAME`` beside the checkout.
+
+    The project keeps no copies of these samples. A test that reads one is
+    marked :data:`needs_shared`, which skips it, with the reason, where the
+    folder is absent (in ``parametrize``: ``pytest.param(path, marks=needs_shared)``).
+    """
+    return SHARED_FIXTURES / name
+
+
+needs_shared = pytest.mark.skipif(
+    not SHARED_FIXTURES.is_dir(),
+    reason=f"the real input samples are not here: {SHARED_FIXTURES} is absent "
+           "(they are kept beside the project checkout, not in it)")
 
 
 @pytest.fixture

@@ -21,8 +21,8 @@ from sitegen.importers.listing import parse_listing
 from sitegen.model import Paper
 from sitegen.slugs import SLUG_RE
 
-FIXTURES = Path(__file__).parent / "fixtures" / "inputs"
-SEED = FIXTURES / "hf-daily-papers-2026-01-09.txt"
+# The example site's listing: real text of a Daily Papers page, kept in examples/.
+SEED = Path(__file__).parent.parent / "examples" / "hf-daily-papers-2026-01-09.txt"
 SEED_TEXT = SEED.read_text("utf-8")
 DATE_LINE = re.compile(r"^(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{1,2}, \d{4}( \d+)?$")
 

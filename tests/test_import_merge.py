@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import needs_shared, shared_fixture
 
 from sitegen.cli import main
 from sitegen.content import load_file
@@ -18,14 +19,15 @@ from sitegen.frontmatter import split_front_matter
 from sitegen.model import Paper
 
 FIXTURES = Path(__file__).parent / "fixtures" / "inputs"
-SEED = FIXTURES / "hf-daily-papers-2026-01-09.txt"
+SEED = Path(__file__).parent.parent / "examples" / "hf-daily-papers-2026-01-09.txt"
 SEED_TEXT = SEED.read_text("utf-8")
 HF_CONSTRUCTED = FIXTURES / "hf_api_papers_constructed.json"
-ATOM = FIXTURES / "arxiv_atom_2025format_all-electron.xml"
 ATOM_OLD = FIXTURES / "arxiv_atom_oldformat_constructed.xml"
-JSONL = FIXTURES / "arxiv_kaggle_oai_snapshot_2lines.jsonl"
-HF_ITEM = FIXTURES / "hf_api_daily_papers_item_2602.23229.json"
 BIB = FIXTURES / "references_constructed.bib"
+# Real samples, read where they are kept (tests using them are marked needs_shared).
+ATOM = shared_fixture("arxiv_atom_2025format_all-electron.xml")
+JSONL = shared_fixture("arxiv_kaggle_oai_snapshot_2lines.jsonl")
+HF_ITEM = shared_fixture("hf_api_daily_papers_item_2602.23229.json")
 FLASH = "LLM in a flash: Efficient Large Language Model Inference with Limited Memory"
 
 
@@ -223,6 +225,7 @@ def test_api_first_then_listing_is_still_one_file(tmp_path: Path) -> None:
     assert found[FLASH].author_count == 8 and len(found[FLASH].authors) == 8
 
 
+@needs_shared
 def test_atom_entry_and_bibtex_eprint_become_one_file(tmp_path: Path) -> None:
     imported(tmp_path, ATOM)
     out, _ = imported(tmp_path, BIB)
@@ -239,6 +242,7 @@ def test_atom_entry_and_bibtex_eprint_become_one_file(tmp_path: Path) -> None:
     assert len(found) == 10 + 3  # 10 Atom entries; 3 BibTeX entries were new
 
 
+@needs_shared
 def test_old_atom_and_snapshot_become_one_file_each(tmp_path: Path) -> None:
     imported(tmp_path, ATOM_OLD, JSONL)
     found = papers(tmp_path)
@@ -261,6 +265,7 @@ def test_same_title_different_arxiv_ids_stay_two_files(tmp_path: Path) -> None:
     assert state(tmp_path) == before
 
 
+@needs_shared
 def test_repeated_paper_in_one_input_is_one_file(tmp_path: Path) -> None:
     jsonl = tmp_path / "twice.jsonl"
     line = JSONL.read_text("utf-8").splitlines()[0]
@@ -272,6 +277,7 @@ def test_repeated_paper_in_one_input_is_one_file(tmp_path: Path) -> None:
 ALL_SOURCES = (SEED, HF_CONSTRUCTED, HF_ITEM, ATOM, ATOM_OLD, JSONL, BIB)
 
 
+@needs_shared
 def test_reimporting_every_source_twice_changes_nothing(tmp_path: Path) -> None:
     imported(tmp_path, *ALL_SOURCES)
     before = state(tmp_path)
@@ -283,6 +289,7 @@ def test_reimporting_every_source_twice_changes_nothing(tmp_path: Path) -> None:
     assert len(titles) == len(set(titles)) == len(before)
 
 
+@needs_shared  # every source is imported again, the real samples too
 @pytest.mark.parametrize("source", [ATOM, BIB, JSONL, HF_ITEM])
 def test_hand_edited_title_survives(tmp_path: Path, source: Path) -> None:
     imported(tmp_path, source)

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import needs_shared, shared_fixture
 
 from sitegen.cli import main
 from sitegen.content import load_file
@@ -22,13 +23,15 @@ from sitegen.importers import arxiv, bibtex, detect, fetch, hf_api
 from sitegen.model import Paper
 
 FIXTURES = Path(__file__).parent / "fixtures" / "inputs"
-HF_ITEM = FIXTURES / "hf_api_daily_papers_item_2602.23229.json"
+# Real samples, read where they are kept (tests using them are marked needs_shared).
+HF_ITEM = shared_fixture("hf_api_daily_papers_item_2602.23229.json")
+ATOM = shared_fixture("arxiv_atom_2025format_all-electron.xml")
+JSONL = shared_fixture("arxiv_kaggle_oai_snapshot_2lines.jsonl")
+SEED = Path(__file__).parent.parent / "examples" / "hf-daily-papers-2026-01-09.txt"
+# Written for these tests.
 HF_CONSTRUCTED = FIXTURES / "hf_api_papers_constructed.json"
-ATOM = FIXTURES / "arxiv_atom_2025format_all-electron.xml"
 ATOM_OLD = FIXTURES / "arxiv_atom_oldformat_constructed.xml"
-JSONL = FIXTURES / "arxiv_kaggle_oai_snapshot_2lines.jsonl"
 BIB = FIXTURES / "references_constructed.bib"
-SEED = FIXTURES / "hf-daily-papers-2026-01-09.txt"
 
 
 def sitegen(*args: str | Path) -> tuple[int, str, str]:
@@ -54,8 +57,9 @@ def import_ok(site: Path, *args: str | Path) -> dict[str, Paper]:
 
 
 @pytest.mark.parametrize(("path", "name"), [
-    (HF_ITEM, "hf-api"), (HF_CONSTRUCTED, "hf-api"), (ATOM, "arxiv-atom"),
-    (ATOM_OLD, "arxiv-atom"), (JSONL, "arxiv-jsonl"), (BIB, "bibtex"), (SEED, "listing"),
+    pytest.param(HF_ITEM, "hf-api", marks=needs_shared), (HF_CONSTRUCTED, "hf-api"),
+    pytest.param(ATOM, "arxiv-atom", marks=needs_shared), (ATOM_OLD, "arxiv-atom"),
+    pytest.param(JSONL, "arxiv-jsonl", marks=needs_shared), (BIB, "bibtex"), (SEED, "listing"),
 ])
 def test_formats_are_recognised_by_content(path: Path, name: str) -> None:
     assert detect(path.read_text("utf-8"), path.name, None, None).name == name
@@ -64,6 +68,7 @@ def test_formats_are_recognised_by_content(path: Path, name: str) -> None:
 # --- Hugging Face API ------------------------------------------------------------------------
 
 
+@needs_shared
 def test_hf_daily_papers_item(tmp_path: Path) -> None:
     item = json.loads(HF_ITEM.read_text("utf-8"))
     inner = item["paper"]
@@ -100,6 +105,7 @@ def test_hf_bare_paper_objects_and_wrapped_summaries(tmp_path: Path) -> None:
     assert other.arxiv is None
 
 
+@needs_shared
 def test_hf_array_with_a_broken_item(tmp_path: Path) -> None:
     item = HF_ITEM.read_text("utf-8").strip()
     bare = json.dumps(json.loads(item)["paper"] | {"id": "2602.99999", "title": "Another"})
@@ -117,6 +123,7 @@ def test_hf_array_with_a_broken_item(tmp_path: Path) -> None:
 # --- arXiv -------------------------------------------------------------------------------------
 
 
+@needs_shared
 def test_arxiv_atom_current_format(tmp_path: Path) -> None:
     found = import_ok(tmp_path, ATOM)
     assert len(found) == ATOM.read_text("utf-8").count("<entry>")
@@ -135,6 +142,7 @@ def test_arxiv_atom_current_format(tmp_path: Path) -> None:
     assert "$E_{0,em}$" in found["hep-th/0505137"].body
 
 
+@needs_shared
 def test_arxiv_old_atom_and_snapshot_agree(tmp_path: Path) -> None:
     from_atom = arxiv.parse_atom(ATOM_OLD.read_text("utf-8"), ATOM_OLD.name)
     from_jsonl = arxiv.parse_jsonl(JSONL.read_text("utf-8"), JSONL.name)
@@ -157,6 +165,7 @@ def test_arxiv_old_atom_and_snapshot_agree(tmp_path: Path) -> None:
     assert from_jsonl.papers[1].arxiv == "hep-th/9608091"
 
 
+@needs_shared
 def test_atom_entry_without_id_or_broken_is_skipped(tmp_path: Path) -> None:
     text = ATOM.read_text("utf-8")
     entries = [m.start() for m in re.finditer("<entry>", text)]
@@ -188,6 +197,7 @@ def test_arxiv_api_error_feed_is_a_warning() -> None:
         (3, "entry 1 is an arXiv API error: incorrect id format for 1234; skipped")]
 
 
+@needs_shared
 def test_snapshot_bad_line_is_located(tmp_path: Path) -> None:
     lines = JSONL.read_text("utf-8").splitlines()
     source = tmp_path / "snap.jsonl"
@@ -249,6 +259,7 @@ def test_bibtex_author_names(raw: str, names: list[str]) -> None:
 # --- format names and unknown input ---------------------------------------------------------
 
 
+@needs_shared
 def test_format_option(tmp_path: Path) -> None:
     found = import_ok(tmp_path, "--format", "hf-api", HF_ITEM)
     assert list(found) == ["2602.23229"]
@@ -292,6 +303,7 @@ def test_arxiv_ids_are_fetched_in_one_query(tmp_path: Path,
     assert found["0704.0002"].source[0].file == fetch.ARXIV_API
 
 
+@needs_shared
 def test_from_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     url = "https://example.org/daily.json"
     monkeypatch.setattr(fetch, "default_opener", lambda: FakeOpener({url: HF_ITEM.read_bytes()}))
