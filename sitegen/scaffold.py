@@ -14,13 +14,16 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from sitegen import __version__
+from sitegen import DISTRIBUTION, __version__
 from sitegen.config import CONFIG_NAME, Config, option_names
 from sitegen.errors import InitError, Problem, SitegenError
+from sitegen.gh_actions import pin_actions
 
-#: What the workflow installs. The exact version that created the site: a
-#: later sitegen may render templates differently, so upgrading is deliberate.
-SITEGEN_REQUIREMENT = f"sitegen=={__version__}"
+#: What the workflow installs: sitegen under its PyPI name, at the exact version
+#: that created the site (a later sitegen may render templates differently, so
+#: upgrading is deliberate). tests/test_workflow_run.py installs it by running
+#: the workflow against a package index.
+SITEGEN_REQUIREMENT = f"{DISTRIBUTION}=={__version__}"
 INSTALL_MARKER = "__SITEGEN_INSTALL__"
 WORKFLOW_PATH = ".github/workflows/pages.yml"
 
@@ -110,9 +113,13 @@ def config_text() -> str:
 
 
 def workflow_text(install: str = f'python -m pip install "{SITEGEN_REQUIREMENT}"') -> str:
-    """The GitHub Pages workflow, installing sitegen with the command ``install``."""
+    """The GitHub Pages workflow, installing sitegen with the command ``install``.
+
+    Its actions are at the versions of scaffold_files/actions.toml, which the
+    repository's own workflows share.
+    """
     template = resources.files("sitegen").joinpath("scaffold_files", "pages.yml")
-    return template.read_text(encoding="utf-8").replace(INSTALL_MARKER, install)
+    return pin_actions(template.read_text(encoding="utf-8").replace(INSTALL_MARKER, install))
 
 
 
