@@ -50,7 +50,7 @@ def _tree_stats(folder: Path) -> list[tuple[str, int, int, int]]:
 
 def content_signature(config: Config, env_key: str, scan: ContentScan) -> str:
     """A hash of the content and static files' names, sizes and times, plus ``env_key``."""
-    content = [(label, key) for _, label, key in scan.files]
+    content = [(label, key) for _, label, key in scan.files + scan.pages]
     return make_key(env_key, content, scan.problems, _tree_stats(config.root / "static"))
 
 

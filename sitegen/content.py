@@ -24,6 +24,8 @@ from sitegen.parallel import fork_imap, fork_share, workers
 from sitegen.slugs import SLUG_RE, slugify
 
 MAX_FILE_BYTES = 2_000_000
+#: ``<content_dir>/pages/`` holds pages besides papers (see :mod:`sitegen.content_pages`).
+PAGES_FOLDER = "pages"
 
 
 @dataclass
@@ -41,10 +43,13 @@ class ContentScan:
 
     files: list[tuple[str, str, tuple[int, int, int] | None]] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    # The files under <content_dir>/pages/: pages, not papers.
+    pages: list[tuple[str, str, tuple[int, int, int] | None]] = field(default_factory=list)
 
 
 def content_files(content_dir: Path, site_root: Path) -> tuple[list[Path], list[Problem]]:
-    """Every ``*.md`` under ``content_dir``, sorted; symlinks out of the site are errors."""
+    """Every paper file (``*.md`` under ``content_dir`` but not in its ``pages/``), sorted;
+    symlinks out of the site are errors."""
     scan = scan_content(content_dir, site_root)
     return [Path(path) for path, _, _ in scan.files], scan.problems
 
@@ -83,10 +88,12 @@ def scan_content(content_dir: Path, site_root: Path) -> ContentScan:
     top = str(content_dir)
     rel = _rel(content_dir, site_root)
     prefix = "" if rel == "." else rel.rstrip("/") + "/"
+    pages = prefix + PAGES_FOLDER + "/"
     for name, key in found:
         label = prefix + name[len(top) + 1:] if name.startswith(top + os.sep) else _rel(
             Path(name), site_root)
-        scan.files.append((name, label.replace(os.sep, "/"), key))
+        label = label.replace(os.sep, "/")
+        (scan.pages if label.startswith(pages) else scan.files).append((name, label, key))
     return scan
 
 

@@ -14,10 +14,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sitegen.config import Config
 from sitegen.views import MonthView, Pagination, PaperView, TagView
+
+if TYPE_CHECKING:
+    from sitegen.content_pages import ContentPage
 
 # A file's bytes, or its parts in order: a large file made of many ready parts
 # (``papers.json``) is written without first joining them into one more copy.
@@ -57,6 +60,7 @@ class SiteData:
     env_key: str  # hash of config, templates and static files
     build_date: date | None = None
     cache_dir: Path | None = None  # the build cache of this site (search keeps its record there)
+    content_pages: list[ContentPage] = field(default_factory=list)  # content/pages/: About etc.
 
 
 def make_key(*parts: object) -> str:

@@ -22,6 +22,7 @@ from sitegen import __version__
 from sitegen.cache import BuildCache, ParseStore, content_signature
 from sitegen.config import Config
 from sitegen.content import ContentScan, load_content, scan_content
+from sitegen.content_pages import load_pages, page_jobs, with_menu
 from sitegen.errors import BuildError, ContentError, Problem, SitegenError, StrictError
 from sitegen.model import Paper
 from sitegen.output import MARKER, Patch, Staging, refuse_reason
@@ -102,14 +103,16 @@ class Site:
             self._store = store = ParseStore(self.cache_dir)
         parsed = store.load() if use_cache else store.data
         tagger = self._tagger()
+        scan = scan or scan_content(self.config.content_path, self.config.root)
         result = load_content(self.config.root, self.config.content_path, parsed,
                               parallel=self.parallel, scan=scan,
                               prepare=partial(_prepare, self.config, tagger, renderer),
                               sink=store if use_cache else None,
                               meanwhile=renderer.warm_up if renderer is not None else None)
         self.warnings.extend(result.warnings)
-        if result.errors:
-            raise ContentError(*result.errors)
+        pages, page_problems = load_pages(scan.pages, self.config.content_path)
+        if result.errors or page_problems:
+            raise ContentError(*sorted(result.errors + page_problems))
         papers = sorted(result.papers,
                         key=lambda p: (-p.date.toordinal(), p.title.casefold(), p.slug or ""))
         names = [paper_tags(p, tagger) for p in papers]
@@ -125,8 +128,8 @@ class Site:
                                            -v.date.toordinal(), v.slug))
         months: list[MonthView] = month_views(views)
         build_date = date.today() if self.config.build_timestamp else None
-        return SiteData(self.config, views, top, tags, months, env_key, build_date,
-                        self.cache_dir)
+        return SiteData(self.config, views, top, tags, months, with_menu(env_key, pages),
+                        build_date, self.cache_dir, pages)
 
     def _tagger(self) -> Tagger | None:
         if not self.config.auto_tags:
@@ -160,6 +163,7 @@ class Site:
             return renderers[template](context).encode("utf-8")
 
         jobs = static_jobs(self.config, renderer) + plan_pages(data, render)
+        jobs += page_jobs(data, renderer, render)  # content/pages/ and the navigation
         jobs += output_jobs(data, renderer, jobs)
         jobs += host_jobs(self.config)
         seen: dict[str, Job] = {}

@@ -158,7 +158,7 @@ OPTIONAL_OUTPUTS = {
     "bib_files": re.compile(r"\.bib$"),
     "papers_json": re.compile(r"^papers\.json$"),
 }
-REPO_CONTENT = Path(__file__).resolve().parent.parent / "content"
+REPO_CONTENT = Path(__file__).resolve().parent.parent / "content" / "papers"  # not pages/
 
 
 @pytest.mark.parametrize("which", BASES)
