@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import make_site_for
 
 from sitegen.cli import main
 from sitegen.content import load_file
@@ -32,6 +33,7 @@ SEED = FIXTURES / "hf-daily-papers-2026-01-09.txt"
 
 
 def sitegen(*args: str | Path) -> tuple[int, str, str]:
+    make_site_for(args)
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         code = main([str(a) for a in args])
@@ -315,7 +317,7 @@ def test_fetch_failures_are_one_error_line(tmp_path: Path, monkeypatch: pytest.M
     code, _, err = sitegen("import", "--site", tmp_path / "s", "--from-url", url)
     assert code == 1 and message in err and url in err
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
-    assert not (tmp_path / "s").exists()
+    assert [p.name for p in (tmp_path / "s").iterdir()] == ["sitegen.toml"]  # nothing written
 
 
 def test_bad_arxiv_id_and_scheme_are_refused(tmp_path: Path,
