@@ -1,7 +1,9 @@
 """``sitegen check``: is the built site whole, and will a static host take it?
 
 It reads every built page once: broken internal links and missing assets,
-pages missing from ``sitemap.xml``, file names hosts refuse and the size
+pages missing from ``sitemap.xml`` (which must exist and list absolute URLs: a
+site built without a full ``base_url`` has none, and fails), file names hosts
+refuse and the size
 limits of GitHub Pages (errors) and Cloudflare Pages (warnings). Links are
 resolved the way a static host serves the files, so a site that passes here
 works under its base path on GitHub Pages, nginx or any other static host.
@@ -165,6 +167,12 @@ class _Checker:
 def _check_sitemap(checker: _Checker, locs: list[str]) -> None:
     report, resolver, label = checker.report, checker.resolver, checker.label
     listed: set[str] = set()
+    relative = [loc for loc in locs if not _is_absolute(loc)]
+    if relative:
+        report.errors.append(Problem(
+            f"{label}/{SITEMAP}", 0, f"lists {_count(len(relative), 'URL')} without scheme "
+            f"and host, such as {relative[0]}: the sitemap protocol requires absolute URLs; "
+            "rebuild with a full base_url (https://host/path/)"))
     for loc in locs:
         parts = urlsplit(loc)
         # Without a host in the base URL, only the path of each <loc> can be checked.
@@ -182,6 +190,21 @@ def _check_sitemap(checker: _Checker, locs: list[str]) -> None:
     for rel in sorted(checker.ids):
         if rel not in listed and rel not in checker.unlisted:
             report.errors.append(Problem(f"{label}/{rel}", 0, f"is not listed in {SITEMAP}"))
+
+
+def _is_absolute(url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
+def _missing_sitemap(label: str, config: Config) -> Problem:
+    """Why there is no sitemap: most likely a build without a full base URL."""
+    if config.absolute_base:
+        return Problem(f"{label}/{SITEMAP}", 0, "is missing (pages cannot be checked against it)")
+    return Problem(f"{label}/{SITEMAP}", 0,
+                   f"is missing: the site was built for base_url {config.base_url!r}, which is "
+                   "not absolute, so the sitemap, the feeds and canonical links were left out; "
+                   "set base_url to https://host/path/ or build with --base-url")
 
 
 def _check_limits(report: CheckReport, files: dict[str, int]) -> None:
@@ -235,6 +258,8 @@ def check_site(output: Path, config: Config) -> CheckReport:
     if "index.html" not in files:
         report.errors.append(Problem(report.output, 0, "has no index.html (the home page)"))
     locs, problems = read_sitemap(files, lambda rel: (output / rel).read_bytes(), report.output)
+    if SITEMAP not in files:
+        problems = [_missing_sitemap(report.output, config)]
     report.errors += problems
     checker = _Checker(config, report, files, dirs)
     for rel, scan in _scans(output, files):

@@ -25,6 +25,23 @@ def _date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date (expected YYYY-MM-DD)") from None
 
 
+class _Help(argparse.RawDescriptionHelpFormatter):
+    """Help that keeps the examples' line breaks and says what each option defaults to."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = action.help or ""
+        shown = action.default not in (None, False, [], argparse.SUPPRESS)
+        if shown and "%(default)" not in text and "default:" not in text:
+            text += " (default: %(default)s)"
+        return text
+
+
+def _command(sub: Any, name: str, summary: str, examples: str) -> argparse.ArgumentParser:
+    """A sub-command with a one-line description and an epilog of examples."""
+    return sub.add_parser(name, help=summary, description=summary, formatter_class=_Help,
+                          epilog="Examples:\n" + examples.strip("\n"))
+
+
 def _site(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--site", type=Path, default=Path("."), metavar="DIR",
                         help="the site root holding sitegen.toml, content/ and templates/ "
@@ -33,57 +50,117 @@ def _site(parser: argparse.ArgumentParser) -> None:
 
 def _verbosity(parser: argparse.ArgumentParser) -> None:
     group = parser.add_mutually_exclusive_group()
-    group.add_argument("-q", "--quiet", action="store_true", help="print errors only")
-    group.add_argument("-v", "--verbose", action="store_true", help="print every file written")
+    group.add_argument("-q", "--quiet", action="store_true",
+                       help="print errors only (default: a summary line)")
+    group.add_argument("-v", "--verbose", action="store_true",
+                       help="print every file written (default: a summary line)")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser for every sub-command."""
-    parser = argparse.ArgumentParser(prog="sitegen", description=__doc__.splitlines()[0])
-    from sitegen import __version__
+def _strict(parser: argparse.ArgumentParser, what: str) -> None:
+    parser.add_argument("--strict", action="store_true",
+                        help=f"fail on warnings, {what} (default: strict of sitegen.toml, "
+                             "false unless set)")
 
-    parser.add_argument("--version", action="version", version=f"sitegen {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    imp = sub.add_parser("import", help="import papers into content/papers/")
+def _import_parser(sub: Any) -> None:
+    imp = _command(sub, "import", "import papers into content/papers/ of a site", """
+  sitegen import listing.txt                 # a Daily Papers listing
+  sitegen import --arxiv 2312.11514 2401.00001
+  sitegen import --init --site mysite refs.bib   # create mysite/ first
+""")
     _site(imp)
-    imp.add_argument("inputs", nargs="*", metavar="PATH", help="input files ('-' for stdin)")
+    imp.add_argument("inputs", nargs="*", metavar="PATH",
+                     help="input files, '-' for standard input (default: none)")
     imp.add_argument("--format", dest="fmt", metavar="NAME",
                      help="input format: listing, hf-api, arxiv-atom, arxiv-jsonl or bibtex "
                           "(default: recognised from the content)")
     imp.add_argument("--listed", type=_date, metavar="YYYY-MM-DD",
                      help="the date the listing was viewed (default: from its header)")
     imp.add_argument("--from-url", dest="urls", action="append", default=[], metavar="URL",
-                     help="fetch an input over the network (repeatable)")
+                     help="fetch an input over the network, repeatable (default: none)")
     imp.add_argument("--arxiv", nargs="+", default=[], metavar="ID",
-                     help="fetch these arXiv ids from the arXiv API")
-    imp.add_argument("--strict", action="store_true", help="fail on warnings, writing nothing")
+                     help="fetch these arXiv ids from the arXiv API (default: none)")
+    imp.add_argument("--init", action="store_true",
+                     help="create the site first (sitegen init) when --site has no "
+                          "sitegen.toml (default: refuse a folder that is not a site)")
+    imp.add_argument("--strict", action="store_true",
+                     help="fail on warnings (such as skipped blocks), writing nothing "
+                          "(default: warn and import the rest)")
     _verbosity(imp)
 
-    build = sub.add_parser("build", help="build the static site")
+
+def _build_parser(sub: Any) -> None:
+    build = _command(sub, "build", "build the static site into its output folder", """
+  sitegen build                                   # into public/
+  sitegen build --base-url https://you.github.io/papers/ --strict
+  sitegen build --site mysite --output /tmp/site --clean
+""")
     _site(build)
-    build.add_argument("--output", type=Path, metavar="DIR", help="output folder (default: public)")
-    build.add_argument("--base-url", metavar="URL", help="URL the site is served from")
-    build.add_argument("--strict", action="store_true", help="fail on warnings")
-    build.add_argument("--clean", action="store_true", help="ignore the build cache")
+    build.add_argument("--output", type=Path, metavar="DIR",
+                       help="output folder (default: output_dir of sitegen.toml, public)")
+    build.add_argument("--base-url", metavar="URL",
+                       help="the full URL the site is served from (default: base_url of "
+                            "sitegen.toml)")
+    _strict(build, "keeping the previous site")
+    build.add_argument("--clean", action="store_true",
+                       help="ignore the build cache (default: reuse unchanged files)")
     _verbosity(build)
 
-    serve = sub.add_parser("serve", help="preview the site with live reload")
+
+def _serve_parser(sub: Any) -> None:
+    serve = _command(sub, "serve", "preview the site with live reload", """
+  sitegen serve                        # http://127.0.0.1:8000/
+  sitegen serve --port 8080 --site mysite
+  sitegen serve --base-url /papers/    # serve under /papers/ as deployed
+""")
     _site(serve)
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
     serve.add_argument("--port", type=int, default=8000, help="port to listen on")
-    serve.add_argument("--base-url", metavar="URL", help="URL the site will be served from")
+    serve.add_argument("--base-url", metavar="URL",
+                       help="URL the site will be served from; its path is kept, its host is "
+                            "the preview's (default: base_url of sitegen.toml)")
     _verbosity(serve)
 
-    init = sub.add_parser("init", help="create a new site")
-    init.add_argument("directory", nargs="?", type=Path, default=Path("."), metavar="DIR")
 
-    check = sub.add_parser("check", help="check a built site for broken links and host limits")
+def _init_parser(sub: Any) -> None:
+    init = _command(sub, "init", "create a new site: sitegen.toml, content/, a Pages workflow",
+                    """
+  sitegen init mysite      # a new site in mysite/
+  sitegen init             # in the current folder (it must not hold the files)
+""")
+    init.add_argument("directory", nargs="?", type=Path, default=Path("."), metavar="DIR",
+                      help="the folder to create the site in (default: the current folder)")
+
+
+def _check_parser(sub: Any) -> None:
+    check = _command(sub, "check", "check a built site for broken links, its sitemap and "
+                                   "host limits", """
+  sitegen check                          # public/ of the current site
+  sitegen check --site mysite --output /tmp/site
+  sitegen check --base-url https://you.github.io/papers/
+""")
     _site(check)
     check.add_argument("--output", type=Path, metavar="DIR",
-                       help="the built site (default: public)")
+                       help="the built site (default: output_dir of sitegen.toml, public)")
     check.add_argument("--base-url", metavar="URL",
                        help="URL the site was built for (default: read from its sitemap)")
+    _strict(check, "as the build does")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser for every sub-command."""
+    from sitegen import __version__
+
+    parser = argparse.ArgumentParser(prog="sitegen", description="a static site generator for "
+                                     "paper listings: import, build, preview, check",
+                                     formatter_class=_Help, epilog="""Examples:
+  sitegen init mysite && cd mysite
+  sitegen import listing.txt && sitegen build && sitegen check
+  sitegen COMMAND --help   # the options of one command""")
+    parser.add_argument("--version", action="version", version=f"sitegen {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for add in (_import_parser, _build_parser, _serve_parser, _init_parser, _check_parser):
+        add(sub)
     return parser
 
 
@@ -99,10 +176,22 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _run(args: argparse.Namespace) -> int:
+    if args.command == "init":
+        from sitegen.scaffold import init_site
+
+        return init_site(args.directory)
+    from sitegen.config import CONFIG_NAME, require_site
+
     if args.command == "import":
         from sitegen.commands import do_import
 
+        if args.init and not (args.site / CONFIG_NAME).is_file():
+            from sitegen.scaffold import init_site
+
+            init_site(args.site)
+        require_site(args.site)
         return do_import(args)
+    require_site(args.site)  # build, serve and check need a site; nothing is written
     if args.command == "build":
         from sitegen.commands import do_build
 
@@ -111,10 +200,6 @@ def _run(args: argparse.Namespace) -> int:
         from sitegen.serve import serve
 
         return serve(args.site, args.host, args.port, _overrides(args), quiet=args.quiet)
-    if args.command == "init":
-        from sitegen.scaffold import init_site
-
-        return init_site(args.directory)
     if args.command == "check":
         from sitegen.check import run_check
 

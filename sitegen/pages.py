@@ -123,13 +123,13 @@ def _detail_page(render: Render, view: PaperView) -> bytes:
 def plan_pages(data: SiteData, render: Render) -> list[Job]:
     """Every HTML page of the site."""
     config = data.config
-    site_feed = [(f"{config.title} (Atom)", "feed.xml")] if config.feeds else []
+    site_feed = [(f"{config.title} (Atom)", "feed.xml")] if config.writes_feeds else []
     jobs: list[Job] = list(_list_jobs(data, render, "home", "", "Latest papers", data.papers,
                                       feeds=site_feed))
     if config.top_pages:
         jobs += _list_jobs(data, render, "top", "top/", "Top papers", data.top, feeds=site_feed)
     for tag in data.tags:
-        tag_feed = [(f"{tag.name} (Atom)", f"{tag.path}feed.xml")] if config.feeds else []
+        tag_feed = [(f"{tag.name} (Atom)", f"{tag.path}feed.xml")] if config.writes_feeds else []
         jobs += _list_jobs(data, render, "tag", tag.path, f"Tagged “{tag.name}”", tag.papers,
                            extra={"tag": tag}, feeds=site_feed + tag_feed,
                            extra_key=(tag.name, tag.slug))

@@ -1,6 +1,6 @@
 """``sitegen init``: a new site, ready to build locally and publish on GitHub Pages.
 
-``sitegen.toml`` is generated from the fields of :class:`~sitegen.config.Config`
+``sitegen.toml`` is generated from the options declared in :mod:`sitegen.config`
 so that every option, its meaning and its default stay in step with the code.
 Nothing is ever overwritten: if any file exists, nothing is written at all.
 """
@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import json
 import shlex
-from dataclasses import MISSING, fields
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from sitegen import DISTRIBUTION, __version__
-from sitegen.config import CONFIG_NAME, Config, option_names
+from sitegen.config import CONFIG_NAME, DOCS_PAGE, OPTIONS, Config, Option
 from sitegen.errors import InitError, Problem, SitegenError
 from sitegen.gh_actions import pin_actions
 
@@ -27,49 +26,8 @@ SITEGEN_REQUIREMENT = f"{DISTRIBUTION}=={__version__}"
 INSTALL_MARKER = "__SITEGEN_INSTALL__"
 WORKFLOW_PATH = ".github/workflows/pages.yml"
 
-#: Option name -> what it does. Every option of Config must have one (tested).
-OPTION_HELP: dict[str, str] = {
-    "title": "The site's name: page titles, the header and the feed.",
-    "description": "One sentence about the site, for the home page, the feed and search "
-                   "engines.",
-    "base_url": "Where the site is served: a full URL such as https://you.github.io/papers/ "
-                "(absolute links in the feed and sitemap need one) or a path such as "
-                "/papers/. 'sitegen build --base-url URL' overrides it; the GitHub Pages "
-                "workflow passes the right one.",
-    "language": "The language of the pages, as an HTML lang code (en, de, fr, ...).",
-    "author": "Who keeps this list, shown on the pages and in the feed; empty for nobody.",
-    "theme": "The theme to render with: one shipped with sitegen or a folder in themes/. "
-             "Override single templates in templates/.",
-    "per_page": "How many papers a listing page shows before continuing on the next one.",
-    "output_dir": "Where 'sitegen build' writes the site, relative to this file. The "
-                  "GitHub Pages workflow uploads public/: change it there too.",
-    "content_dir": "Where the papers live (papers/*.md inside it, written by "
-                   "'sitegen import').",
-    "feed_size": "How many of the newest papers the feed holds.",
-    "auto_tags": "Tag papers by the words of the tag rules found in their title and "
-                 "abstract.",
-    "tag_rules": "The tag rules: tag name = list of words or phrases ('word*' matches any "
-                 "ending). Unset: the theme's tag_rules.toml.",
-    "cname": "A custom domain such as papers.example.org; the build writes it to a CNAME "
-             "file for GitHub Pages. Empty: no custom domain.",
-    "search": "Build a full-text search index and a search page.",
-    "feeds": "Write Atom feeds for the site and for each tag, and an RSS feed.",
-    "top_pages": "Write top/: every paper ranked by upvotes, then comments.",
-    "archive": "Write archive/: a page per month and the list of months.",
-    "bib_files": "Write papers.bib with every entry and a .bib file beside each paper "
-                 "page (each paper page shows its BibTeX entry either way).",
-    "papers_json": "Write papers.json: every paper's metadata, for scripts and other sites.",
-    "math": "Render LaTeX math ($...$) in titles and abstracts.",
-    "build_timestamp": "Show the build date on the pages (off: rebuilding unchanged "
-                       "content gives identical files).",
-    "strict": "Treat warnings as errors in build and check ('--strict' does it for one "
-              "build).",
-}
-
 #: Options a new site is expected to set, written uncommented; the rest are commented out.
 ACTIVE_OPTIONS = ("title", "description", "base_url", "language", "author")
-TAG_RULES_EXAMPLE = ('llm = ["large language model*", "LLM*"]',
-                     'retrieval = ["retrieval", "search engine*"]')
 
 
 def toml_value(value: Any) -> str:
@@ -93,23 +51,34 @@ def _comment(text: str, width: int = 78) -> list[str]:
     return lines + [line]
 
 
+def _option_lines(option: Option) -> list[str]:
+    """One option: its help, what it accepts, its default, and the line to uncomment."""
+    lines = _comment(option.help)
+    if option.minimum is not None or option.accepts:
+        lines += _comment(f"Allowed: {option.allowed()}.")
+    if option.flag:
+        lines += _comment(f"For one run: sitegen build {option.flag}.")
+    if option.default is None:  # a table: shown as an example to uncomment
+        lines += ["# Default: unset.", f"# [{option.name}]"]
+        return lines + [f"# {line}" for line in option.example]
+    literal = toml_value(option.default)
+    prefix = "" if option.name in ACTIVE_OPTIONS else "# "
+    return lines + [f"# Default: {literal}", f"{prefix}{option.name} = {literal}"]
+
+
 def config_text() -> str:
-    """``sitegen.toml`` with every option of :class:`Config`, its meaning and its default."""
-    defaults = {f.name: f.default for f in fields(Config) if f.default is not MISSING}
+    """``sitegen.toml`` with every declared option, its meaning and its default.
+
+    Tables go last: in TOML every key after a ``[table]`` line belongs to it.
+    """
     out = [f"# sitegen {__version__} site configuration. Every option is listed with its",
-           "# default; uncomment a line to change it.", ""]
-    table: list[str] = []
-    for name in option_names():
-        help_lines = _comment(OPTION_HELP.get(name, "(not documented yet)"))
-        default = defaults.get(name)
-        if default is None:
-            table += help_lines + ["# Default: unset.", f"# [{name}]"]
-            table += [f"# {line}" for line in TAG_RULES_EXAMPLE] + [""]
-            continue
-        literal = toml_value(default)
-        prefix = "" if name in ACTIVE_OPTIONS else "# "
-        out += help_lines + [f"# Default: {literal}", f"{prefix}{name} = {literal}", ""]
-    return "\n".join(out + table).rstrip("\n") + "\n"
+           "# default; uncomment a line to change it. All options are described in",
+           f"# {DOCS_PAGE} of sitegen.", ""]
+    plain = [o for o in OPTIONS if o.kind is not dict]
+    tables = [o for o in OPTIONS if o.kind is dict]
+    for option in plain + tables:
+        out += _option_lines(option) + [""]
+    return "\n".join(out).rstrip("\n") + "\n"
 
 
 def workflow_text(install: str = f'python -m pip install "{SITEGEN_REQUIREMENT}"') -> str:
@@ -176,8 +145,9 @@ def _next_steps(directory: Path) -> str:
     return f"""created a new site in {directory}/
 next steps:
   {go}sitegen import LISTING.txt          # add papers to content/papers/
-  sitegen build && sitegen check       # build public/ and check it
   sitegen serve                        # preview at http://127.0.0.1:8000/
+  # set base_url in sitegen.toml to the site's address (https://...), then:
+  sitegen build && sitegen check       # build public/ and check it
   git init && git add . && git commit -m "New site"
 then push to GitHub and set Settings -> Pages -> Source to "GitHub Actions"
 (see docs/deploy.md of sitegen)."""

@@ -8,7 +8,9 @@ start from scratch; restarting the server reuses the last preview. Passing an
 explicit output folder (``overrides["output_dir"]``) builds there instead, with
 the normal build cache. The site is served under the path of its base URL
 (``/papers/`` for ``https://example.org/papers/``), with ``/`` redirected there,
-so links behave as they will when deployed.
+so links behave as they will when deployed; it is built for the preview's own
+address (``http://127.0.0.1:8000/papers/``), so the sitemap, the feeds and the
+canonical links are there as they will be.
 
 What is watched: ``sitegen.toml``, the content folder, the site's
 ``templates/`` and ``static/``, and the theme folder (see
@@ -112,9 +114,14 @@ class PreviewServer:
         self._stopping: asyncio.Event | None = None
 
     @property
-    def url(self) -> str:
+    def origin(self) -> str:
+        """Scheme, host and port of the preview: the absolute base its pages are built for."""
         host = f"[{self.host}]" if ":" in self.host else (self.host or "127.0.0.1")
-        return f"http://{host}:{self.port}{self.state.base_path}"
+        return f"http://{host}:{self.port}"
+
+    @property
+    def url(self) -> str:
+        return f"{self.origin}{self.state.base_path}"
 
     def _fallback_config(self) -> Config:
         """The last good config, or defaults plus overrides while ``sitegen.toml`` is broken."""
@@ -129,7 +136,7 @@ class PreviewServer:
         previous = self.state
         result: BuildResult | None = None
         try:
-            self._config = load_config(self.root, self.overrides)
+            self._config = load_config(self.root, self.overrides, origin=self.origin)
             cache_dir = self.root / PREVIEW_CACHE if self.private else None
             # Threads run here, so no forked workers; the search index is built after
             # the reload (finish_search) so an edit shows as fast as possible.

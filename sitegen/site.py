@@ -73,7 +73,7 @@ class Site:
         self._pending: tuple[SiteData, Path] | None = None
         self._record: Callable[[], None] = _nothing
         self._store: ParseStore | None = store
-        self.warnings: list[Problem] = []
+        self.warnings: list[Problem] = list(config.warnings)
 
     @property
     def store(self) -> ParseStore | None:
@@ -200,7 +200,8 @@ class Site:
         signature = content_signature(self.config, env_key, scan)
         if use_cache and cache.is_current(signature, out):
             return BuildResult(pages=len(cache.keys), unchanged=len(cache.keys),
-                               seconds=time.perf_counter() - started, skipped=True)
+                               warnings=self.warnings, seconds=time.perf_counter() - started,
+                               skipped=True)
         renderer.card_token = env_key
         data = self.load(env_key, use_cache, scan, renderer)
         jobs = self.plan(data, renderer)

@@ -47,6 +47,18 @@ needs_shared = pytest.mark.skipif(
            "(they are kept beside the project checkout, not in it)")
 
 
+def make_site_for(args: list[str] | tuple[object, ...]) -> None:
+    """Make the ``--site`` folder of an ``import`` a site (an empty ``sitegen.toml``) if
+    it is not one: import tests are about importing, and a folder without it is refused."""
+    argv = [str(a) for a in args]
+    if argv[:1] != ["import"] or "--init" in argv:
+        return
+    site = Path(argv[argv.index("--site") + 1]) if "--site" in argv else Path(".")
+    if not (site / "sitegen.toml").exists():
+        site.mkdir(parents=True, exist_ok=True)
+        (site / "sitegen.toml").write_text("", encoding="utf-8")
+
+
 @pytest.fixture
 def run_cli(capsys: pytest.CaptureFixture[str]) -> Callable[[list[str]], CliResult]:
     """Run ``sitegen ARGS`` in this process; returns (exit code, stdout, stderr)."""

@@ -367,6 +367,7 @@ def test_hostile_text_is_rendered_as_text_only(
     # The theme's own inline scripts, from a build of a benign site with the same settings.
     benign_site = tmp_path / "benign"
     (benign_site / "content" / "papers").mkdir(parents=True)
+    (benign_site / "sitegen.toml").write_text("", encoding="utf-8")
     (benign_site / "content" / "papers" / "benign.md").write_text(
         "---\ntitle: A Benign Paper\ndate: 2024-01-10\nauthors: [Plain Name]\n"
         "tags: [plain]\n---\n\nA benign abstract.\n", encoding="utf-8")
@@ -377,6 +378,7 @@ def test_hostile_text_is_rendered_as_text_only(
     site = tmp_path / "hostile"
     papers = site / "content" / "papers"
     papers.mkdir(parents=True)
+    (site / "sitegen.toml").write_text("", encoding="utf-8")
     for number, title in enumerate(HOSTILE_TITLES):
         (papers / f"hostile-{number}.md").write_text(_hostile_paper(title, number),
                                                      encoding="utf-8")

@@ -24,6 +24,8 @@ INVALID = SITES / "invalid"
 CASES = sorted(p.name for p in INVALID.iterdir() if (p / "expected.txt").is_file())
 CASE_ONLY_FILES = ("expected.txt", "args.txt", "README.md")
 SITE_PARTS = ("sitegen.toml", "content", "templates", "static")
+#: The configuration of a case without its own: defaults, with a full base URL.
+DEFAULT_CONFIG = 'base_url = "https://example.org/"\n'
 
 
 def test_every_case_folder_has_expected_output() -> None:
@@ -47,6 +49,8 @@ def _swap_in(case: Path, site: Path) -> None:
             shutil.copytree(entry, site / entry.name)
         else:
             shutil.copy2(entry, site / entry.name)
+    if not (site / "sitegen.toml").exists():  # a case about content: the defaults, as a site
+        (site / "sitegen.toml").write_text(DEFAULT_CONFIG, encoding="utf-8")
 
 
 @pytest.mark.parametrize("case", CASES)

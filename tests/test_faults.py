@@ -388,12 +388,15 @@ def test_a_build_killed_while_pagefind_runs_does_not_spoil_the_next(
 # ---------------------------------------------------------------- unwritable output
 
 
+SMALL_CONFIG = 'base_url = "https://example.org/"\nsearch = false\n'
+
+
 @pytest.fixture
 def small_site(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> tuple[Path, Path]:
     """A built 40-paper site in ``work/site`` with its output in ``work/out``."""
     site = tmp_path / "work" / "site"
     (site / "content").mkdir(parents=True)
-    (site / "sitegen.toml").write_text('title = "Small"\nsearch = false\n', encoding="utf-8")
+    (site / "sitegen.toml").write_text(f'title = "Small"\n{SMALL_CONFIG}', encoding="utf-8")
     write_papers(site / "content" / "papers", 40, SEED)
     out = tmp_path / "work" / "out"
     code, _, err = run_main(["build", "--site", site, "--output", out, "-q"], capsys)
@@ -413,7 +416,7 @@ def _edit(site: Path, how: str) -> None:
         paper = site / "content" / "papers" / "paper-003.md"
         paper.write_text(paper.read_text("utf-8") + "\nAn edit.\n", "utf-8")
     else:
-        (site / "sitegen.toml").write_text('title = "Renamed"\nsearch = false\n', "utf-8")
+        (site / "sitegen.toml").write_text(f'title = "Renamed"\n{SMALL_CONFIG}', "utf-8")
 
 
 @pytest.mark.parametrize("locked", ["output's parent", "output"])
@@ -536,6 +539,7 @@ def test_reimport_over_hand_edited_files_changes_none(tmp_path: Path,
                                                        ) -> None:
     site = tmp_path / "site"
     site.mkdir()
+    (site / "sitegen.toml").write_text("", encoding="utf-8")
     listing = tmp_path / "hf-daily-papers-2026-01-09.txt"
     listing.write_text(_listing(100), encoding="utf-8")
     code, out, err = run_main(["import", "--site", site, listing], capsys)

@@ -555,6 +555,7 @@ def test_a_refused_link_fails_the_build_without_a_traceback(tmp_path: Path,
                                                             ) -> None:
     site = tmp_path / "site"
     (site / "content" / "papers").mkdir(parents=True)
+    (site / "sitegen.toml").write_text("", encoding="utf-8")
     (site / "content" / "papers" / "x.md").write_text(
         "---\ntitle: X\ndate: 2024-03-05\nlinks:\n  - kind: code\n    url: 'JaVaScRiPt:alert(1)'\n"
         "---\n", encoding="utf-8")

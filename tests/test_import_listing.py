@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import make_site_for
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -29,6 +30,7 @@ DATE_LINE = re.compile(r"^(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{1
 
 def sitegen(*args: str | Path) -> tuple[int, str, str]:
     """Run the CLI in-process; return (exit code, stdout, stderr)."""
+    make_site_for(args)
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         code = main([str(a) for a in args])
@@ -137,10 +139,11 @@ def test_listed_option_overrides_header(tmp_path: Path) -> None:
                                    "listed": date(2026, 2, 1)}]
 
 
-def test_missing_site_folder_is_created(tmp_path: Path) -> None:
+def test_missing_site_folder_is_created_with_init(tmp_path: Path) -> None:
     site = tmp_path / "does" / "not" / "exist"
-    code, out, _ = sitegen("import", "--site", site, SEED)
+    code, out, _ = sitegen("import", "--init", "--site", site, SEED)
     assert code == 0 and "39 added" in out
+    assert (site / "sitegen.toml").is_file()
     assert len(files(site)) == 39
 
 
@@ -212,7 +215,7 @@ def test_strict_turns_warnings_into_failure_and_writes_nothing(tmp_path: Path) -
     code, out, err = sitegen("import", "--site", site, "--strict", write(tmp_path / "x.txt", text))
     assert code == 1
     assert "incomplete paper" in err and "--strict" in err and "Traceback" not in err
-    assert not site.exists()
+    assert [p.name for p in site.iterdir()] == ["sitegen.toml"]  # nothing written
 
 
 @pytest.mark.parametrize(("data", "message"), [
@@ -229,7 +232,7 @@ def test_unreadable_input_is_one_error_line(tmp_path: Path, data: bytes, message
     assert code == 1
     assert len(err.strip().splitlines()) == 1 and message in err
     assert err.startswith(str(source)) and "Traceback" not in err
-    assert not site.exists()
+    assert [p.name for p in site.iterdir()] == ["sitegen.toml"]  # nothing written
 
 
 def test_usage_errors_exit_2(tmp_path: Path) -> None:
@@ -248,7 +251,7 @@ def test_text_in_no_format_is_an_error(tmp_path: Path) -> None:
     code, _, err = sitegen("import", "--site", tmp_path / "s",
                            write(tmp_path / "notes.txt", "just some notes\nnothing else\n"))
     assert code == 1 and "no format" in err and len(err.strip().splitlines()) == 1
-    assert not (tmp_path / "s").exists()
+    assert [p.name for p in (tmp_path / "s").iterdir()] == ["sitegen.toml"]  # nothing written
 
 
 def test_yaml_lookalike_titles_stay_strings(tmp_path: Path) -> None:

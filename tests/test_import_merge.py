@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import needs_shared, shared_fixture
+from conftest import make_site_for, needs_shared, shared_fixture
 
 from sitegen.cli import main
 from sitegen.content import load_file
@@ -33,6 +33,7 @@ FLASH = "LLM in a flash: Efficient Large Language Model Inference with Limited M
 
 def sitegen(*args: str | Path) -> tuple[int, str, str]:
     """Run the CLI in-process; return (exit code, stdout, stderr)."""
+    make_site_for(args)
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         code = main([str(a) for a in args])

@@ -13,10 +13,10 @@ from sitegen import check as check_module
 from sitegen.check import check_site, run_check
 from sitegen.check_sitemap import guess_base_url
 from sitegen.cli import main
-from sitegen.config import CONFIG_NAME, Config, load_config, option_names
+from sitegen.config import CONFIG_NAME, OPTIONS, Config, load_config, option_names
 from sitegen.errors import CheckError
 from sitegen.outputs.hosting import Limit
-from sitegen.scaffold import OPTION_HELP, WORKFLOW_PATH, config_text, init_site
+from sitegen.scaffold import WORKFLOW_PATH, config_text, init_site
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLE = REPO / "examples" / "hf-daily-papers-2026-01-09.txt"
@@ -46,9 +46,11 @@ def test_init_creates_a_site_in_a_new_folder(tmp_path: Path,
 def test_init_config_lists_every_option_with_help_and_default(tmp_path: Path) -> None:
     assert init_site(tmp_path) == 0
     text = (tmp_path / CONFIG_NAME).read_text(encoding="utf-8")
-    for name in option_names():
-        assert name in OPTION_HELP, f"option {name!r} has no help text in sitegen.scaffold"
+    for option in OPTIONS:
+        name = option.name
         assert re.search(rf"^(# )?(\[{name}\]|{name} = )", text, re.MULTILINE), name
+        first_words = " ".join(option.help.split()[:6])
+        assert first_words in " ".join(text.replace("# ", " ").split()), name
     assert text.count("# Default: ") == len(option_names())
     config = load_config(tmp_path)
     assert config == Config()  # as written, the file gives the defaults
@@ -242,7 +244,8 @@ def test_host_limits(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 def test_check_reads_the_base_url_off_the_sitemap(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                   capsys: pytest.CaptureFixture[str]) -> None:
     make_site(tmp_path / "public")
-    monkeypatch.chdir(tmp_path)  # sitegen.toml says nothing: built with --base-url
+    (tmp_path / CONFIG_NAME).write_text('title = "Sub"\n', encoding="utf-8")
+    monkeypatch.chdir(tmp_path)  # sitegen.toml has no base_url: built with --base-url
     assert main(["check"]) == 0
     out = capsys.readouterr().out
     assert "as served from https://example.org/sub/ (from sitemap.xml)" in out
@@ -254,6 +257,7 @@ def test_check_fails_with_one_line_per_problem(tmp_path: Path, monkeypatch: pyte
                                                capsys: pytest.CaptureFixture[str]) -> None:
     make_site(tmp_path / "public", {"papers/a/index.html": _page(
         '\n<a href="/sub/papers/missing/">x</a>')})
+    (tmp_path / CONFIG_NAME).write_text("", encoding="utf-8")
     monkeypatch.chdir(tmp_path)
     assert main(["check", "--output", "public"]) == 1
     err = capsys.readouterr().err
@@ -263,6 +267,7 @@ def test_check_fails_with_one_line_per_problem(tmp_path: Path, monkeypatch: pyte
 
 
 def test_check_without_a_built_site(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / CONFIG_NAME).write_text("", encoding="utf-8")
     assert main(["check", "--site", str(tmp_path)]) == 1
     assert "no built site here; run 'sitegen build' first" in capsys.readouterr().err
 

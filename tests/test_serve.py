@@ -374,6 +374,7 @@ def test_console_command_keeps_the_cycle_collector_on_only_for_the_preview(
         command: str, collects: bool, tmp_path: Path) -> None:
     """One-shot commands exit without collecting; the preview runs for hours, and each
     rebuild leaves the last build's papers in cycles, so it must keep collecting."""
+    (tmp_path / "sitegen.toml").write_text("", encoding="utf-8")  # a site, if an empty one
     probe = (
         "import gc, sys\n"
         "import sitegen.cli, sitegen.commands, sitegen.serve\n"

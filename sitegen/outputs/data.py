@@ -16,7 +16,7 @@ from sitegen.config import Config
 from sitegen.pages import Job, SiteData, make_key
 from sitegen.views import PaperView
 
-FORMAT = 2  # bump when the shape of papers.json or its cached parts change
+FORMAT = 3  # bump when the shape of papers.json, robots.txt or their cached parts change
 _ENCODER = json.JSONEncoder(sort_keys=True, ensure_ascii=False)  # made once, not per record
 
 
@@ -94,30 +94,31 @@ def robots_txt(config: Config) -> bytes:
     """Allow everything and point crawlers at the sitemap.
 
     A ``Sitemap:`` line needs an absolute URL; without a host in ``base_url``
-    the line is left out (crawlers also find ``/sitemap.xml`` on their own).
+    there is no sitemap, and no line.
     """
-    lines = ["User-agent: *", "Allow: /", ""]
+    lines = ["User-agent: *", "Allow: /"]
     if config.absolute_base:
-        lines.append(f"Sitemap: {config.absolute('sitemap.xml')}")
-    else:
-        lines.append(f"# Sitemap: {config.base_path}sitemap.xml (set base_url to the full URL "
-                     "to give crawlers an absolute address)")
+        lines += ["", f"Sitemap: {config.absolute('sitemap.xml')}"]
     return ("\n".join(lines) + "\n").encode("utf-8")
 
 
 def scholarly_jsonld(view: PaperView, config: Config) -> dict[str, Any]:
-    """The schema.org ``ScholarlyArticle`` record of a paper, for a JSON-LD script."""
-    url = config.absolute(view.path)
+    """The schema.org ``ScholarlyArticle`` record of a paper, for a JSON-LD script.
+
+    Its URLs must be absolute, so without a host in ``base_url`` they are left out.
+    """
     record: dict[str, Any] = {
         "@context": "https://schema.org",
         "@type": "ScholarlyArticle",
         "name": view.title,
         "headline": view.title,
         "datePublished": view.date.isoformat(),
-        "url": url,
-        "mainEntityOfPage": url,
-        "isPartOf": {"@type": "WebSite", "name": config.title, "url": config.absolute("")},
     }
+    site: dict[str, Any] = {"@type": "WebSite", "name": config.title}
+    if config.absolute_base:
+        record["url"] = record["mainEntityOfPage"] = config.absolute(view.path)
+        site["url"] = config.absolute("")
+    record["isPartOf"] = site
     if view.authors:
         record["author"] = [{"@type": "Person", "name": name} for name in view.authors]
     if view.summary:

@@ -6,11 +6,11 @@ cannot carry at all (most control characters) are dropped. Nothing depends on
 the clock: an entry's ``updated`` is the later of its paper's date and listing
 date, the feed's is the newest entry's.
 
-URLs are absolute when ``base_url`` has a host. Without one they are
-host-relative (``/papers/x/``), which feed readers resolve against the feed's
-own address, and entry ids are ``urn:uuid:`` names derived from the page path
-(Atom ids must be absolute IRIs); setting a full ``base_url`` switches ids to
-the page URLs.
+Every URL in a feed is absolute, and entry ids are the page URLs (Atom ids
+must be absolute IRIs; readers copy links out of feeds, away from the feed's
+address). So feeds are written only when ``base_url`` has a scheme and host;
+without one the build leaves them out, with a warning (see
+:attr:`sitegen.config.Config.writes_feeds`).
 
 RSS has no way to mark text as plain: readers render every ``<description>``
 as HTML once the XML is parsed. Descriptions are therefore HTML-escaped before
@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import html
 import re
-import uuid
 import xml.etree.ElementTree as ET
 from datetime import UTC, date, datetime, time
 from functools import partial
@@ -54,10 +53,8 @@ def updated(view: PaperView) -> date:
 
 
 def feed_id(config: Config, path: str) -> str:
-    """An Atom id: the absolute URL, or a stable ``urn:uuid`` when there is no host."""
-    if config.absolute_base:
-        return config.absolute(path)
-    return uuid.uuid5(uuid.NAMESPACE_URL, "sitegen:" + config.base_path + path).urn
+    """An Atom id: the page's absolute URL (stable as long as the site stays where it is)."""
+    return config.absolute(path)
 
 
 def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
@@ -121,8 +118,7 @@ def rss_feed(config: Config, papers: list[PaperView]) -> bytes:
         item = _sub(channel, "item")
         _sub(item, "title", view.title)
         _sub(item, "link", config.absolute(view.path))
-        permalink = "true" if config.absolute_base else "false"
-        _sub(item, "guid", feed_id(config, view.path), isPermaLink=permalink)
+        _sub(item, "guid", feed_id(config, view.path), isPermaLink="true")
         _sub(item, "pubDate", _rfc822(view.date))
         for tag in view.tags:
             _sub(item, "category", tag.name)
@@ -148,8 +144,11 @@ def _serialise(root: ET.Element) -> bytes:
 
 
 def feed_jobs(data: SiteData) -> list[Job]:
-    """``feed.xml`` and ``rss.xml`` for the site and ``tags/<slug>/feed.xml`` per tag."""
+    """``feed.xml`` and ``rss.xml`` for the site and ``tags/<slug>/feed.xml`` per tag
+    (none without an absolute base URL)."""
     config = data.config
+    if not config.writes_feeds:
+        return []
     size = config.feed_size
     settings = (FORMAT, config.title, config.description, config.author, config.language,
                 config.base_url, size)

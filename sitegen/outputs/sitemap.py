@@ -1,8 +1,8 @@
 """``sitemap.xml``: every page a search engine should see, with the paper date as ``lastmod``.
 
-The sitemap protocol wants absolute URLs. When ``base_url`` has no host the
-``<loc>`` values are host-relative (``/papers/x/``): ``sitegen check`` still
-reads them, and setting ``base_url = "https://host/..."`` makes them absolute.
+The sitemap protocol wants absolute URLs, so without a scheme and host in
+``base_url`` no sitemap is written: the build warns, and ``sitegen check``
+fails on the missing file.
 A site with more than 50,000 pages (the protocol's limit per file) gets a
 sitemap index in ``sitemap.xml`` and numbered ``sitemap-N.xml`` files.
 """
@@ -49,8 +49,10 @@ def lastmods(data: SiteData) -> dict[str, date]:
 
 
 def sitemap_jobs(data: SiteData, html_files: Iterable[str]) -> list[Job]:
-    """``sitemap.xml`` (and numbered parts for very large sites)."""
+    """``sitemap.xml`` (and numbered parts for very large sites); none without a full base URL."""
     config = data.config
+    if config.absolute_base is None:
+        return []
     dates = lastmods(data)
     files = [(f, dates.get(f)) for f in sorted(set(html_files)) if f not in NOT_LISTED]
     chunks = [files[i:i + MAX_URLS] for i in range(0, len(files), MAX_URLS)] or [[]]
