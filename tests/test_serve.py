@@ -24,7 +24,7 @@ import pytest
 
 import sitegen.serve as serve_module
 from sitegen.serve import PREVIEW_OUTPUT, PreviewServer, allowed_hosts, is_loopback
-from sitegen.serve_watch import InotifySource, PollSource, WatchPlan
+from sitegen.serve_watch import PollSource, WatchdogSource, WatchPlan
 
 PAPER = "content/papers/ai-native-memory-a-pathway-from-llms-towards-agi.md"
 SLUG = "ai-native-memory-a-pathway-from-llms-towards-agi"
@@ -118,7 +118,7 @@ def test_explicit_output_folder_is_used(start: Callable[..., PreviewServer],
     assert get(server, "/")[0] == 200
 
 
-@pytest.mark.parametrize("watcher", [InotifySource, PollSource])
+@pytest.mark.parametrize("watcher", [WatchdogSource, PollSource])
 def test_a_burst_of_saves_causes_one_rebuild_showing_the_last_save(
         start: Callable[..., PreviewServer], example_site: Path, watcher: type,
         monkeypatch: pytest.MonkeyPatch) -> None:
@@ -143,7 +143,7 @@ def test_a_burst_of_saves_causes_one_rebuild_showing_the_last_save(
         assert f"Burst save {number}.".encode() in get(server, f"/papers/{slug}/")[2]
 
 
-@pytest.mark.parametrize("watcher", [InotifySource, PollSource])
+@pytest.mark.parametrize("watcher", [WatchdogSource, PollSource])
 def test_watchers_see_changes_and_ignore_editor_files(tmp_path: Path, watcher: type) -> None:
     tree = tmp_path / "content"
     tree.mkdir()
