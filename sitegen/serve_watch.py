@@ -108,30 +108,44 @@ def open_source(plan: WatchPlan) -> Source:
 
 
 class _Flag(FileSystemEventHandler):
-    """Sets ``changed`` for every event that touches a path the plan cares about."""
+    """Raised by every event that touches a path the plan cares about; lowered by reading it.
 
-    def __init__(self, plan: WatchPlan, changed: threading.Event) -> None:
+    Raising and reading hold one lock, so an event that arrives while a caller
+    reads the flag is never lost: it either counts for that call or for the next.
+    """
+
+    def __init__(self, plan: WatchPlan) -> None:
         self.plan = plan
-        self.changed = changed
+        self._raised = False
+        self._cond = threading.Condition()
 
     def on_any_event(self, event: FileSystemEvent) -> None:
         paths = (event.src_path, event.dest_path) if event.dest_path else (event.src_path,)
         if any(self.plan.matters(Path(os.fsdecode(path))) for path in paths):
-            self.changed.set()
+            with self._cond:
+                self._raised = True
+                self._cond.notify_all()
+
+    def take(self, timeout: float) -> bool:
+        """Wait up to ``timeout`` seconds for the flag; True (and lowered) if it was raised."""
+        with self._cond:
+            if not self._cond.wait_for(lambda: self._raised, timeout):
+                return False
+            self._raised = False
+            return True
 
 
 class WatchdogSource(Source):
     """watchdog's native observer: the site folder one level deep, each tree recursively.
 
-    The observer's threads only set a flag; :meth:`wait` reads and clears it.
+    The observer's threads only raise a flag; :meth:`wait` takes it.
     Sub-folders created later are watched as they appear (watchdog does that).
     """
 
     def __init__(self, plan: WatchPlan) -> None:
         self.plan = plan
-        self._changed = threading.Event()
+        self._flag = handler = _Flag(plan)
         self._observer = Observer()
-        handler = _Flag(plan, self._changed)
         try:
             self._observer.schedule(handler, str(plan.root), recursive=False,
                                     event_filter=list(_EDITS))
@@ -144,10 +158,7 @@ class WatchdogSource(Source):
             raise
 
     def wait(self, timeout: float) -> bool:
-        if not self._changed.wait(timeout):
-            return False
-        self._changed.clear()
-        return True
+        return self._flag.take(timeout)
 
     def close(self) -> None:
         self._observer.stop()  # stops every emitter, also those started before one failed
