@@ -155,14 +155,18 @@ def test_watchers_see_changes_and_ignore_editor_files(tmp_path: Path, watcher: t
         (tree / "paper.md~").write_text("x")
         (tmp_path / "public" / "index.html").write_text("x")
         assert not source.wait(0.3)
+        # A save is several events (create, write, close) that may be reported apart:
+        # after each change, wait out the rest of it before the next step.
         (tree / "paper.md").write_text("x")
         assert source.wait(5)
         (tree / "new" / "deeper").mkdir(parents=True)
         source.wait(0.3)
         (tree / "new" / "deeper" / "paper.md").write_text("x")
         assert source.wait(5)
+        source.wait(0.3)
         (tmp_path / "sitegen.toml").write_text("x")
         assert source.wait(5)
+        source.wait(0.3)
         assert not source.wait(0.3)
     finally:
         source.close()
