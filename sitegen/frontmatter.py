@@ -17,7 +17,6 @@ from typing import Any
 import yaml
 
 from sitegen.errors import Problem
-from sitegen.frontmatter_fast import FastComposer
 from sitegen.model import LINK_KINDS, Link, Organization, Paper, Source, classify_link
 from sitegen.slugs import SLUG_RE
 
@@ -47,14 +46,6 @@ class _Loader(_SafeLoader):  # type: ignore[misc,valid-type]
             if len(_PLAIN_TAGS) < _PLAIN_TAGS_MAX:
                 _PLAIN_TAGS[value] = tag
         return tag
-
-
-_TAGGER = _Loader("")
-# Reads the files sitegen writes without libyaml; plain words are typed by the same resolver.
-_FAST = FastComposer(lambda text: str(_TAGGER.resolve(yaml.ScalarNode, text, (True, False))),
-                     _PLAIN_TAGS)
-#: Compose sitegen's own dialect without libyaml (tests turn it off to compare the two).
-FAST_COMPOSE = True
 
 
 class FieldError(Exception):
@@ -234,11 +225,9 @@ def parse_paper(text: str, label: str) -> tuple[Paper | None, list[Problem]]:
         return None, [Problem(label, 1, "no front matter: the file must start with a '---' line "
                                         "and the fields must end with another '---' line")]
     front, body, body_line = parts
-    root: yaml.Node | None = _FAST.compose(front) if FAST_COMPOSE else None
-    if root is None:
-        root, problem = _compose_yaml(front, label)
-        if problem is not None:
-            return None, [problem]
+    root, problem = _compose_yaml(front, label)
+    if problem is not None:
+        return None, [problem]
     if root is None or _is_null(root):
         return None, [Problem(label, 1, "missing required field 'title'")]
     if not isinstance(root, yaml.MappingNode):

@@ -188,7 +188,7 @@ class PreviewServer:
             if tree.resolve().parent == self.root:
                 names.add(tree.name)
         existing = sorted({t.resolve() for t in trees if t.is_dir()})
-        return WatchPlan(self.root, frozenset(names), tuple(existing))
+        return WatchPlan(self.root, frozenset(names), tuple(existing), (config.output_path,))
 
     def _after_build(self, source: Source) -> tuple[Source, bool]:
         """Follow config changes in what is watched; report changes made during the build."""

@@ -2,38 +2,52 @@
 
 A :class:`WatchPlan` names what a build reads: ``sitegen.toml`` and a few
 top-level names in the site folder, plus whole folders (content, templates,
-static, the theme). :func:`open_source` watches them with Linux inotify, so an
-idle server costs nothing and a save is seen at once; where inotify is not
-available (another OS, or the watch limit is reached) it falls back to
-comparing file stats a few times a second. Either way the caller only asks
-"did anything change within this many seconds?", which is all debouncing needs.
+static, the theme). :func:`open_source` watches them with watchdog's native
+observer (inotify on Linux), so an idle server costs nothing and a save is seen
+within a millisecond; where that observer cannot start (the inotify watch limit
+is reached, or the platform has none) it falls back to comparing file stats a
+few times a second. Either way the caller only asks "did anything change within
+this many seconds?", which is all debouncing needs: a burst of events is one
+change to whoever asks next.
 
-Editor droppings (hidden files, ``*~``, ``*.swp``, vim's ``4913`` probe) are
-ignored so that they do not trigger builds.
+The site folder itself is watched only one level deep, so the output folder and
+``.sitegen-cache/`` beside the sources are never looked into; a plan may also
+name folders to ignore inside the watched trees. Editor droppings (hidden
+files, ``*~``, ``*.swp``, vim's ``4913`` probe) are ignored so that they do not
+trigger builds.
 """
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
 import os
-import select
-import struct
+import threading
 import time
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
 
-POLL_INTERVAL = 0.1  # seconds between scans when inotify is not available
+from watchdog.events import (
+    DirCreatedEvent,
+    DirDeletedEvent,
+    DirMovedEvent,
+    FileClosedEvent,
+    FileCreatedEvent,
+    FileDeletedEvent,
+    FileModifiedEvent,
+    FileMovedEvent,
+    FileSystemEvent,
+    FileSystemEventHandler,
+)
+from watchdog.observers import Observer
 
-# inotify(7) constants.
-_IN_MODIFY, _IN_ATTRIB, _IN_CLOSE_WRITE = 0x2, 0x4, 0x8
-_IN_MOVED_FROM, _IN_MOVED_TO, _IN_CREATE, _IN_DELETE = 0x40, 0x80, 0x100, 0x200
-_IN_DELETE_SELF, _IN_MOVE_SELF = 0x400, 0x800
-_IN_Q_OVERFLOW, _IN_IGNORED, _IN_ISDIR = 0x4000, 0x8000, 0x40000000
-_MASK = (_IN_MODIFY | _IN_ATTRIB | _IN_CLOSE_WRITE | _IN_MOVED_FROM | _IN_MOVED_TO
-         | _IN_CREATE | _IN_DELETE | _IN_DELETE_SELF | _IN_MOVE_SELF)
-_EVENT = struct.Struct("iIII")
+POLL_INTERVAL = 0.1  # seconds between scans when the native observer is not available
+CLOSE_WAIT = 5.0  # seconds to wait for the observer's threads to end
+
+# What an edit looks like. Opening and reading files (as every build does) is left
+# out, and so are folders' own "modified" events (a file inside changed, which is
+# reported for that file, or only the folder's permissions did).
+_EDITS = (FileCreatedEvent, FileModifiedEvent, FileClosedEvent, FileDeletedEvent,
+          FileMovedEvent, DirCreatedEvent, DirDeletedEvent, DirMovedEvent)
 
 
 def ignored(name: str) -> bool:
@@ -44,36 +58,115 @@ def ignored(name: str) -> bool:
 
 @dataclass(frozen=True)
 class WatchPlan:
-    """What to watch: top-level ``names`` in ``root`` and every file under ``trees``."""
+    """What to watch: top-level ``names`` in ``root`` and every file under ``trees``.
+
+    Nothing inside a folder of ``ignore`` counts (an output folder someone put
+    inside a watched tree, which every build rewrites).
+    """
 
     root: Path
     names: frozenset[str]
     trees: tuple[Path, ...]
+    ignore: tuple[Path, ...] = ()
+
+    def matters(self, path: Path) -> bool:
+        """True if a change at ``path`` can change the built site."""
+        if any(path == folder or folder in path.parents for folder in self.ignore):
+            return False
+        for tree in self.trees:
+            if path == tree:
+                return True
+            if tree in path.parents:
+                return not any(ignored(part) for part in path.relative_to(tree).parts)
+        return path.parent == self.root and path.name in self.names
 
 
-class Source(Protocol):
+class Source(ABC):
     """Something that reports changes to a plan's files."""
 
     plan: WatchPlan
 
+    @abstractmethod
     def wait(self, timeout: float) -> bool:
-        """True as soon as something changed; False if ``timeout`` seconds pass quietly."""
-        ...
+        """True as soon as something changed; False if ``timeout`` seconds pass quietly.
 
+        Every change since the last call that returned True counts once: a burst
+        of saves made while nobody waited makes one True, not one per save.
+        """
+
+    @abstractmethod
     def close(self) -> None:
         """Release the watch."""
-        ...
 
 
 def open_source(plan: WatchPlan) -> Source:
-    """An inotify watch when the system offers one, else polling."""
+    """The native observer where it starts, else polling."""
     try:
-        return InotifySource(plan)
+        return WatchdogSource(plan)
     except OSError:
         return PollSource(plan)
 
 
-class PollSource:
+class _Flag(FileSystemEventHandler):
+    """Raised by every event that touches a path the plan cares about; lowered by reading it.
+
+    Raising and reading hold one lock, so an event that arrives while a caller
+    reads the flag is never lost: it either counts for that call or for the next.
+    """
+
+    def __init__(self, plan: WatchPlan) -> None:
+        self.plan = plan
+        self._raised = False
+        self._cond = threading.Condition()
+
+    def on_any_event(self, event: FileSystemEvent) -> None:
+        paths = (event.src_path, event.dest_path) if event.dest_path else (event.src_path,)
+        if any(self.plan.matters(Path(os.fsdecode(path))) for path in paths):
+            with self._cond:
+                self._raised = True
+                self._cond.notify_all()
+
+    def take(self, timeout: float) -> bool:
+        """Wait up to ``timeout`` seconds for the flag; True (and lowered) if it was raised."""
+        with self._cond:
+            if not self._cond.wait_for(lambda: self._raised, timeout):
+                return False
+            self._raised = False
+            return True
+
+
+class WatchdogSource(Source):
+    """watchdog's native observer: the site folder one level deep, each tree recursively.
+
+    The observer's threads only raise a flag; :meth:`wait` takes it.
+    Sub-folders created later are watched as they appear (watchdog does that).
+    """
+
+    def __init__(self, plan: WatchPlan) -> None:
+        self.plan = plan
+        self._flag = handler = _Flag(plan)
+        self._observer = Observer()
+        try:
+            self._observer.schedule(handler, str(plan.root), recursive=False,
+                                    event_filter=list(_EDITS))
+            for tree in plan.trees:
+                self._observer.schedule(handler, str(tree), recursive=True,
+                                        event_filter=list(_EDITS))
+            self._observer.start()  # raises OSError when inotify is out of watches
+        except OSError:
+            self.close()
+            raise
+
+    def wait(self, timeout: float) -> bool:
+        return self._flag.take(timeout)
+
+    def close(self) -> None:
+        self._observer.stop()  # stops every emitter, also those started before one failed
+        if self._observer.is_alive():
+            self._observer.join(CLOSE_WAIT)
+
+
+class PollSource(Source):
     """Compare (size, mtime, inode) of every watched file every :data:`POLL_INTERVAL`."""
 
     def __init__(self, plan: WatchPlan, interval: float = POLL_INTERVAL) -> None:
@@ -87,10 +180,12 @@ class PollSource:
             _stat_into(stats, self.plan.root / name)
         for tree in self.plan.trees:
             for dirpath, dirnames, filenames in os.walk(tree):
-                dirnames[:] = [d for d in dirnames if not ignored(d)]
+                folder = Path(dirpath)
+                dirnames[:] = [d for d in dirnames
+                               if not ignored(d) and folder / d not in self.plan.ignore]
                 for name in filenames:
                     if not ignored(name):
-                        _stat_into(stats, Path(dirpath, name))
+                        _stat_into(stats, folder / name)
         return stats
 
     def wait(self, timeout: float) -> bool:
@@ -116,92 +211,3 @@ def _stat_into(stats: dict[str, tuple[int, int, int]], path: Path) -> None:
     except OSError:
         return
     stats[str(path)] = (0, 0, 0) if path.is_dir() else (st.st_size, st.st_mtime_ns, st.st_ino)
-
-
-class InotifySource:
-    """Linux inotify over the plan's folders; new sub-folders are watched as they appear."""
-
-    def __init__(self, plan: WatchPlan) -> None:
-        self.plan = plan
-        try:
-            self._libc = ctypes.CDLL(None, use_errno=True)
-            init = self._libc.inotify_init1
-        except (OSError, AttributeError) as exc:
-            raise OSError("inotify is not available") from exc
-        self.fd = init(os.O_NONBLOCK | os.O_CLOEXEC)
-        if self.fd < 0:
-            raise OSError(ctypes.get_errno(), "inotify_init1 failed")
-        self.dirs: dict[int, tuple[str, bool]] = {}  # watch id -> (folder, is a tree folder)
-        try:
-            self._add(str(plan.root), tree=False)
-            for tree in plan.trees:
-                self._add_tree(str(tree))
-        except OSError:
-            self.close()
-            raise
-
-    def _add(self, folder: str, tree: bool) -> None:
-        wd = self._libc.inotify_add_watch(self.fd, os.fsencode(folder), _MASK)
-        if wd < 0:
-            code = ctypes.get_errno()
-            if tree and code in (2, 20):  # ENOENT, ENOTDIR: vanished while we looked
-                return
-            raise OSError(code, os.strerror(code), folder)
-        self.dirs[wd] = (folder, tree)
-
-    def _add_tree(self, top: str) -> None:
-        for dirpath, dirnames, _ in os.walk(top):
-            dirnames[:] = [d for d in dirnames if not ignored(d)]
-            self._add(dirpath, tree=True)
-
-    def wait(self, timeout: float) -> bool:
-        deadline = time.monotonic() + timeout
-        while True:
-            left = max(0.0, deadline - time.monotonic())
-            ready, _, _ = select.select([self.fd], [], [], left)
-            if ready and self._drain():
-                return True
-            if time.monotonic() >= deadline:
-                return False
-
-    def _drain(self) -> bool:
-        """Read every queued event; True if one of them matters."""
-        try:
-            data = os.read(self.fd, 1 << 16)
-        except BlockingIOError:
-            return False
-        relevant = False
-        offset = 0
-        while offset + _EVENT.size <= len(data):
-            wd, mask, _, length = _EVENT.unpack_from(data, offset)
-            raw = data[offset + _EVENT.size: offset + _EVENT.size + length]
-            offset += _EVENT.size + length
-            name = os.fsdecode(raw.rstrip(b"\0"))
-            relevant |= self._event(wd, mask, name)
-        return relevant
-
-    def _event(self, wd: int, mask: int, name: str) -> bool:
-        if mask & _IN_Q_OVERFLOW:
-            return True  # events were lost: assume anything changed
-        if mask & _IN_IGNORED:
-            self.dirs.pop(wd, None)
-            return False
-        folder, tree = self.dirs.get(wd, ("", False))
-        if not folder:
-            return False
-        if not tree:
-            return name in self.plan.names
-        if mask & (_IN_DELETE_SELF | _IN_MOVE_SELF):
-            return True
-        if not name or ignored(name):
-            return False
-        if mask & _IN_ISDIR and mask & (_IN_CREATE | _IN_MOVED_TO):
-            # Out of watches: this folder goes unwatched, but the build still runs.
-            with contextlib.suppress(OSError):
-                self._add_tree(os.path.join(folder, name))
-        return True
-
-    def close(self) -> None:
-        if self.fd >= 0:
-            os.close(self.fd)
-            self.fd = -1

@@ -24,7 +24,7 @@ import pytest
 
 import sitegen.serve as serve_module
 from sitegen.serve import PREVIEW_OUTPUT, PreviewServer, allowed_hosts, is_loopback
-from sitegen.serve_watch import InotifySource, PollSource, WatchPlan
+from sitegen.serve_watch import PollSource, WatchdogSource, WatchPlan
 
 PAPER = "content/papers/ai-native-memory-a-pathway-from-llms-towards-agi.md"
 SLUG = "ai-native-memory-a-pathway-from-llms-towards-agi"
@@ -118,7 +118,7 @@ def test_explicit_output_folder_is_used(start: Callable[..., PreviewServer],
     assert get(server, "/")[0] == 200
 
 
-@pytest.mark.parametrize("watcher", [InotifySource, PollSource])
+@pytest.mark.parametrize("watcher", [WatchdogSource, PollSource])
 def test_a_burst_of_saves_causes_one_rebuild_showing_the_last_save(
         start: Callable[..., PreviewServer], example_site: Path, watcher: type,
         monkeypatch: pytest.MonkeyPatch) -> None:
@@ -143,7 +143,7 @@ def test_a_burst_of_saves_causes_one_rebuild_showing_the_last_save(
         assert f"Burst save {number}.".encode() in get(server, f"/papers/{slug}/")[2]
 
 
-@pytest.mark.parametrize("watcher", [InotifySource, PollSource])
+@pytest.mark.parametrize("watcher", [WatchdogSource, PollSource])
 def test_watchers_see_changes_and_ignore_editor_files(tmp_path: Path, watcher: type) -> None:
     tree = tmp_path / "content"
     tree.mkdir()
@@ -155,14 +155,18 @@ def test_watchers_see_changes_and_ignore_editor_files(tmp_path: Path, watcher: t
         (tree / "paper.md~").write_text("x")
         (tmp_path / "public" / "index.html").write_text("x")
         assert not source.wait(0.3)
+        # A save is several events (create, write, close) that may be reported apart:
+        # after each change, wait out the rest of it before the next step.
         (tree / "paper.md").write_text("x")
         assert source.wait(5)
         (tree / "new" / "deeper").mkdir(parents=True)
         source.wait(0.3)
         (tree / "new" / "deeper" / "paper.md").write_text("x")
         assert source.wait(5)
+        source.wait(0.3)
         (tmp_path / "sitegen.toml").write_text("x")
         assert source.wait(5)
+        source.wait(0.3)
         assert not source.wait(0.3)
     finally:
         source.close()

@@ -3,11 +3,12 @@
 Pagefind (1.5) writes its filter files and the lists of filters and sorts in
 its metadata file in hash-map order, which changes from run to run (Pagefind
 issue #638); everything else it writes is already stable. Its files are
-gzipped CBOR behind a ``pagefind_dcd`` signature and are named by a hash of
-their content. This module sorts the filter values, the filter list and the
-sort list, renames the rewritten files by a hash of their new content and
-points ``pagefind-entry.json`` at the new metadata file. Nothing changes in
-meaning: the browser looks filters and sorts up by name.
+gzipped CBOR behind a ``pagefind_dcd`` signature (read and written with
+``cbor2``) and are named by a hash of their content. This module sorts the
+filter values, the filter list and the sort list, renames the rewritten files
+by a hash of their new content and points ``pagefind-entry.json`` at the new
+metadata file. Nothing changes in meaning: the browser looks filters and sorts
+up by name.
 
 It is careful rather than clever: unless every file decodes to exactly the
 expected shape and re-encodes to exactly its original bytes, nothing is
@@ -19,9 +20,10 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
-import struct
 from pathlib import Path
 from typing import Any
+
+import cbor2
 
 SIGNATURE = b"pagefind_dcd"
 ENTRY = "pagefind-entry.json"
@@ -31,59 +33,16 @@ class FormatError(ValueError):
     """A Pagefind file is not in the shape this module knows."""
 
 
-def _decode(data: bytes, pos: int) -> tuple[Any, int]:
-    """One CBOR item (unsigned and negative integers, byte and text strings, arrays)."""
-    if pos >= len(data):
-        raise FormatError("truncated")
-    major, info = data[pos] >> 5, data[pos] & 31
-    pos += 1
-    if info < 24:
-        value = info
-    elif info <= 27:
-        size = 1 << (info - 24)
-        value = int.from_bytes(data[pos:pos + size], "big")
-        pos += size
-    else:
-        raise FormatError(f"unsupported CBOR length {info}")
-    if major == 0:
-        return value, pos
-    if major == 1:
-        return -1 - value, pos
-    if major in (2, 3):
-        raw = data[pos:pos + value]
-        return (raw if major == 2 else raw.decode("utf-8")), pos + value
-    if major == 4:
-        items = []
-        for _ in range(value):
-            item, pos = _decode(data, pos)
-            items.append(item)
-        return items, pos
-    raise FormatError(f"unsupported CBOR type {major}")
-
-
-def _head(major: int, value: int) -> bytes:
-    if value < 24:
-        return bytes([major << 5 | value])
-    for info, fmt in ((24, ">B"), (25, ">H"), (26, ">I"), (27, ">Q")):
-        if value < 1 << (8 * struct.calcsize(fmt)):
-            return bytes([major << 5 | info]) + struct.pack(fmt, value)
-    raise FormatError("integer too large")
-
-
 def _encode(value: Any) -> bytes:
-    """Shortest-form CBOR, as Pagefind's encoder writes it."""
-    if isinstance(value, bool):
-        raise FormatError("booleans are not expected")
-    if isinstance(value, int):
-        return _head(0, value) if value >= 0 else _head(1, -1 - value)
-    if isinstance(value, bytes):
-        return _head(2, len(value)) + value
-    if isinstance(value, str):
-        raw = value.encode("utf-8")
-        return _head(3, len(raw)) + raw
-    if isinstance(value, list):
-        return _head(4, len(value)) + b"".join(_encode(item) for item in value)
-    raise FormatError(f"cannot encode {type(value).__name__}")
+    """Shortest-form CBOR with definite lengths, as Pagefind's encoder writes it.
+
+    cbor2's default encoding is exactly that for the types Pagefind uses (integers,
+    byte and text strings, arrays); ``canonical`` would change nothing for them.
+    """
+    try:
+        return cbor2.dumps(value)
+    except cbor2.CBOREncodeError as exc:
+        raise FormatError(f"cannot encode {type(value).__name__}: {exc}") from None
 
 
 def read_file(path: Path) -> Any:
@@ -96,8 +55,14 @@ def read_file(path: Path) -> Any:
             raise FormatError(f"{path.name}: not gzip") from exc
     if not data.startswith(SIGNATURE):
         raise FormatError(f"{path.name}: no Pagefind signature")
-    value, end = _decode(data, len(SIGNATURE))
-    if end != len(data) or _encode(value) != data[len(SIGNATURE):]:
+    payload = data[len(SIGNATURE):]
+    try:
+        value = cbor2.loads(payload)
+    except cbor2.CBORError as exc:
+        raise FormatError(f"{path.name}: not CBOR ({exc})") from None
+    # Also refuses what loads() accepts but Pagefind never writes: trailing bytes,
+    # indefinite lengths, longer-than-needed heads, floats, tags.
+    if _encode(value) != payload:
         raise FormatError(f"{path.name}: does not round-trip")
     return value
 
