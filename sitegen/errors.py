@@ -61,3 +61,7 @@ class CheckError(SitegenError):
 
 class InitError(SitegenError):
     """``sitegen init`` cannot create the site (files in the way)."""
+
+
+class LockError(SitegenError):
+    """Another sitegen process holds the site's lock (see :mod:`sitegen.lock`)."""
