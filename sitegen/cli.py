@@ -62,6 +62,18 @@ def _strict(parser: argparse.ArgumentParser, what: str) -> None:
                              "false unless set)")
 
 
+def _waiting(parser: argparse.ArgumentParser) -> None:
+    from sitegen.lock import DEFAULT_WAIT
+
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--wait", type=float, default=DEFAULT_WAIT, metavar="SECONDS",
+                       help="while another sitegen process builds or imports into this "
+                            "site, wait this long for it, then give up with exit 1")
+    group.add_argument("--no-wait", dest="wait", action="store_const", const=0.0,
+                       help="give up at once if another sitegen process holds the site "
+                            "(default: wait, as --wait says)")
+
+
 def _import_parser(sub: Any) -> None:
     imp = _command(sub, "import", "import papers into content/papers/ of a site", """
   sitegen import listing.txt                 # a Daily Papers listing
@@ -86,6 +98,7 @@ def _import_parser(sub: Any) -> None:
     imp.add_argument("--strict", action="store_true",
                      help="fail on warnings (such as skipped blocks), writing nothing "
                           "(default: warn and import the rest)")
+    _waiting(imp)
     _verbosity(imp)
 
 
@@ -104,6 +117,7 @@ def _build_parser(sub: Any) -> None:
     _strict(build, "keeping the previous site")
     build.add_argument("--clean", action="store_true",
                        help="ignore the build cache (default: reuse unchanged files)")
+    _waiting(build)
     _verbosity(build)
 
 

@@ -7,6 +7,7 @@ import sys
 from typing import Any
 
 from sitegen.errors import InputError, Problem, StrictError
+from sitegen.lock import CACHE_DIR, site_lock
 
 
 def print_warnings(warnings: list[Problem]) -> None:
@@ -29,7 +30,8 @@ def do_import(args: argparse.Namespace) -> int:
     if not inputs:
         raise InputError("nothing to import: give a file, '-' for standard input, "
                          "--from-url URL or --arxiv ID")
-    report = run_import(args.site, inputs, args.fmt, args.listed, args.strict)
+    with site_lock(args.site / CACHE_DIR, "import", args.wait):
+        report = run_import(args.site, inputs, args.fmt, args.listed, args.strict)
     print_warnings(report.warnings)
     if not args.quiet:
         for label in report.kept_edits:
@@ -49,7 +51,8 @@ def do_build(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
 
     config = load_config(args.site, overrides)
     site = Site(config, quiet=args.quiet, verbose=args.verbose)
-    result = site.build(use_cache=not args.clean)
+    with site_lock(site.cache_dir, "build", args.wait):
+        result = site.build(use_cache=not args.clean)
     print_warnings(result.warnings)
     if config.strict and result.warnings:
         raise StrictError("build failed: --strict turns the warnings above into errors; "
