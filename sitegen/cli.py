@@ -130,6 +130,10 @@ def _serve_parser(sub: Any) -> None:
     _site(serve)
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
     serve.add_argument("--port", type=int, default=8000, help="port to listen on")
+    serve.add_argument("--output", type=Path, metavar="DIR",
+                       help="build the preview into this folder, with the build cache "
+                            "(default: a private folder in .sitegen-cache/serve/, so the "
+                            "output folder is never touched)")
     serve.add_argument("--base-url", metavar="URL",
                        help="URL the site will be served from; its path is kept, its host is "
                             "the preview's (default: base_url of sitegen.toml)")

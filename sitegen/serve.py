@@ -47,6 +47,7 @@ from tornado.netutil import bind_sockets
 from sitegen.cache import ParseStore
 from sitegen.config import Config, load_config
 from sitegen.errors import SitegenError
+from sitegen.lock import CACHE_DIR, site_lock
 from sitegen.render import theme_dir
 from sitegen.serve_http import Hub, PreviewState, make_app
 from sitegen.serve_watch import Source, WatchPlan, open_source
@@ -100,6 +101,7 @@ class PreviewServer:
         self.allowed_hosts = allowed_hosts(host, port)
         self.builds = 0
         self._indexing: Site | None = None
+        self._held = contextlib.ExitStack()  # the site lock, from a build to its search index
         self._store: ParseStore | None = None  # parsed papers, kept between rebuilds
         self.last_result: BuildResult | None = None
         self._config: Config | None = None  # the last config that loaded
@@ -137,6 +139,8 @@ class PreviewServer:
         result: BuildResult | None = None
         try:
             self._config = load_config(self.root, self.overrides, origin=self.origin)
+            # Held until the search index is done too (see _finish_search).
+            self._held.enter_context(site_lock(self.root / CACHE_DIR, "preview build"))
             cache_dir = self.root / PREVIEW_CACHE if self.private else None
             # Threads run here, so no forked workers; the search index is built after
             # the reload (finish_search) so an edit shows as fast as possible.
@@ -153,6 +157,8 @@ class PreviewServer:
             problems = (f"internal error: {type(exc).__name__}: {exc}",)
         if result is not None:
             self._served = self._config
+        else:
+            self._held.close()
         # Keep serving the last good build where it is, even if the new config moved it.
         config = self._served or self._fallback_config()
         state = PreviewState(config.output_path, config.base_path, problems)
@@ -225,12 +231,13 @@ class PreviewServer:
     def _finish_search(self) -> None:
         """Index the live preview for search, after pages were reloaded."""
         site, self._indexing = self._indexing, None
-        if site is None:
-            return
         try:
-            site.finish_search()
+            if site is not None:
+                site.finish_search()
         except (SitegenError, OSError) as exc:
             print(f"search index not updated: {exc}", file=sys.stderr)
+        finally:
+            self._held.close()  # the site lock taken by rebuild
 
     def _notify(self) -> None:
         loop = self._loop
