@@ -6,19 +6,42 @@ import argparse
 import sys
 from typing import Any
 
-from sitegen.errors import InputError, Problem, StrictError
+from sitegen.errors import InputError, Problem, SitegenError, StrictError
 
 
 def print_warnings(warnings: list[Problem]) -> None:
-    """Print warnings gcc-style: ``path:line: warning: message``."""
+    """Print warnings gcc-style: ``path:line: warning: message``, control characters escaped
+    (a title or file name from an input must not recolour the terminal or forge a line)."""
+    from sitegen.importers.clean import printable
+
     for problem in warnings:
         where = str(Problem(problem.path, problem.line, "")).rstrip(": ")
         prefix = f"{where}: " if where else ""
-        print(f"{prefix}warning: {problem.message}", file=sys.stderr)
+        print(printable(f"{prefix}warning: {problem.message}"), file=sys.stderr)
 
 
 def do_import(args: argparse.Namespace) -> int:
-    """Run ``sitegen import``."""
+    """Run ``sitegen import``; every message it prints has its control characters escaped."""
+    from sitegen.importers.clean import printable
+
+    try:
+        report = _import(args)
+    except SitegenError as exc:
+        escaped = [Problem(printable(p.path), p.line, printable(p.message)) for p in exc.problems]
+        raise type(exc)(*escaped) from None
+    print_warnings(report.warnings)
+    if not args.quiet:
+        for label in report.kept_edits:
+            print(printable(f"kept hand edits: {label}"))
+        if args.verbose:
+            for name in ("added", "updated", "merged", "skipped"):
+                for label in getattr(report, name):
+                    print(printable(f"{name}: {label}"))
+        print(f"imported: {report.summary()}")
+    return 0
+
+
+def _import(args: argparse.Namespace) -> Any:
     from sitegen.importers import read_input, run_import
 
     inputs = [read_input(path) for path in args.inputs]
@@ -29,17 +52,7 @@ def do_import(args: argparse.Namespace) -> int:
     if not inputs:
         raise InputError("nothing to import: give a file, '-' for standard input, "
                          "--from-url URL or --arxiv ID")
-    report = run_import(args.site, inputs, args.fmt, args.listed, args.strict)
-    print_warnings(report.warnings)
-    if not args.quiet:
-        for label in report.kept_edits:
-            print(f"kept hand edits: {label}")
-        if args.verbose:
-            for name in ("added", "updated", "merged"):
-                for label in getattr(report, name):
-                    print(f"{name}: {label}")
-        print(f"imported: {report.summary()}")
-    return 0
+    return run_import(args.site, inputs, args.fmt, args.listed, args.strict)
 
 
 def do_build(args: argparse.Namespace, overrides: dict[str, Any]) -> int:

@@ -1,0 +1,146 @@
+"""Read JSON inputs record by record: an array, a single value, or JSON lines.
+
+A record that is not valid JSON is a located warning and the rest is still
+read. Reading is linear on any text: line numbers are counted incrementally,
+the end of a broken item is found by a tokenizing regular expression rather
+than character by character, and the number of warnings is capped (each one
+costs a count of the lines before it, in :class:`json.JSONDecodeError`).
+Nesting and string length are held to :mod:`sitegen.importers.limits`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from sitegen.errors import InputError, Problem
+from sitegen.importers.limits import LineCounter, Warnings, check_value, too_deep
+
+Record = tuple[int, int, Any]  # (index, line, value)
+
+_WS = re.compile(r"[ \t\r\n]*")
+# Where JSON lines resume after a broken one: a line that starts an object or an array.
+_NEXT_VALUE = re.compile(r"\n[{\[]")
+# What matters when skipping a broken array item: strings (which may hold brackets and
+# commas; one cut short ends at its line's end), brackets and commas.
+_TOKEN = re.compile(r'"[^"\\\n]*(?:\\.[^"\\\n]*)*"?|[\[\]{},]')
+
+
+def json_records(text: str, label: str) -> tuple[list[Record], Warnings]:
+    """The values of a JSON array, a single JSON value or JSON lines, as (index, line, value).
+
+    A value that is not valid JSON becomes a located warning and the rest is still read;
+    text that is not JSON at all is an :class:`InputError`. Text after a top-level array
+    (two saved answers pasted together, or JSON lines) is read as more values, so that
+    nothing after the ``]`` is lost without a word.
+    """
+    reader = _Reader(text, label)
+    start = reader.skip_ws(0)
+    if start < len(text) and text[start] == "[":
+        end, count = reader.array_items(start + 1)
+        reader.values(reader.skip_ws(end), count)
+    else:
+        reader.values(start, None)
+    return reader.records, reader.warnings
+
+
+class _Reader:
+    """The state of reading one input: its records, warnings and line counter."""
+
+    def __init__(self, text: str, label: str) -> None:
+        self.text = text
+        self.label = label
+        self.lines = LineCounter(text)
+        self.records: list[Record] = []
+        self.warnings = Warnings()
+        self.decoder = json.JSONDecoder()
+
+    def skip_ws(self, pos: int) -> int:
+        match = _WS.match(self.text, pos)
+        return match.end() if match else pos
+
+    def decode(self, pos: int) -> tuple[Any, int]:
+        """The value at ``pos`` and the offset after it, within the limits."""
+        try:
+            value, end = self.decoder.raw_decode(self.text, pos)
+        except RecursionError:  # deeper than the interpreter allows: far past the limit
+            raise too_deep(self.label, self.lines.at(pos)) from None
+        check_value(value, self.label, self.lines.at(pos))
+        return value, end
+
+    def values(self, pos: int, after_array: int | None) -> None:
+        """JSON values one after another from ``pos``.
+
+        ``after_array`` is the item count of the array they follow: the input is then JSON
+        already, so text that does not parse is a warning, never "is not JSON".
+        """
+        text = self.text
+        index = after_array or 0
+        while pos < len(text):
+            index += 1
+            try:
+                value, end = self.decode(pos)
+                self.records.append((index, self.lines.at(pos), value))
+            except json.JSONDecodeError as exc:
+                if after_array is None and index == 1 and text[pos] not in "{[":
+                    raise InputError(Problem(self.label, exc.lineno,
+                                             f"is not JSON: {exc.msg}")) from None
+                what = ("text after the JSON array" if after_array is not None
+                        and index == after_array + 1 else f"record {index}")
+                self.warnings.append(Problem(self.label, exc.lineno, f"{what} is not valid JSON "
+                                                                     f"({exc.msg}); skipped"))
+                nxt = _NEXT_VALUE.search(text, exc.pos)
+                end = nxt.start() + 1 if nxt else len(text)
+            pos = self.skip_ws(end)
+
+    def array_items(self, pos: int) -> tuple[int, int]:
+        """Read a JSON array item by item so that one broken item does not lose the others.
+
+        Returns the offset just after the closing ``]``, where more values may follow,
+        and the number of items, so that what follows is numbered after them.
+        """
+        text = self.text
+        index = 0
+        while True:
+            pos = self.skip_ws(pos)
+            if pos >= len(text):
+                self.warnings.append(Problem(self.label, self.lines.at(len(text)),
+                                             "the JSON array is not closed with ']'; the input "
+                                             "may be cut short"))
+                return len(text), index
+            if text[pos] == "]":
+                return pos + 1, index
+            index += 1
+            try:
+                value, end = self.decode(pos)
+                self.records.append((index, self.lines.at(pos), value))
+            except json.JSONDecodeError as exc:
+                self.warnings.append(Problem(self.label, exc.lineno, f"item {index} is not "
+                                                                     f"valid JSON ({exc.msg}); "
+                                                                     "skipped"))
+                end = _value_end(text, pos)
+            pos = self.skip_ws(end)
+            if pos < len(text) and text[pos] == ",":
+                pos += 1
+            elif pos < len(text) and text[pos] != "]":
+                self.warnings.append(Problem(self.label, self.lines.at(pos),
+                                             "expected ',' or ']' between JSON items; "
+                                             "skipped to the next"))
+                pos = _value_end(text, pos) + 1
+
+
+def _value_end(text: str, pos: int) -> int:
+    """The offset of the ``,`` or ``]`` that ends the array item starting at ``pos``."""
+    depth = 0
+    for token in _TOKEN.finditer(text, pos):
+        char = token.group()
+        if char in "[{":
+            depth += 1
+        elif char in "]}":
+            if depth == 0:
+                return token.start()
+            depth -= 1
+        elif char == "," and depth == 0:
+            return token.start()
+    return len(text)
