@@ -16,7 +16,7 @@ from datetime import date
 from email.utils import parsedate_to_datetime
 from typing import Any
 
-from sitegen.errors import Problem
+from sitegen.errors import InputError, Problem
 from sitegen.importers.base import (
     Parsed,
     Skip,
@@ -29,7 +29,7 @@ from sitegen.importers.base import (
     unwrap_paragraphs,
 )
 from sitegen.importers.jsonread import json_records
-from sitegen.importers.limits import MAX_FIELD_CHARS, LineCounter, too_long
+from sitegen.importers.limits import MAX_FIELD_CHARS, MAX_XML_TAGS, LineCounter, too_long
 from sitegen.model import Paper, Source, normalize_arxiv
 
 ATOM_KIND = "arxiv-atom"
@@ -102,6 +102,9 @@ def parse_atom(text: str, label: str) -> Parsed:
                                                         f"{closing} (input cut short?); skipped"))
             continue
         chunk = text[start:end + len(closing)]
+        if chunk.count("<") > MAX_XML_TAGS:
+            raise InputError(Problem(label, line, f"entry {number} has more than "
+                                                  f"{MAX_XML_TAGS:,} XML tags; not imported"))
         try:
             element = _atom_entry(ET.fromstring(f"<feed{namespaces}>{chunk}</feed>"), namespaces)
             _check_lengths(element, label, line, number)

@@ -74,7 +74,7 @@ def scrub(paper: Paper, label: str) -> list[Problem]:
             warnings.append(Problem(label, line, f"removed {' and '.join(parts)} from {what}"))
         return cleaned
 
-    paper.title = clean(paper.title, "the title")
+    paper.title = " ".join(clean(paper.title, "the title").split())
     paper.body = clean(paper.body, "the abstract")
     paper.authors = clean(paper.authors, "the authors")
     paper.tags = clean(paper.tags, "the tags")

@@ -163,12 +163,12 @@ def fetch_inputs(urls: list[str], arxiv_ids: list[str],
     """Download every URL and the arXiv entries of ``arxiv_ids`` as (text, label) inputs."""
     ids = list(dict.fromkeys(arxiv_query_id(raw) for raw in arxiv_ids))
     opener = opener or default_opener()
-    inputs = [(fetch_text(url, opener), url) for url in urls]
+    inputs = [(fetch_text(url, opener, DEADLINE), url) for url in urls]
     for start in range(0, len(ids), ARXIV_BATCH):
         if start:
             time.sleep(ARXIV_PAUSE)
         url = arxiv_query_url(ids[start:start + ARXIV_BATCH])
-        inputs.append((fetch_text(url, opener), url))
+        inputs.append((fetch_text(url, opener, DEADLINE), url))
     return inputs
 
 

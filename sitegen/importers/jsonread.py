@@ -15,7 +15,13 @@ import re
 from typing import Any
 
 from sitegen.errors import InputError, Problem
-from sitegen.importers.limits import LineCounter, Warnings, check_value, too_deep
+from sitegen.importers.limits import (
+    MAX_JSON_CONTAINERS,
+    LineCounter,
+    Warnings,
+    check_value,
+    too_deep,
+)
 
 Record = tuple[int, int, Any]  # (index, line, value)
 
@@ -35,6 +41,10 @@ def json_records(text: str, label: str) -> tuple[list[Record], Warnings]:
     (two saved answers pasted together, or JSON lines) is read as more values, so that
     nothing after the ``]`` is lost without a word.
     """
+    containers = text.count("[") + text.count("{")  # an upper bound: strings are counted too
+    if containers > MAX_JSON_CONTAINERS:
+        raise InputError(Problem(label, 0, (
+            f"has more than {MAX_JSON_CONTAINERS:,} JSON arrays and objects; not imported")))
     reader = _Reader(text, label)
     start = reader.skip_ws(0)
     if start < len(text) and text[start] == "[":

@@ -24,6 +24,10 @@ MAX_FIELD_CHARS = 2_000_000
 MAX_EXPANSION_CHARS = MAX_INPUT_BYTES
 # Arrays and objects inside one another in a JSON record.
 MAX_NESTING = 100
+# Arrays and objects in one JSON input, and tags in one Atom entry: each costs memory far
+# beyond its few bytes of text (an empty list is 56 bytes, an XML element some 300).
+MAX_JSON_CONTAINERS = 1_000_000
+MAX_XML_TAGS = 10_000
 # Located warnings about one input; past this it is not the kind of file it looks like.
 MAX_WARNINGS = 1_000
 
