@@ -119,14 +119,21 @@ class _HTTPSHandler(urllib.request.HTTPSHandler):
 
 
 class _RedirectHandler(urllib.request.HTTPRedirectHandler):
-    """Follows redirects to http(s) addresses only, whatever the scheme of the first."""
+    """Follows redirects to http(s) addresses only, checked at every step (urllib would
+    follow one to ``ftp://``)."""
 
-    def redirect_request(self, req: urllib.request.Request, fp: Any, code: int, msg: str,
-                         headers: Any, newurl: str) -> urllib.request.Request | None:
-        if urllib.parse.urlsplit(newurl).scheme.lower() not in ("http", "https"):
-            raise InputError(f"{req.full_url}: the server redirects to {newurl}, which is not "
-                             "an http:// or https:// address; not followed")
-        return super().redirect_request(req, fp, code, msg, headers, newurl)
+    def http_error_302(self, req: urllib.request.Request, fp: Any, code: int, msg: str,
+                       headers: Any) -> Any:
+        location = headers.get("location") or headers.get("uri")
+        if location:
+            target = urllib.parse.urljoin(req.full_url, location)
+            if urllib.parse.urlsplit(target).scheme.lower() not in ("http", "https"):
+                raise InputError(Problem(req.full_url, 0, (
+                    f"the server redirects to {target}, which is not an http:// or https:// "
+                    "address; not followed")))
+        return super().http_error_302(req, fp, code, msg, headers)
+
+    http_error_301 = http_error_303 = http_error_307 = http_error_308 = http_error_302
 
 
 def default_opener() -> Opener:
@@ -176,7 +183,7 @@ def fetch_text(url: str, opener: Opener, deadline: float = DEADLINE) -> str:
     """The text at ``url``: UTF-8 (or the charset the server names), never binary, received
     whole (as long as the server said) within ``deadline`` seconds."""
     if not url.lower().startswith(("http://", "https://")):
-        raise InputError(f"{url}: only http:// and https:// addresses can be fetched")
+        raise _error(url, "only http:// and https:// addresses can be fetched")
     request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
     with _Watch(deadline) as watch:
         try:
@@ -184,11 +191,11 @@ def fetch_text(url: str, opener: Opener, deadline: float = DEADLINE) -> str:
                 data = _read(response, url, watch)
                 charset = _charset(response)
         except urllib.error.HTTPError as exc:
-            raise InputError(f"{url}: the server answered {exc.code} {exc.reason}") from None
+            raise _error(url, f"the server answered {exc.code} {exc.reason}") from None
         except (OSError, http.client.HTTPException, ValueError) as exc:
             raise _failure(url, exc, watch) from None
     if not data.strip():
-        raise InputError(Problem(url, 0, "the answer is empty; nothing to import"))
+        raise _error(url, "the answer is empty; nothing to import")
     text, problem = decode(data, url)
     if problem and charset and charset.lower().replace("-", "") != "utf8" and b"\0" not in data:
         try:
@@ -197,8 +204,8 @@ def fetch_text(url: str, opener: Opener, deadline: float = DEADLINE) -> str:
             pass
     if text is None or problem:  # decode gives text or a problem, never both or neither
         message = problem.message if problem else "cannot be decoded as text"
-        raise InputError(Problem(url, 0, message.replace(
-            "this is not a text file", "this looks like a binary file")))
+        raise _error(url, message.replace("this is not a text file",
+                                          "this looks like a binary file"))
     return text
 
 
@@ -217,15 +224,18 @@ def _read(response: Any, url: str, watch: _Watch) -> bytes:
         parts.append(part)
         size += len(part)
         if size > MAX_BYTES:
-            raise InputError(f"{url}: the answer is larger than {MAX_BYTES:,} bytes; "
-                             "not imported")
+            raise _error(url, f"the answer is larger than {MAX_BYTES:,} bytes; not imported")
     if watch.expired:
         raise _late(url, watch)
     length = _content_length(response)
     if length is not None and size != length:
-        raise InputError(f"{url}: the answer was cut short ({size:,} of {length:,} bytes "
-                         "received); not imported, try again")
+        raise _error(url, f"the answer was cut short ({size:,} of {length:,} bytes received); "
+                          "not imported, try again")
     return b"".join(parts)
+
+
+def _error(url: str, message: str) -> InputError:
+    return InputError(Problem(url, 0, message))
 
 
 def _failure(url: str, exc: BaseException, watch: _Watch) -> InputError:
@@ -234,20 +244,20 @@ def _failure(url: str, exc: BaseException, watch: _Watch) -> InputError:
     if watch.expired:
         return _late(url, watch)
     if isinstance(reason, TimeoutError):
-        return InputError(f"{url}: no answer within {TIMEOUT:.0f} seconds; try again later")
+        return _error(url, f"no answer within {TIMEOUT:.0f} seconds; try again later")
     if isinstance(exc, http.client.IncompleteRead):
-        return InputError(f"{url}: the answer was cut short (the connection closed before "
-                          "its end); not imported, try again")
+        return _error(url, "the answer was cut short (the connection closed before its end); "
+                           "not imported, try again")
     if isinstance(exc, urllib.error.URLError):
-        return InputError(f"{url}: cannot connect ({exc.reason}); check the address and "
-                          "that this computer is online")
-    return InputError(f"{url}: download failed ({exc or type(exc).__name__})")
+        return _error(url, f"cannot connect ({exc.reason}); check the address and that this "
+                           "computer is online")
+    return _error(url, f"download failed ({exc or type(exc).__name__})")
 
 
 def _late(url: str, watch: _Watch) -> InputError:
-    return InputError(f"{url}: the download did not finish within {watch.seconds:g} "
-                      f"second{'' if watch.seconds == 1 else 's'}; "
-                      "stopped, nothing imported (the server is too slow; try again later)")
+    unit = "second" if watch.seconds == 1 else "seconds"
+    return _error(url, f"the download did not finish within {watch.seconds:g} {unit}; stopped, "
+                       "nothing imported (the server is too slow; try again later)")
 
 
 def _content_length(response: Any) -> int | None:
