@@ -1,11 +1,11 @@
 """Read JSON inputs record by record: an array, a single value, or JSON lines.
 
 A record that is not valid JSON is a located warning and the rest is still
-read. Reading is linear on any text: line numbers are counted incrementally,
-the end of a broken item is found by a tokenizing regular expression rather
-than character by character, and the number of warnings is capped (each one
-costs a count of the lines before it, in :class:`json.JSONDecodeError`).
-Nesting and string length are held to :mod:`sitegen.importers.limits`.
+read. Reading is linear on any text: each value is decoded from a window not
+much larger than itself (json's error message counts the lines before the
+error), line numbers are counted incrementally, and the end of a broken item
+is found by a tokenizing regular expression rather than character by
+character. Nesting and string length are held to :mod:`sitegen.importers.limits`.
 """
 
 from __future__ import annotations
@@ -26,6 +26,10 @@ from sitegen.importers.limits import (
 Record = tuple[int, int, Any]  # (index, line, value)
 
 _WS = re.compile(r"[ \t\r\n]*")
+_FIRST_WINDOW = 4096
+# An error this close to the end of the window may come from a token the window cut
+# ("-Infinity", a "\\uXXXX" escape): look further before calling the value broken.
+_LONGEST_TOKEN = 16
 # Where JSON lines resume after a broken one: a line that starts an object or an array.
 _NEXT_VALUE = re.compile(r"\n[{\[]")
 # What matters when skipping a broken array item: strings (which may hold brackets and
@@ -55,6 +59,14 @@ def json_records(text: str, label: str) -> tuple[list[Record], Warnings]:
     return reader.records, reader.warnings
 
 
+class _Broken(Exception):
+    """A value that is not valid JSON: json's message, its line and offset in the input."""
+
+    def __init__(self, msg: str, line: int, pos: int) -> None:
+        super().__init__(msg)
+        self.msg, self.lineno, self.pos = msg, line, pos
+
+
 class _Reader:
     """The state of reading one input: its records, warnings and line counter."""
 
@@ -65,19 +77,41 @@ class _Reader:
         self.records: list[Record] = []
         self.warnings = Warnings()
         self.decoder = json.JSONDecoder()
+        self.window = _FIRST_WINDOW
 
     def skip_ws(self, pos: int) -> int:
         match = _WS.match(self.text, pos)
         return match.end() if match else pos
 
     def decode(self, pos: int) -> tuple[Any, int]:
-        """The value at ``pos`` and the offset after it, within the limits."""
-        try:
-            value, end = self.decoder.raw_decode(self.text, pos)
-        except RecursionError:  # deeper than the interpreter allows: far past the limit
-            raise too_deep(self.label, self.lines.at(pos)) from None
-        check_value(value, self.label, self.lines.at(pos))
-        return value, end
+        """The value at ``pos`` and the offset after it, within the limits.
+
+        Decoded from a window of the text, twice as large as the last value and doubled
+        while the value runs past its end: json's error for a broken value counts the lines
+        from the start of the text it was given, which from the whole input would make
+        every broken record cost the size of everything before it.
+        """
+        text, line = self.text, self.lines.at(pos)
+        while True:
+            stop = min(len(text), pos + self.window)
+            piece = text[pos:stop]
+            try:
+                value, used = self.decoder.raw_decode(piece)
+            except json.JSONDecodeError as exc:
+                if stop < len(text) and (exc.pos >= len(piece) - _LONGEST_TOKEN
+                                         or exc.msg.startswith("Unterminated string")):
+                    self.window *= 2  # cut off by the window, not broken: look further
+                    continue
+                self.window = _FIRST_WINDOW
+                raise _Broken(exc.msg, line + exc.lineno - 1, pos + exc.pos) from None
+            except RecursionError:  # deeper than the interpreter allows: far past the limit
+                raise too_deep(self.label, line) from None
+            if stop < len(text) and used > len(piece) - _LONGEST_TOKEN:  # "1.5e" of "1.5e10"
+                self.window *= 2
+                continue
+            self.window = max(_FIRST_WINDOW, 2 * used)
+            check_value(value, self.label, line)
+            return value, pos + used
 
     def values(self, pos: int, after_array: int | None) -> None:
         """JSON values one after another from ``pos``.
@@ -92,7 +126,7 @@ class _Reader:
             try:
                 value, end = self.decode(pos)
                 self.records.append((index, self.lines.at(pos), value))
-            except json.JSONDecodeError as exc:
+            except _Broken as exc:
                 if after_array is None and index == 1 and text[pos] not in "{[":
                     raise InputError(Problem(self.label, exc.lineno,
                                              f"is not JSON: {exc.msg}")) from None
@@ -125,7 +159,7 @@ class _Reader:
             try:
                 value, end = self.decode(pos)
                 self.records.append((index, self.lines.at(pos), value))
-            except json.JSONDecodeError as exc:
+            except _Broken as exc:
                 self.warnings.append(Problem(self.label, exc.lineno, f"item {index} is not "
                                                                      f"valid JSON ({exc.msg}); "
                                                                      "skipped"))
