@@ -143,6 +143,15 @@ def _listing_3_mb_title(root: Path, site: Path) -> None:
     (root / "project" / "input.txt").write_text(text, encoding="utf-8")
 
 
+def _input_named_pipe(root: Path, site: Path) -> None:
+    os.mkfifo(root / "project" / "input.json")  # nobody writes: reading it would wait forever
+
+
+def _input_over_50_mb(root: Path, site: Path) -> None:
+    with (root / "project" / "input.json").open("wb") as handle:
+        handle.truncate(50_000_001)  # sparse: no disk space and no time to write
+
+
 SETUPS: dict[str, Callable[[Path, Path], None]] = {
     "abstract_1_5_mb": _abstract_of(1_500_000),
     "abstract_5_mb": _abstract_of(5_000_000),
@@ -154,6 +163,8 @@ SETUPS: dict[str, Callable[[Path, Path], None]] = {
     "output_is_a_file": _output_is_a_file,
     "foreign_staging_folder": _foreign_staging_folder,
     "listing_3_mb_title": _listing_3_mb_title,
+    "input_named_pipe": _input_named_pipe,
+    "input_over_50_mb": _input_over_50_mb,
 }
 
 
