@@ -3,17 +3,37 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sitegen.errors import InputError, Problem, SitegenError, StrictError
 
+if TYPE_CHECKING:
+    from sitegen.importers.library import Report
+
+
+# Control characters (C0 with tab and newline, DEL, C1), noncharacters, surrogates and the
+# Unicode line separators: none may reach a terminal raw.
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\ufffe\uffff\ud800-\udfff\u2028\u2029]")
+_NAMED = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
+
+
+def printable(text: str) -> str:
+    """``text`` with every control character written as an escape (``\\n``, ``\\x1b``): a file
+    name with a newline must not start a second, forged message line, and an escape sequence
+    in an imported title must not recolour or rewrite the terminal."""
+    return _UNPRINTABLE.sub(_escape, text)
+
+
+def _escape(match: re.Match[str]) -> str:
+    char = match.group()
+    code = ord(char)
+    return _NAMED.get(char) or (f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
+
 
 def print_warnings(warnings: list[Problem]) -> None:
-    """Print warnings gcc-style: ``path:line: warning: message``, control characters escaped
-    (a title or file name from an input must not recolour the terminal or forge a line)."""
-    from sitegen.importers.clean import printable
-
+    """Print warnings gcc-style: ``path:line: warning: message``, control characters escaped."""
     for problem in warnings:
         where = str(Problem(problem.path, problem.line, "")).rstrip(": ")
         prefix = f"{where}: " if where else ""
@@ -22,8 +42,6 @@ def print_warnings(warnings: list[Problem]) -> None:
 
 def do_import(args: argparse.Namespace) -> int:
     """Run ``sitegen import``; every message it prints has its control characters escaped."""
-    from sitegen.importers.clean import printable
-
     try:
         report = _import(args)
     except SitegenError as exc:
@@ -41,7 +59,7 @@ def do_import(args: argparse.Namespace) -> int:
     return 0
 
 
-def _import(args: argparse.Namespace) -> Any:
+def _import(args: argparse.Namespace) -> Report:
     from sitegen.importers import read_input, run_import
 
     inputs = [read_input(path) for path in args.inputs]

@@ -24,11 +24,12 @@ from typing import Any
 
 import pytest
 
+from sitegen.commands import printable
 from sitegen.errors import SitegenError
 from sitegen.importers import arxiv, bibtex, hf_api, listing
 from sitegen.importers.base import find_urls, make_links, safe_url, tex_to_text, unwrap_paragraphs
 from sitegen.importers.bibmacros import Macros
-from sitegen.importers.clean import printable, scrub
+from sitegen.importers.clean import scrub
 from sitegen.importers.jsonread import json_records
 from sitegen.importers.limits import check_lines
 from sitegen.importers.rewrite import comments

@@ -6,8 +6,7 @@ the noncharacters U+FFFE and U+FFFF, and unpaired surrogates (from a JSON
 ``\\ud800`` escape; they cannot even be written as UTF-8) are removed from
 every field of an imported paper, with a located warning per field.
 
-Messages printed by the import command pass through :func:`printable`: a file
-name with a newline must not start a second, forged message line.
+(Messages printed to the terminal are escaped by ``sitegen.commands.printable``.)
 """
 
 from __future__ import annotations
@@ -23,24 +22,6 @@ _CONTROL = "\x00-\x08\x0b-\x1f\x7f-\x9f\ufffe\uffff"
 _SURROGATE = "\ud800-\udfff"
 _REMOVED = re.compile(f"[{_CONTROL}{_SURROGATE}]")
 _SURROGATES = re.compile(f"[{_SURROGATE}]")
-# For a terminal also tab, newline and the Unicode line and paragraph separators.
-_UNPRINTABLE = re.compile(f"[\t\n{_CONTROL}{_SURROGATE}\u2028\u2029]")
-_NAMED = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
-
-
-def printable(text: str) -> str:
-    """``text`` with every control character written as an escape (``\\n``, ``\\x1b``)."""
-    return _UNPRINTABLE.sub(_escape, text)
-
-
-def _escape(match: re.Match[str]) -> str:
-    char = match.group()
-    if char in _NAMED:
-        return _NAMED[char]
-    code = ord(char)
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
-
-
 def _clean(value: Any) -> tuple[Any, int, int]:
     """``value`` (text, or lists and mappings of it) without the removed characters,
     and how many controls and surrogates were removed."""

@@ -46,6 +46,8 @@ DOTS = frozenset({"·", "•", "⋅"})
 _WRAPPED_TITLE_CHARS = 300
 
 
+# Longer than this, a line is no date, dot or author-count line (only its end may hold one).
+_ANCHOR_CHARS = 200
 # A run of blank lines: read as one blank line. (One greedy class, not a repeated group:
 # the regular expression engine runs it as a tight loop, 50 MB of newlines in 0.1 s.)
 _BLANK_RUN = re.compile(r"\s*\n")
@@ -290,7 +292,19 @@ def _on_date_line(line: _Line, found: re.Match[str], segment: list[_Line], state
 
 
 def looks_like_listing(text: str) -> bool:
-    """True when the text has the date-line anchors of a listing page."""
-    lines = [line.text for line in islice(_lines(text), 4000)]
-    return any(DATE_LINE.match(line) for line in lines) and any(
-        line in DOTS or AUTHORS.match(line) for line in lines)
+    """True when the text has the date-line anchors of a listing page.
+
+    Anchors are short: of a long line only its end is looked at (it may end in
+    ``· Jan 5, 2026``), so that telling formats apart never splits a huge line into words.
+    """
+    dated = carded = False
+    for _, raw in islice(_raw_lines(text), 4000):
+        line = " ".join(raw[-_ANCHOR_CHARS:].split())
+        head, dot, tail = line.rpartition(" · ")
+        if dot and DATE_LINE.match(tail):
+            return True
+        dated = dated or DATE_LINE.match(line) is not None
+        carded = carded or line in DOTS or AUTHORS.match(line) is not None
+        if dated and carded:
+            return True
+    return False
