@@ -137,11 +137,6 @@ def iso_date(value: object) -> date | None:
         return None
 
 
-def line_at(text: str, offset: int) -> int:
-    """The 1-based line number of ``offset`` in ``text``."""
-    return text.count("\n", 0, offset) + 1
-
-
 @lru_cache(maxsize=1)
 def _tex_converter() -> Any:
     from pylatexenc.latex2text import LatexNodes2Text
