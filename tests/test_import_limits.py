@@ -288,3 +288,11 @@ def test_input_without_a_paper_fails(run_cli: Run, tmp_path: Path, name: str, te
     assert code == 1 and out == ""
     assert err.splitlines()[-1] == f"error: nothing imported: no paper could be read from {path}"
     assert not (tmp_path / "site").exists()
+
+
+def test_an_input_without_a_paper_among_others_is_named(run_cli: Run, tmp_path: Path) -> None:
+    good = write(tmp_path, "listing.txt", LISTING)
+    empty = write(tmp_path, "empty.json", "[]")
+    code, out, err = run_cli(["import", "--site", tmp_path / "site", good, empty])
+    assert code == 0 and "1 added" in out
+    assert err == f"{empty}: warning: no paper found in this input\n"

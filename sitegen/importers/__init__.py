@@ -153,6 +153,8 @@ def run_import(site_root: Path, inputs: list[tuple[str, str]], fmt_name: str | N
         fmt = detect(text, label, fmt_name, listed)
         parsed = fmt.parse(text, label)
         library.report.warnings.extend(parsed.warnings)
+        if not parsed.papers and not parsed.warnings:  # never skipped without a word
+            library.report.warnings.append(Problem(label, 0, "no paper found in this input"))
         for paper in parsed.papers:
             if listed is not None:
                 paper.listed = listed
