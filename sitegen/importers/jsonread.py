@@ -16,7 +16,9 @@ from typing import Any
 
 from sitegen.errors import InputError, Problem
 from sitegen.importers.limits import (
+    MAX_FIELD_CHARS,
     MAX_JSON_CONTAINERS,
+    MAX_NESTING,
     LineCounter,
     Warnings,
     check_value,
@@ -110,7 +112,11 @@ class _Reader:
                 self.window *= 2
                 continue
             self.window = max(_FIRST_WINDOW, 2 * used)
-            check_value(value, self.label, line)
+            # No string is longer than the text, no nesting deeper than its brackets: most
+            # values need no walk.
+            if used > MAX_FIELD_CHARS or (piece.count("[", 0, used) + piece.count("{", 0, used)
+                                          > MAX_NESTING):
+                check_value(value, self.label, line)
             return value, pos + used
 
     def values(self, pos: int, after_array: int | None) -> None:
