@@ -52,9 +52,10 @@ def do_import(args: argparse.Namespace) -> int:
         for label in report.kept_edits:
             print(printable(f"kept hand edits: {label}"))
         if args.verbose:
-            for name in ("added", "updated", "merged", "skipped"):
+            for name, shown in (("added", "added"), ("updated", "updated"),
+                                 ("merged", "merged"), ("skipped", "not rewritten")):
                 for label in getattr(report, name):
-                    print(printable(f"{name}: {label}"))
+                    print(printable(f"{shown}: {label}"))
         print(f"imported: {report.summary()}")
     return 0
 
