@@ -458,6 +458,82 @@ def test_any_quoted_title_and_tags_are_kept_as_written(title: str, when: date,
     assert paper.date == when
 
 
+# ------------------------------------------------------------------ deeply nested JSON
+
+
+def _depth(value: Any) -> int:
+    """How many arrays and objects are inside one another in ``value`` (0 for a leaf)."""
+    if isinstance(value, list):
+        return 1 + max((_depth(v) for v in value), default=0)
+    if isinstance(value, dict):
+        return 1 + max((_depth(v) for v in value.values()), default=0)
+    return 0
+
+
+@st.composite
+def nested_json(draw: st.DrawFn) -> tuple[str, int]:
+    """A JSON value of arrays and objects mixed, nested up to 5,000 deep, and its depth."""
+    depth = draw(st.one_of(st.integers(0, 110), st.integers(90, 5000)))
+    rng = draw(st.randoms(use_true_random=False))
+    kinds = [rng.choice("[{") for _ in range(depth)]
+    leaf = draw(JSON_VALUES)
+    opening = "".join("[" if kind == "[" else '{"k": ' for kind in kinds)
+    closing = "".join("]" if kind == "[" else "}" for kind in reversed(kinds))
+    return opening + json.dumps(leaf) + closing, depth + _depth(leaf)
+
+
+HF_ITEM = '{"title": "Paper %d", "publishedAt": "2024-01-02T00:00:00.000Z", "x": %s}'
+SNAPSHOT_RECORD = ('{"id": "2101.%05d", "title": "Paper", "update_date": "2021-01-01", '
+                   '"versions": %s}')
+
+
+@FUZZ
+@given(nested_json(), st.sampled_from(["array", "lines"]))
+def test_hf_api_nesting_is_limited_not_a_crash(nested: tuple[str, int], layout: str) -> None:
+    from sitegen.importers import hf_api
+    from sitegen.importers.limits import MAX_NESTING
+
+    TRIED["nested-hf-api"] += 1
+    value, depth = nested
+    items = [HF_ITEM % (1, "1"), HF_ITEM % (2, value)]
+    text = "[" + ",\n".join(items) + "]" if layout == "array" else "\n".join(items)
+    if depth + 1 <= MAX_NESTING:  # the item itself is one level
+        result = hf_api.parse(text, LABEL)
+        assert sorted(p.title for p in result.papers) == ["Paper 1", "Paper 2"]
+        return
+    with pytest.raises(SitegenError) as caught:
+        hf_api.parse(text, LABEL)
+    assert [str(p) for p in caught.value.problems] == [
+        f"{LABEL}:2: JSON nested more than {MAX_NESTING} levels deep; not imported"]
+
+
+@FUZZ
+@given(nested_json())
+def test_jsonl_nesting_is_limited_not_a_crash(nested: tuple[str, int]) -> None:
+    from sitegen.importers import arxiv
+    from sitegen.importers.limits import MAX_NESTING
+
+    TRIED["nested-jsonl"] += 1
+    value, depth = nested
+    text = SNAPSHOT_RECORD % (1, "[]") + "\n" + SNAPSHOT_RECORD % (2, value) + "\n"
+    if depth + 1 <= MAX_NESTING:
+        assert len(arxiv.parse_jsonl(text, LABEL).papers) == 2
+        return
+    with pytest.raises(SitegenError, match=f"^{LABEL}:2: JSON nested more than"):
+        arxiv.parse_jsonl(text, LABEL)
+
+
+@FUZZ
+@given(nested_json(), st.integers(0, 10**6), st.text(max_size=5), st.sampled_from(["", "[", "{"]))
+@pytest.mark.parametrize("fmt", formats(), ids=lambda f: f.name)
+def test_cut_deep_json_never_crashes_any_format(fmt: Any, nested: tuple[str, int], cut: int,
+                                                splice: str, prefix: str) -> None:
+    """Cut and spliced deep JSON: every format returns or says why, never RecursionError."""
+    value, _ = nested
+    cut %= len(value) + 1
+    parse_any(fmt, prefix + value[:cut] + splice + value[cut:])
+
+
 def test_fuzz_counts() -> None:
     total = sum(TRIED.values())
     parts = ", ".join(f"{k} {v}" for k, v in sorted(TRIED.items()))

@@ -143,6 +143,15 @@ def _listing_3_mb_title(root: Path, site: Path) -> None:
     (root / "project" / "input.txt").write_text(text, encoding="utf-8")
 
 
+def _input_named_pipe(root: Path, site: Path) -> None:
+    os.mkfifo(root / "project" / "input.json")  # nobody writes: reading it would wait forever
+
+
+def _input_over_50_mb(root: Path, site: Path) -> None:
+    with (root / "project" / "input.json").open("wb") as handle:
+        handle.truncate(50_000_001)  # sparse: no disk space and no time to write
+
+
 SETUPS: dict[str, Callable[[Path, Path], None]] = {
     "abstract_1_5_mb": _abstract_of(1_500_000),
     "abstract_5_mb": _abstract_of(5_000_000),
@@ -154,7 +163,17 @@ SETUPS: dict[str, Callable[[Path, Path], None]] = {
     "output_is_a_file": _output_is_a_file,
     "foreign_staging_folder": _foreign_staging_folder,
     "listing_3_mb_title": _listing_3_mb_title,
+    "input_named_pipe": _input_named_pipe,
+    "input_over_50_mb": _input_over_50_mb,
 }
+
+
+def generate(spec: dict[str, Any], folder: Path) -> str:
+    """Write an input described in ``case.toml`` as ``[generate]``: ``file`` and ``pieces``,
+    a list of ``[text, times]`` (a 20 MB line is one short line of TOML); returns its name."""
+    data = "".join(text * times for text, times in spec["pieces"])
+    (folder / spec["file"]).write_bytes(data.encode("utf-8", "surrogatepass"))
+    return str(spec["file"])
 
 
 @pytest.fixture(scope="module")
@@ -214,6 +233,8 @@ def test_hostile_case(group: str, name: str, tmp_path: Path, built_base: Path) -
         default = ["import", "--strict", "../{input}"]
     if "setup" in spec:
         SETUPS[spec["setup"]](tmp_path, site)
+    if "generate" in spec:
+        inputs.insert(0, generate(spec["generate"], work))
     if group == "listings" and not inputs:
         inputs = sorted(p.name for p in work.iterdir() if p.name.startswith("input"))
     first_input = inputs[0] if inputs else ""
@@ -242,10 +263,12 @@ def test_corpus_size_and_layout() -> None:
             case = HOSTILE / group / name
             assert (case / "expected.txt").is_file(), f"{group}/{name} has no expected.txt"
             spec = _spec(case)
-            assert set(spec) <= {"args", "setup", "exit", "xfail"}, f"{group}/{name}: {spec}"
+            assert set(spec) <= {"args", "setup", "exit", "xfail", "generate"}, \
+                f"{group}/{name}: {spec}"
             assert spec.get("setup", "") in ("", *SETUPS), f"{group}/{name}: unknown setup"
             has_input = any(p.name not in META for p in case.iterdir())
-            assert has_input or "setup" in spec or "args" in spec, f"{group}/{name} is empty"
+            assert has_input or {"setup", "args", "generate"} & set(spec), \
+                f"{group}/{name} is empty"
 
 
 # ---------------------------------------------------------------- inputs that must be accepted

@@ -9,6 +9,8 @@ site as it was.
 
 from __future__ import annotations
 
+import os
+import stat
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -19,7 +21,9 @@ from sitegen.errors import InputError, Problem, StrictError
 from sitegen.frontmatter import decode
 from sitegen.importers import listing
 from sitegen.importers.base import Parsed
+from sitegen.importers.clean import scrub
 from sitegen.importers.library import Library, Report, write_all
+from sitegen.importers.limits import MAX_INPUT_BYTES
 
 
 @dataclass(frozen=True)
@@ -48,19 +52,19 @@ def formats(listed: date | None = None) -> list[Format]:
 
 
 def read_input(path: str) -> tuple[str, str]:
-    """The decoded text of ``path`` (``-`` for standard input) and the label for messages."""
+    """The decoded text of ``path`` (``-`` for standard input) and the label for messages.
+
+    At most :data:`MAX_INPUT_BYTES` are read, from a file or a pipe alike; anything but a
+    regular file (a named pipe, a device such as ``/dev/zero``) is refused before it is read.
+    """
     if path == "-":
-        data, label = sys.stdin.buffer.read(), "<stdin>"
+        label = "<stdin>"
+        data = sys.stdin.buffer.read(MAX_INPUT_BYTES + 1) if sys.stdin else b""
     else:
         label = path
-        try:
-            data = Path(path).read_bytes()
-        except FileNotFoundError:
-            raise InputError(Problem(label, 0, "no such file")) from None
-        except IsADirectoryError:
-            raise InputError(Problem(label, 0, "is a folder, not a file")) from None
-        except OSError as exc:
-            raise InputError(Problem(label, 0, f"cannot be read: {exc.strerror}")) from None
+        data = _read_file(path)
+    if len(data) > MAX_INPUT_BYTES:
+        raise InputError(Problem(label, 0, _TOO_LARGE))
     if not data.strip():
         raise InputError(Problem(label, 0, "is empty; nothing to import"))
     text, problem = decode(data, label)
@@ -70,6 +74,53 @@ def read_input(path: str) -> tuple[str, str]:
                                         "this looks like a binary file")
         raise InputError(Problem(label, found.line, message))
     return text, label
+
+
+_TOO_LARGE = f"is larger than {MAX_INPUT_BYTES:,} bytes, the limit for one input; not imported"
+_KINDS = ((stat.S_ISFIFO, "a named pipe"), (stat.S_ISCHR, "a device"),
+          (stat.S_ISBLK, "a device"), (stat.S_ISSOCK, "a socket"))
+
+
+def _read_file(path: str) -> bytes:
+    """The bytes of the regular file at ``path``, one more than the limit at most.
+
+    Opened without blocking, so that a named pipe nobody writes to is refused instead of
+    waiting forever; its type is checked on the open file, not on the name.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+    try:
+        fd = os.open(path, flags)
+    except FileNotFoundError:
+        raise InputError(Problem(path, 0, "no such file")) from None
+    except IsADirectoryError:
+        raise InputError(Problem(path, 0, "is a folder, not a file")) from None
+    except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the name
+        reason = getattr(exc, "strerror", None) or "not a valid file name"
+        raise InputError(Problem(path, 0, f"cannot be read: {reason}")) from None
+    try:
+        info = os.fstat(fd)
+        problem = _not_a_file(info.st_mode)
+        if problem:
+            raise InputError(Problem(path, 0, problem))
+        if info.st_size > MAX_INPUT_BYTES:
+            raise InputError(Problem(path, 0, _TOO_LARGE))
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            return handle.read(MAX_INPUT_BYTES + 1)
+    except OSError as exc:
+        raise InputError(Problem(path, 0, f"cannot be read: {exc.strerror}")) from None
+    finally:
+        os.close(fd)
+
+
+def _not_a_file(mode: int) -> str | None:
+    """Why a file of this mode cannot be imported, if it cannot."""
+    if stat.S_ISDIR(mode):
+        return "is a folder, not a file"
+    for test, kind in _KINDS:
+        if test(mode):
+            return (f"is {kind}, not a file; not read (to import a stream, give '-' and send "
+                    "it to standard input)")
+    return None
 
 
 def detect(text: str, label: str, name: str | None, listed: date | None) -> Format:
@@ -97,19 +148,27 @@ def run_import(site_root: Path, inputs: list[tuple[str, str]], fmt_name: str | N
 
     content = load_config(site_root).content_path
     library = Library(site_root, content / "papers", content)
+    accepted = 0
     for text, label in inputs:
         fmt = detect(text, label, fmt_name, listed)
         parsed = fmt.parse(text, label)
         library.report.warnings.extend(parsed.warnings)
+        if not parsed.papers and not parsed.warnings:  # never skipped without a word
+            library.report.warnings.append(Problem(label, 0, "no paper found in this input"))
         for paper in parsed.papers:
             if listed is not None:
                 paper.listed = listed
                 paper.source = [replace(src, listed=listed) for src in paper.source]
-            library.add(paper, label)
+            library.report.warnings.extend(scrub(paper, label))
+            accepted += library.add(paper, label)
     writes = library.plan()
     report = library.report
     if strict and report.warnings:
         raise StrictError(*report.warnings, "import stopped: --strict turns these warnings into "
                                             "errors; nothing was written")
+    if not accepted:
+        names = ", ".join(label for _, label in inputs)
+        raise InputError(*report.warnings, f"nothing imported: no paper could be read from "
+                                           f"{names}")
     write_all(writes)
     return report

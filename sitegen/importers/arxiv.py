@@ -16,20 +16,20 @@ from datetime import date
 from email.utils import parsedate_to_datetime
 from typing import Any
 
-from sitegen.errors import Problem
+from sitegen.errors import InputError, Problem
 from sitegen.importers.base import (
     Parsed,
     Skip,
     as_text,
     collapse_ws,
     iso_date,
-    json_records,
-    line_at,
     make_links,
     source_name,
     tex_to_text,
     unwrap_paragraphs,
 )
+from sitegen.importers.jsonread import json_records
+from sitegen.importers.limits import MAX_FIELD_CHARS, MAX_XML_TAGS, LineCounter, too_long
 from sitegen.model import Paper, Source, normalize_arxiv
 
 ATOM_KIND = "arxiv-atom"
@@ -40,7 +40,9 @@ _DEFAULT_NS = ' xmlns="http://www.w3.org/2005/Atom" xmlns:arxiv="http://arxiv.or
 _VERSION = re.compile(r"v(\d+)$")
 # The feed's start tag (its prefix, if any, and its attributes) and each entry's start tag,
 # unprefixed or with the prefix a feed may bind to Atom (``<atom:entry>``).
-_FEED = re.compile(r"<(?:([\w.\-]+):)?feed\b([^>]*)>")
+# (Attributes stop at the next "<" too: on text of many "<feed" without a ">", each try
+# then ends at the next one instead of at the end of the text.)
+_FEED = re.compile(r"<(?:([\w.\-]+):)?feed\b([^<>]*)>")
 _ENTRY = re.compile(r"<((?:[\w.\-]+:)?)entry[\s>]")
 _SNAPSHOT_KEYS = re.compile(r'"(?:authors_parsed|versions|journal-ref|update_date)"\s*:')
 
@@ -88,19 +90,24 @@ def parse_atom(text: str, label: str) -> Parsed:
     feed = _FEED.search(text)
     namespaces = feed.group(2) if feed and "xmlns" in feed.group(2) else _DEFAULT_NS
     starts = list(_ENTRY.finditer(text))
+    lines = LineCounter(text)
     for number, found in enumerate(starts, 1):
         start = found.start()
-        line = line_at(text, start)
+        line = lines.at(start)
         closing = f"</{found.group(1)}entry>"
-        end = text.find(closing, start)
         following = starts[number].start() if number < len(starts) else len(text)
-        if end < 0 or end > following:
+        end = text.find(closing, start, following)  # never past the next entry: linear
+        if end < 0:
             result.warnings.append(Problem(label, line, f"entry {number} has no closing "
                                                         f"{closing} (input cut short?); skipped"))
             continue
         chunk = text[start:end + len(closing)]
+        if chunk.count("<") > MAX_XML_TAGS:
+            raise InputError(Problem(label, line, f"entry {number} has more than "
+                                                  f"{MAX_XML_TAGS:,} XML tags; not imported"))
         try:
             element = _atom_entry(ET.fromstring(f"<feed{namespaces}>{chunk}</feed>"), namespaces)
+            _check_lengths(element, label, line, number)
             paper = _atom_paper(element, label)
         except ET.ParseError as exc:
             where = line + exc.position[0] - 1
@@ -115,6 +122,14 @@ def parse_atom(text: str, label: str) -> Parsed:
     if not starts:
         result.warnings.append(Problem(label, 0, "the feed has no <entry>; nothing to import"))
     return result
+
+
+def _check_lengths(entry: ET.Element, label: str, line: int, number: int) -> None:
+    """Refuse an element whose text is longer than one field may be."""
+    for node in entry.iter():
+        if len(node.text or "") > MAX_FIELD_CHARS or len(node.tail or "") > MAX_FIELD_CHARS:
+            name = str(node.tag).rsplit("}", 1)[-1]
+            raise too_long(label, line, f"<{name}> of entry {number}")
 
 
 def _atom_entry(wrapper: ET.Element, namespaces: str) -> ET.Element:

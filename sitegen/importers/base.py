@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
+from itertools import groupby
 from typing import Any
 
-from sitegen.errors import InputError, Problem
+from sitegen.errors import Problem
+from sitegen.importers.limits import Warnings
 from sitegen.model import Link, Paper, classify_link
 
 # A URL inside prose: stops at whitespace, quotes, angle brackets and closing braces.
@@ -20,12 +21,12 @@ _URL = re.compile(r"https?://[^\s<>\"'`{}|\\^]+"
 # Punctuation that ends a sentence rather than a URL (ASCII and full-width forms).
 _TRAILING = ".,;:!?)]}'\"*_~\u3002\uff0c\u3001\uff1b\uff1a\uff01\uff1f\uff09\u300d\u300f\u3011"
 _PAIRS = {")": "(", "]": "[", "}": "{", "\uff09": "\uff08"}
-# What a content file accepts as a link (see sitegen.content).
-_SAFE_URL = re.compile(r"https?://[^\s\"'<>`\x00/?#]+[^\s\"'<>`\x00]*", re.IGNORECASE)
-
-
-# Where JSON lines resume after a broken one: a line that starts an object or an array.
-_NEXT_VALUE = re.compile(r"\n[{\[]")
+_TRAILING_RUN = re.compile(f"[{re.escape(_TRAILING)}]+$")
+# What a content file accepts as a link (see sitegen.content). The host part excludes
+# "/?#" and the rest must start with one of them, so a URL that fails to match fails in
+# one pass instead of trying every split of a long run of characters.
+_SAFE_URL = re.compile(r"https?://[^\s\"'<>`\x00/?#]+(?:[/?#][^\s\"'<>`\x00]*)?",
+                       re.IGNORECASE)
 
 
 @dataclass
@@ -33,7 +34,7 @@ class Parsed:
     """Papers read from one input, plus located warnings about what was skipped."""
 
     papers: list[Paper] = field(default_factory=list)
-    warnings: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=Warnings)
 
 
 class Skip(Exception):
@@ -47,25 +48,39 @@ def unwrap_latex_urls(text: str) -> str:
 
 
 def _balance(url: str) -> str:
-    """Drop trailing punctuation, keeping a closing bracket that an opening one matches."""
-    while url and url[-1] in _TRAILING:
-        last = url[-1]
-        if last in _PAIRS and url.count(_PAIRS[last]) >= url.count(last):
+    """Drop trailing punctuation, keeping a closing bracket that an opening one matches.
+
+    Works on runs of one character at a time (``)))``), with bracket counts kept as the
+    end moves left: a URL followed by a long run of ``)`` costs one pass, not a count of
+    the whole URL per character dropped.
+    """
+    run = _TRAILING_RUN.search(url)
+    if run is None:
+        return url
+    counts = {char: url.count(char) for char in (*_PAIRS, *_PAIRS.values())}
+    end = len(url)
+    for char, group in groupby(reversed(url[run.start():])):
+        length = len(list(group))
+        drop = length
+        if char in _PAIRS:
+            drop = min(length, max(counts[char] - counts[_PAIRS[char]], 0))
+            counts[char] -= drop
+        end -= drop
+        if drop < length:
             break
-        url = url[:-1]
-    return url
+    return url[:end]
 
 
 def find_urls(text: str) -> list[str]:
     """Every distinct http(s) URL in ``text``, in order, trailing punctuation left out."""
-    seen: list[str] = []
+    seen: dict[str, None] = {}  # a dict keeps the order and finds repeats in one step
     for match in _URL.finditer(unwrap_latex_urls(text)):
         url = _balance(match.group(0))
         if "://" not in url:
             url = "https://" + url
-        if "://" in url and len(url) > len("https://x") and url not in seen:
-            seen.append(url)
-    return seen
+        if "://" in url and len(url) > len("https://x"):
+            seen.setdefault(url)
+    return list(seen)
 
 
 def safe_url(value: object) -> str | None:
@@ -81,10 +96,12 @@ def make_links(explicit: list[tuple[str, object]], prose: str) -> list[Link]:
     links: list[Link] = []
     for kind, value in explicit:
         url = safe_url(value)
-        if url and all(link.url != url for link in links):
+        if url and all(link.url != url for link in links):  # at most a handful
             links.append(Link(kind, url))
+    known = {link.url.rstrip("/") for link in links}
     for url in find_urls(prose):
-        if safe_url(url) and all(link.url.rstrip("/") != url.rstrip("/") for link in links):
+        if safe_url(url) and url.rstrip("/") not in known:
+            known.add(url.rstrip("/"))
             links.append(Link(classify_link(url), url))
     return links
 
@@ -120,11 +137,6 @@ def iso_date(value: object) -> date | None:
         return None
 
 
-def line_at(text: str, offset: int) -> int:
-    """The 1-based line number of ``offset`` in ``text``."""
-    return text.count("\n", 0, offset) + 1
-
-
 @lru_cache(maxsize=1)
 def _tex_converter() -> Any:
     from pylatexenc.latex2text import LatexNodes2Text
@@ -144,120 +156,6 @@ def tex_to_text(value: str) -> str:
     except Exception:  # pragma: no cover - pylatexenc is tolerant; keep the raw text if not
         text = value
     return collapse_ws(text.replace("\xa0", " "))
-
-
-def json_records(text: str, label: str) -> tuple[list[tuple[int, int, Any]], list[Problem]]:
-    """The values of a JSON array, a single JSON value or JSON lines, as (index, line, value).
-
-    A value that is not valid JSON becomes a located warning and the rest is still read;
-    text that is not JSON at all is an :class:`InputError`. Text after a top-level array
-    (two saved answers pasted together, or JSON lines) is read as more values, so that
-    nothing after the ``]`` is lost without a word.
-    """
-    start = _skip_ws(text, 0)
-    if start < len(text) and text[start] == "[":
-        records, warnings, end, count = _array_items(text, start + 1, label)
-        more, more_warnings = _json_values(text, _skip_ws(text, end), label, count)
-        return records + more, warnings + more_warnings
-    return _json_values(text, start, label, None)
-
-
-def _json_values(text: str, pos: int, label: str, after_array: int | None
-                 ) -> tuple[list[tuple[int, int, Any]], list[Problem]]:
-    """JSON values one after another from ``pos``.
-
-    ``after_array`` is the item count of the array they follow: the input is then JSON
-    already, so text that does not parse is a warning, never "is not JSON".
-    """
-    records: list[tuple[int, int, Any]] = []
-    warnings: list[Problem] = []
-    decoder = json.JSONDecoder()
-    index = after_array or 0
-    while pos < len(text):
-        index += 1
-        try:
-            value, end = decoder.raw_decode(text, pos)
-            records.append((index, line_at(text, pos), value))
-        except json.JSONDecodeError as exc:
-            if after_array is None and index == 1 and text[pos] not in "{[":
-                raise InputError(Problem(label, exc.lineno, f"is not JSON: {exc.msg}")) from None
-            what = ("text after the JSON array" if after_array is not None
-                    and index == after_array + 1 else f"record {index}")
-            warnings.append(Problem(label, exc.lineno, f"{what} is not valid JSON "
-                                                       f"({exc.msg}); skipped"))
-            nxt = _NEXT_VALUE.search(text, exc.pos)
-            end = nxt.start() + 1 if nxt else len(text)
-        pos = _skip_ws(text, end)
-    return records, warnings
-
-
-def _array_items(text: str, pos: int, label: str
-                 ) -> tuple[list[tuple[int, int, Any]], list[Problem], int, int]:
-    """Read a JSON array item by item so that one broken item does not lose the others.
-
-    Also returns the offset just after the closing ``]``, where more values may follow,
-    and the number of items, so that what follows is numbered after them.
-    """
-    decoder = json.JSONDecoder()
-    records: list[tuple[int, int, Any]] = []
-    warnings: list[Problem] = []
-    index = 0
-    while True:
-        pos = _skip_ws(text, pos)
-        if pos >= len(text):
-            warnings.append(Problem(label, line_at(text, len(text)),
-                                    "the JSON array is not closed with ']'; the input may be "
-                                    "cut short"))
-            return records, warnings, len(text), index
-        if text[pos] == "]":
-            return records, warnings, pos + 1, index
-        index += 1
-        try:
-            value, end = decoder.raw_decode(text, pos)
-            records.append((index, line_at(text, pos), value))
-        except json.JSONDecodeError as exc:
-            warnings.append(Problem(label, exc.lineno, f"item {index} is not valid JSON "
-                                                       f"({exc.msg}); skipped"))
-            end = _value_end(text, pos)
-        pos = _skip_ws(text, end)
-        if pos < len(text) and text[pos] == ",":
-            pos += 1
-        elif pos < len(text) and text[pos] != "]":
-            warnings.append(Problem(label, line_at(text, pos), "expected ',' or ']' between "
-                                                               "JSON items; skipped to the next"))
-            pos = _value_end(text, pos) + 1
-
-
-def _skip_ws(text: str, pos: int) -> int:
-    while pos < len(text) and text[pos] in " \t\r\n":
-        pos += 1
-    return pos
-
-
-def _value_end(text: str, pos: int) -> int:
-    """The offset of the ``,`` or ``]`` that ends the array item starting at ``pos``."""
-    depth, in_string, escaped = 0, False, False
-    for offset in range(pos, len(text)):
-        char = text[offset]
-        if in_string:
-            if escaped:
-                escaped = False
-            elif char == "\\":
-                escaped = True
-            elif char == '"':
-                in_string = False
-            continue
-        if char == '"':
-            in_string = True
-        elif char in "[{":
-            depth += 1
-        elif char in "]}":
-            if depth == 0:
-                return offset
-            depth -= 1
-        elif char == "," and depth == 0:
-            return offset
-    return len(text)
 
 
 def as_int(value: object) -> int | None:

@@ -18,24 +18,37 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sitegen.errors import Problem
+from sitegen.errors import InputError, Problem
 from sitegen.importers.base import (
     Parsed,
     Skip,
     collapse_ws,
     iso_date,
-    line_at,
     make_links,
     source_name,
     tex_to_text,
+)
+from sitegen.importers.bibmacros import Macros
+from sitegen.importers.limits import (
+    MAX_FIELD_CHARS,
+    LineCounter,
+    Warnings,
+    check_lines,
+    too_long,
 )
 from sitegen.model import Paper, Source, classify_link, normalize_arxiv
 
 KIND = "bibtex"
 _ENTRY_START = re.compile(r"(?m)^[ \t]*@[ \t]*([A-Za-z]+)[ \t]*[{(]")
+# Where bibtexparser starts a block (its own pattern), and a line that starts with '@'.
+_BLOCK_START = re.compile(r"@\w*[ \t]*(?=[{(])")
+_AT_LINE = re.compile(r"(?m)^[^\S\n]*@")
+_CHUNK_CHARS = 256_000
+_CHUNK_BLOCKS = 500
+_MAX_INLINE_BLOCKS = 10_000
 _NOT_ENTRIES = frozenset({"comment", "string", "preamble"})
 _ARXIV_IN_TEXT = re.compile(
-    r"arxiv(?:\.org/(?:abs|pdf)/|\s*[:\s]\s*)((?:\d{4}\.\d{4,5}|[a-z][a-z.\-]*/\d{7})(?:v\d+)?)",
+    r"arxiv(?:\.org/(?:abs|pdf)/|(?=[:\s])\s*+:?\s*+)((?:\d{4}\.\d{4,5}|[a-z][a-z.\-]*/\d{7})(?:v\d+)?)",
     re.IGNORECASE)
 _ARXIV_FIELDS = ("journal", "note", "howpublished", "url", "volume", "booktitle")
 _MONTHS = {m: i for i, m in enumerate(
@@ -71,16 +84,13 @@ class _Entry:
 
 def parse(text: str, label: str) -> Parsed:
     """Every entry of a BibTeX file; entries that cannot be read become warnings."""
-    import bibtexparser
-
-    result = Parsed()
+    check_lines(text, label, "BibTeX")
+    reader = _Reader(label)
     with _quiet():
-        if hasattr(bibtexparser, "parse_string"):
-            entries, result.warnings = _read_v2(bibtexparser.parse_string(text), label)
-        else:  # pragma: no cover - bibtexparser 1.x, which has no parse_string
-            loads = getattr(bibtexparser, "loads")  # noqa: B009 - absent from version 2
-            entries, result.warnings = _read_v1(loads(text).entries, text, label)
-    for entry in entries:
+        for line, chunk in _chunks(text, label):
+            reader.read(chunk, line)
+    result = Parsed(warnings=reader.warnings)
+    for entry in reader.entries:
         try:
             paper = _paper(entry.fields, entry.key, label)
         except Skip as exc:
@@ -93,44 +103,89 @@ def parse(text: str, label: str) -> Parsed:
     return result
 
 
-def _read_v2(library: Any, label: str) -> tuple[list[_Entry], list[Problem]]:
-    """Entries and failed blocks of a bibtexparser 2 library, with their lines."""
-    entries: list[_Entry] = []
-    problems: list[Problem] = []
-    for block in library.blocks:
-        line = int(getattr(block, "start_line", -1) or 0) + 1
-        error = getattr(block, "error", None)
-        if error is not None:
-            problems.append(Problem(label, line, f"BibTeX entry cannot be read "
-                                                 f"({_reason(error)}); skipped"))
-        elif hasattr(block, "fields_dict"):  # not a comment, @string or @preamble
-            fields = {str(name).lower(): str(getattr(fld, "value", fld))
-                      for name, fld in block.fields_dict.items()}
-            key = str(getattr(block, "key", "") or f"#{len(entries) + 1}")
-            entries.append(_Entry(line, key, fields))
-    return entries, problems
+def _chunks(text: str, label: str) -> Iterator[tuple[int, str]]:
+    """The text in pieces of about :data:`_CHUNK_CHARS`, each with its first line.
+
+    Pieces start where bibtexparser starts a new block anyway (``@name{`` at the start of a
+    line: inside an unclosed entry it aborts that entry there), so reading them one by one
+    reads the same blocks, while bibtexparser only ever holds one piece's blocks (a block
+    it fails on keeps its exception and frames, about 1.6 KB). Entries that start in the
+    middle of a line cannot be split off safely; more than :data:`_MAX_INLINE_BLOCKS` in
+    one piece are refused.
+    """
+    lines = LineCounter(text)
+    start, starts, inline = 0, 0, 0
+    previous, line_start = -1, 0
+    for match in _BLOCK_START.finditer(text):
+        at = match.start()
+        newline = text.rfind("\n", max(previous, 0), at)  # only since the previous mark
+        if newline >= 0:
+            line_start = newline + 1
+        mid_line = (newline < 0 and previous >= 0) or bool(text[line_start:at].strip())
+        previous = at
+        if mid_line:
+            inline += 1
+            if inline > _MAX_INLINE_BLOCKS:
+                raise InputError(Problem(label, lines.at(at), (
+                    f"more than {_MAX_INLINE_BLOCKS:,} entries start in the middle of a line "
+                    "before this one; not imported (put each entry on a line of its own)")))
+            continue
+        starts += 1
+        if line_start - start >= _CHUNK_CHARS or starts > _CHUNK_BLOCKS:
+            yield lines.at(start), text[start:line_start]
+            start, starts, inline = line_start, 1, 0
+    yield lines.at(start), text[start:]
 
 
-def _read_v1(items: list[dict[str, str]], text: str,
-             label: str) -> tuple[list[_Entry], list[Problem]]:  # pragma: no cover
-    """Entries of a bibtexparser 1 database; entries it dropped are found in the text."""
-    starts = [(m, line_at(text, m.start())) for m in _ENTRY_START.finditer(text)
-              if m.group(1).lower() not in _NOT_ENTRIES]
-    keys = {str(item.get("ID", "")) for item in items}
-    entries, problems = [], []
-    for match, line in starts:
-        key = re.match(r"\s*([^\s,{}()]+)\s*,", text[match.end():])
-        found = [item for item in items if key and item.get("ID") == key.group(1)]
+class _Reader:
+    """Blocks of one input read in order: @string macros, entries and warnings."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.macros = Macros(label)
+        self.entries: list[_Entry] = []
+        self.warnings = Warnings()
+
+    def read(self, chunk: str, first_line: int) -> None:
+        """Read the blocks of one piece of the input, which starts at ``first_line``."""
+        import bibtexparser
+        from bibtexparser.model import Entry, ImplicitComment, String
+
+        for block in bibtexparser.parse_string(chunk, parse_stack=[]).blocks:
+            line = first_line + int(block.start_line or 0)
+            error = getattr(block, "error", None)
+            if error is not None:
+                self.warnings.append(Problem(self.label, line, "BibTeX entry cannot be read "
+                                                               f"({_reason(error)}); skipped"))
+            elif isinstance(block, String):
+                self.macros.define(str(block.key), str(block.value), line)
+            elif isinstance(block, Entry):
+                self._entry(block, line, first_line)
+            elif isinstance(block, ImplicitComment):
+                self._comment(str(block.comment), line)
+
+    def _entry(self, block: Any, line: int, first_line: int) -> None:
+        key = str(block.key or "") or f"#{len(self.entries) + 1}"
+        fields: dict[str, str] = {}
+        for fld in block.fields:
+            where = first_line + int(fld.start_line or 0) if fld.start_line else line
+            raw = str(fld.value)
+            name = str(fld.key).lower()
+            if len(raw) > MAX_FIELD_CHARS:
+                raise too_long(self.label, where, f"field '{name}' of entry '{key}'")
+            fields[name] = self.macros.expand(raw, where, f"field '{name}' of entry '{key}'")
+        self.entries.append(_Entry(line, key, fields))
+
+    def _comment(self, text: str, line: int) -> None:
+        """Text between entries is a comment to BibTeX, but lines starting with '@' were
+        meant as entries: say that they were not read."""
+        found = _AT_LINE.search(text)
         if found:
-            fields = {k.lower(): str(v) for k, v in found[0].items()
-                      if k not in ("ID", "ENTRYTYPE")}
-            entries.append(_Entry(line, str(found[0]["ID"]), fields))
-            keys.discard(str(found[0]["ID"]))
-        else:
-            problems.append(Problem(label, line, "BibTeX entry cannot be read (syntax error: an "
-                                                 "unclosed brace or quote, or a missing comma); "
-                                                 "skipped"))
-    return entries, problems
+            count = len(_AT_LINE.findall(text))
+            where = line + text.count("\n", 0, found.start())
+            self.warnings.append(Problem(self.label, where, (
+                f"{count:,} line(s) starting with '@' are not BibTeX entries "
+                "(@type{key, field = value, ...}); ignored")))
 
 
 def _reason(error: object) -> str:

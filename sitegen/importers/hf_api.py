@@ -20,11 +20,11 @@ from sitegen.importers.base import (
     as_int,
     as_text,
     iso_date,
-    json_records,
     make_links,
     source_name,
     unwrap_paragraphs,
 )
+from sitegen.importers.jsonread import json_records
 from sitegen.model import Organization, Paper, Source, normalize_arxiv
 
 KIND = "hf-api"

@@ -24,9 +24,15 @@ from typing import Any
 from sitegen.content import content_files, load_file
 from sitegen.errors import Problem
 from sitegen.frontmatter import parse_paper
+from sitegen.importers.rewrite import (
+    changed_fields,
+    has_comments,
+    update_in_place,
+    write_file,
+)
 from sitegen.model import Paper, Source, normalize_arxiv, normalize_title
 from sitegen.slugs import slugify, unique_suffix
-from sitegen.store import dumps, fingerprint, write_if_changed
+from sitegen.store import dumps, fingerprint
 
 # Fields a source owns: re-imports update them unless a person edited them.
 OWNED = frozenset({"author_count", "comments", "upvotes", "listed", "source", "links",
@@ -45,12 +51,14 @@ class Report:
     merged: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     kept_edits: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # changed, but not rewritten (comments)
     warnings: list[Problem] = field(default_factory=list)
 
     def summary(self) -> str:
+        skipped = f", {len(self.skipped)} not rewritten" if self.skipped else ""
         return (f"{len(self.added)} added, {len(self.updated)} updated, "
                 f"{len(self.merged)} merged, {len(self.unchanged)} unchanged, "
-                f"{len(self.kept_edits)} with hand edits kept")
+                f"{len(self.kept_edits)} with hand edits kept{skipped}")
 
 
 @dataclass
@@ -132,20 +140,22 @@ class Library:
             return entry
         return None
 
-    def add(self, incoming: Paper, label: str) -> None:
-        """Merge ``incoming`` into its matching file, or plan a new file for it."""
+    def add(self, incoming: Paper, label: str) -> bool:
+        """Merge ``incoming`` into its matching file, or plan a new file for it.
+
+        False when it cannot be imported (a warning says why)."""
         problem = _unwritable(incoming, label)
         if problem:
             self.report.warnings.append(problem)
-            return
+            return False
         entry = self.match(incoming)
         if entry is None:
-            self._add_new(incoming, label)
-            return
+            return self._add_new(incoming, label)
         _merge(entry, incoming)
         self._index(entry)
+        return True
 
-    def _add_new(self, paper: Paper, label: str) -> None:
+    def _add_new(self, paper: Paper, label: str) -> bool:
         slug = slugify(paper.title)
         path = self.papers_dir / f"{slug}.md"
         if path in self.broken:
@@ -154,7 +164,7 @@ class Library:
                 self._label(path), problem.line,
                 f"cannot be read ({problem.message}); left alone, \"{paper.title}\" not "
                 "imported until it is fixed"))
-            return
+            return False
         if slug in self.taken:
             other = self.taken[slug]
             key = "\n".join([paper.title, paper.date.isoformat(), paper.arxiv or "",
@@ -178,18 +188,21 @@ class Library:
         self.taken[slug] = paper.title
         self.entries.append(entry)
         self._index(entry)
+        return True
 
     def plan(self) -> list[tuple[Path, str]]:
         """The files to write (path, text), filling in the report."""
         writes = []
         for entry in self.entries:
-            text = dumps(entry.paper)
             label = self._label(entry.path)
+            text = self._text(entry, label)
+            if text is None:
+                continue
             if entry.kept:
                 self.report.kept_edits.append(f"{label} ({', '.join(sorted(entry.kept))})")
             if not entry.original:
                 self.report.added.append(label)
-            elif text in (entry.original, entry.baseline):
+            elif text == entry.original:
                 self.report.unchanged.append(label)
                 continue
             elif {s.kind for s in entry.paper.source} - entry.kinds:
@@ -199,10 +212,30 @@ class Library:
             writes.append((entry.path, text))
         return writes
 
+    def _text(self, entry: _Entry, label: str) -> str | None:
+        """The new text of an entry's file (its old text when its data did not change), or
+        None when a rewrite would lose the comments in it (a warning says so)."""
+        text = dumps(entry.paper)
+        if not entry.original:
+            return text
+        if text in (entry.original, entry.baseline):
+            return entry.original
+        if not has_comments(entry.original):
+            return text
+        kept = update_in_place(entry.original, entry.baseline, text)
+        if kept is not None:
+            return kept
+        self.report.skipped.append(label)
+        self.report.warnings.append(Problem(label, 0, (
+            "has comments in its front matter that rewriting it would lose; not rewritten "
+            f"({', '.join(changed_fields(entry.baseline, text))} not updated: put the comments "
+            "below the front matter, or make the change by hand)")))
+        return None
+
 
 def write_all(writes: list[tuple[Path, str]]) -> int:
     """Write the planned files; returns how many changed on disk."""
-    return sum(write_if_changed(path, text) for path, text in writes)
+    return sum(write_file(path, text) for path, text in writes)
 
 
 def _unwritable(paper: Paper, label: str) -> Problem | None:

@@ -11,12 +11,15 @@ and a block it cannot read becomes a warning with its line number.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
+from itertools import islice
 
-from sitegen.errors import Problem
+from sitegen.errors import InputError, Problem
 from sitegen.frontmatter import MAX_TITLE_CHARS
 from sitegen.importers.base import Parsed, make_links, source_name
+from sitegen.importers.limits import MAX_FIELD_CHARS, check_lines
 from sitegen.model import Organization, Paper, Source
 
 KIND = "hf-daily-listing"
@@ -43,7 +46,14 @@ DOTS = frozenset({"·", "•", "⋅"})
 _WRAPPED_TITLE_CHARS = 300
 
 
-@dataclass
+# Longer than this, a line is no date, dot or author-count line (only its end may hold one).
+_ANCHOR_CHARS = 200
+# A run of blank lines: read as one blank line. (One greedy class, not a repeated group:
+# the regular expression engine runs it as a tight loop, 50 MB of newlines in 0.1 s.)
+_BLANK_RUN = re.compile(r"\s*\n")
+
+
+@dataclass(slots=True)
 class _Line:
     number: int
     text: str
@@ -53,17 +63,35 @@ def _month(name: str) -> int:
     return _MONTHS[name[:3].lower()]
 
 
-def _lines(text: str) -> list[_Line]:
+def _raw_lines(text: str) -> Iterator[tuple[int, str]]:
+    """(number, line) one at a time, a run of blank lines given once.
+
+    Lazily, so that memory does not grow with the number of lines, and a run of a
+    million blank lines costs one step (blank lines only separate blocks).
+    """
+    number, start, size = 1, 0, len(text)
+    while start <= size:
+        end = text.find("\n", start)
+        end = size if end < 0 else end
+        yield number, text[start:end]
+        start = end + 1
+        run = _BLANK_RUN.match(text, start)
+        if run and run.end() > start:
+            yield number + 1, ""
+            number += text.count("\n", start, run.end())
+            start = run.end()
+        number += 1
+
+
+def _lines(text: str) -> Iterator[_Line]:
     """Input lines, whitespace squeezed; ``meta · date`` on one line is split in three."""
-    out: list[_Line] = []
-    for number, raw in enumerate(text.split("\n"), 1):
+    for number, raw in _raw_lines(text):
         line = " ".join(raw.split())
         head, dot, tail = line.rpartition(" · ")
         if dot and DATE_LINE.match(tail):
-            out += [_Line(number, head), _Line(number, "·"), _Line(number, tail)]
+            yield from (_Line(number, head), _Line(number, "·"), _Line(number, tail))
         else:
-            out.append(_Line(number, line))
-    return out
+            yield _Line(number, line)
 
 
 def _blocks(lines: list[_Line]) -> list[list[_Line]]:
@@ -162,22 +190,27 @@ class _State:
 
 def parse_listing(text: str, label: str, listed: date | None = None) -> Parsed:
     """Every paper in a Daily Papers page text; unreadable blocks become warnings."""
+    check_lines(text, label, "a Daily Papers listing")
     result = Parsed()
     state = _State()
     segment: list[_Line] = []
+    size = 0  # characters in the segment: a paper block is held to MAX_FIELD_CHARS
     for line in _lines(text):
         if line.text.casefold() in CHROME:
             continue
         head = HEADER_DATE.match(line.text)
         if head and _on_header_line(line, head, segment, state, result, label):
-            segment = []  # whatever came before the page's date was page chrome
+            segment, size = [], 0  # whatever came before the page's date was page chrome
             continue
         found = DATE_LINE.match(line.text)
         if not found:
             segment.append(line)
+            size += len(line.text) + 1
+            if size > MAX_FIELD_CHARS:
+                raise _block_too_long(segment, label)
             continue
         state.started = _on_date_line(line, found, segment, state, result, label) or state.started
-        segment = []
+        segment, size = [], 0
     leftover = [ln for ln in segment if ln.text]
     if leftover:
         result.warnings.append(Problem(label, leftover[0].number,
@@ -189,6 +222,13 @@ def parse_listing(text: str, label: str, listed: date | None = None) -> Parsed:
         paper.listed = when_listed
         paper.source = [Source(KIND, source_name(label), when_listed)]
     return result
+
+
+def _block_too_long(segment: list[_Line], label: str) -> InputError:
+    first = next((ln for ln in segment if ln.text), segment[0])
+    return InputError(Problem(label, first.number, (
+        f"no date line in the {MAX_FIELD_CHARS:,} characters from here (a paper's title and "
+        "abstract are at most that long); not imported (is this a Daily Papers listing?)")))
 
 
 def _on_header_line(line: _Line, head: re.Match[str], segment: list[_Line], state: _State,
@@ -252,7 +292,19 @@ def _on_date_line(line: _Line, found: re.Match[str], segment: list[_Line], state
 
 
 def looks_like_listing(text: str) -> bool:
-    """True when the text has the date-line anchors of a listing page."""
-    lines = [line.text for line in _lines("\n".join(text.split("\n")[:4000]))]
-    return any(DATE_LINE.match(line) for line in lines) and any(
-        line in DOTS or AUTHORS.match(line) for line in lines)
+    """True when the text has the date-line anchors of a listing page.
+
+    Anchors are short: of a long line only its end is looked at (it may end in
+    ``· Jan 5, 2026``), so that telling formats apart never splits a huge line into words.
+    """
+    dated = carded = False
+    for _, raw in islice(_raw_lines(text), 4000):
+        line = " ".join(raw[-_ANCHOR_CHARS:].split())
+        head, dot, tail = line.rpartition(" · ")
+        if dot and DATE_LINE.match(tail):
+            return True
+        dated = dated or DATE_LINE.match(line) is not None
+        carded = carded or line in DOTS or AUTHORS.match(line) is not None
+        if dated and carded:
+            return True
+    return False
