@@ -384,7 +384,7 @@ def _shape_problem(node: yaml.Node, seen: set[int]) -> str:
             return ("uses a YAML alias ('*' and a name) to repeat a value; aliases are not "
                     "allowed in front matter: write the value out")
         seen.add(id(item))
-        if depth > MAX_NESTING:
+        if isinstance(item, yaml.CollectionNode) and depth > MAX_NESTING:
             return f"lists and mappings nested more than {MAX_NESTING} levels deep"
         if isinstance(item, yaml.ScalarNode):
             problem = _scalar_problem(item.value)
