@@ -431,6 +431,10 @@ def test_parse_paper_takes_any_front_matter(fields: dict[str, Any], body: str, m
         assert paper.title and isinstance(paper.date, date)
 
 
+# What content may not hold: C0 controls but tab and newline, U+FFFE and U+FFFF.
+REFUSED = re.compile("[\x00-\x08\x0b-\x1f\ufffe\uffff]")
+
+
 def yaml_quote(text: str) -> str:
     """A YAML double-quoted scalar holding exactly ``text`` (non-printable characters escaped)."""
     quoted = json.dumps(text, ensure_ascii=False)
@@ -448,6 +452,11 @@ def test_any_quoted_title_and_tags_are_kept_as_written(title: str, when: date,
             "---\n\nBody.\n")
     TRIED["content (titles)"] += 1
     paper, problems = parse_paper(text, LABEL)
+    if any(REFUSED.search(value) for value in [title, *tags]):  # controls never reach a page
+        assert paper is None and problems
+        assert all("control character" in p.message or "noncharacter" in p.message
+                   for p in problems), problems
+        return
     if not title.strip():
         assert [str(p) for p in problems] == [f"{LABEL}:2: title: must not be empty"]
         return
