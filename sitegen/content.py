@@ -109,8 +109,13 @@ _CONTROL_NAME = re.compile("[\x00-\x1f\x7f-\x9f]")
 def _misnamed(entry: os.DirEntry[str]) -> bool:
     """A Markdown file by its name but for the case of ``.md`` (``X.MD``): not read, reported."""
     name = entry.name
-    return (name[-3:].lower() == ".md" and _content_name(name[:-3] + ".md")
-            and entry.is_file())
+    if name.endswith(".md") or name[-3:].lower() != ".md" or not _content_name(
+            name[:-3] + ".md"):
+        return False
+    try:
+        return entry.is_file()
+    except OSError:  # a link loop: not a file
+        return False
 
 
 def _scan_entry(entry: os.DirEntry[str], root: Path, site_root: Path, folders: list[str],

@@ -270,7 +270,9 @@ def stray_character(text: str, label: str) -> Problem | None:
     if "\ufeff" in text:  # a leading one was removed when the file was decoded
         parts = split_front_matter(text)
         at = text.find("\ufeff")
-        if parts is not None and text.count("\n", 0, at) + 1 < parts[2] - 1:
+        # Unclosed front matter (a BOM can hide the closing "---") runs to the end.
+        end = parts[2] - 1 if parts is not None else text.count("\n") + 2
+        if text.count("\n", 0, at) + 1 < end:
             return Problem(label, text.count("\n", 0, at) + 1,
                            "a byte order mark (U+FEFF) inside the front matter; remove it "
                            "(only the very start of a file may have one)")
