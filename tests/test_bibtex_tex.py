@@ -31,8 +31,8 @@ TOOLS = ("pdflatex", "bibtex", "pdftotext", "kpsewhich")
 SECRET = "SECRETxCONTENTSx4f2a91"  # one word: in math mode, hyphens would become minus signs
 
 
-@pytest.fixture(scope="module")
-def tex() -> None:
+def require_tex() -> None:
+    """Skip without TeX on a workstation; fail without it in CI (``CI=true``)."""
     missing = [tool for tool in TOOLS if shutil.which(tool) is None]
     if not missing:
         found = subprocess.run(["kpsewhich", "url.sty", "natbib.sty", "plainnat.bst"],
@@ -44,6 +44,11 @@ def tex() -> None:
         if os.environ.get("CI") == "true":
             pytest.fail(message)
         pytest.skip(message)
+
+
+@pytest.fixture(scope="module")
+def tex() -> None:
+    require_tex()
 
 
 def _payloads(secret: Path, marker: Path) -> list[dict[str, object]]:
@@ -113,7 +118,7 @@ DOCUMENT = r"""\documentclass{article}
 """
 
 
-def _compile(folder: Path) -> tuple[str, str]:
+def compile_bib(folder: Path) -> tuple[str, str]:
     """bibtex and pdflatex (shell escape on, so an injected \\write18 would run)."""
     env = {**os.environ, "openout_any": "p", "openin_any": "a"}
 
@@ -159,7 +164,7 @@ def test_hostile_bibtex_runs_no_tex_command(tex: None, tmp_path: Path,
     (work / "paper.tex").write_text(DOCUMENT, encoding="utf-8")
     before = sorted(p.name for p in tmp_path.iterdir())
 
-    text, logs = _compile(work)
+    text, logs = compile_bib(work)
 
     # Math mode spaces the letters out: compare without any whitespace.
     assert SECRET not in "".join(text.split()) and SECRET not in logs

@@ -124,13 +124,17 @@ def server(example_site: Path) -> Iterator[PreviewServer]:
         yield running
 
 
-HOSTILE_MESSAGES = [
-    "[" * 60_000,
-    "{\"a\":" * 20_000 + "1" + "}" * 20_000,
-    '{"command": "hello", "x": ' + "[" * (MAX_JSON_DEPTH + 1) + "]" * (MAX_JSON_DEPTH + 1) + "}",
-    "\"" + "\\\"" * 30_000,
-    b"[" * 60_000,
-]
+SERVE_CORPUS = Path(__file__).resolve().parent / "hostile" / "serve"
+
+
+def _messages() -> list[tuple[str, str | bytes]]:
+    """The corpus of hostile websocket messages (tests/hostile/serve/*/message.*)."""
+    found: list[tuple[str, str | bytes]] = []
+    for case in sorted(p for p in SERVE_CORPUS.iterdir() if p.is_dir()):
+        text, binary = case / "message.txt", case / "message.bin"
+        found.append((case.name, text.read_text("utf-8") if text.is_file()
+                      else binary.read_bytes()))
+    return found
 
 
 def test_hostile_websocket_messages_close_only_their_connection(
@@ -142,13 +146,17 @@ def test_hostile_websocket_messages_close_only_their_connection(
                               request_timeout=10)
         return await websocket_connect(request)
 
+    messages = _messages()
+    assert len(messages) >= 8
+
     async def scenario() -> None:
-        for message in HOSTILE_MESSAGES:
+        for name, message in messages:
             conn = await connect()
             started = time.monotonic()
             await conn.write_message(message, binary=isinstance(message, bytes))  # type: ignore[attr-defined]
-            assert await asyncio.wait_for(conn.read_message(), 10) is None  # type: ignore[attr-defined]
-            assert time.monotonic() - started < 5
+            closed = await asyncio.wait_for(conn.read_message(), 10)  # type: ignore[attr-defined]
+            assert closed is None, name
+            assert time.monotonic() - started < 5, name
         good = await connect()
         await good.write_message(json.dumps({"command": "hello"}))  # type: ignore[attr-defined]
         reply = await asyncio.wait_for(good.read_message(), 10)  # type: ignore[attr-defined]
