@@ -45,6 +45,7 @@ def _fill(unit: str, size: int, tail: str = "") -> str:
 def _cpu(step: Callable[[str], object], text: str, pick: Callable[..., float]) -> float:
     times: list[float] = []
     for _ in range(2):
+        markup._mathml.cache_clear()  # each run converts its formulas itself
         started = time.process_time()
         step(text)
         times.append(time.process_time() - started)
@@ -93,6 +94,11 @@ PATTERNS: dict[str, Callable[[int], str]] = {
     "ampersands-in-html": lambda n: "<div>\n" + "&" * n,
     "ampersand-words": lambda n: _fill("x&y ", n),
     "letter-brackets": lambda n: _fill("x[", n),
+    # latex2mathml recurses per brace: distinct deep formulas, each converted or refused.
+    "deep-formulas": lambda n: "".join(f"$\\frac{{{i}}}{{" + "{" * 400 + "x" + "}" * 401 + "$ "
+                                       for i in range(n // 815)),
+    "left-right-formulas": lambda n: "".join(f"${i}" + "\\left(" * 300 + "x" + "\\right)" * 300
+                                             + "$ " for i in range(n // 4210)),
     **NESTED_EMPHASIS,
 }
 
@@ -114,7 +120,8 @@ def test_find_math_is_linear(name: str) -> None:
 
 
 @pytest.mark.parametrize("name", ["formulas", "unclosed-dollars", "dollar-runs",
-                                  "hyphen-words", "open-brackets"])
+                                  "hyphen-words", "open-brackets", "deep-formulas",
+                                  "left-right-formulas"])
 def test_render_title_is_linear(name: str) -> None:
     assert_linear(markup.render_title, PATTERNS[name])
 
