@@ -12,7 +12,8 @@ pages sent in sorted order are numbered in sorted order on every machine.
 
 The pages are streamed by a writer thread while this one reads the answers
 (a pipe holds only so many); an error answer or an early exit of Pagefind is
-a :class:`BuildError` naming the page.
+a :class:`BuildError` naming the page. The index comes back in the last
+answer and is written here (see :func:`_write_files`).
 """
 
 from __future__ import annotations
@@ -73,14 +74,22 @@ def _message(number: int, payload: dict[str, Any]) -> bytes:
 
 
 def _answers(stream: IO[bytes]) -> Iterator[dict[str, Any]]:
-    """Pagefind's answers, one decoded message at a time, until it closes its output."""
-    pending = b""
-    while chunk := stream.read1(1 << 16):  # type: ignore[attr-defined]
+    """Pagefind's answers, one decoded message at a time, until it closes its output.
+
+    The last answer holds the whole index: the buffer grows in place and is searched
+    for the end of a message only where it has not been searched yet.
+    """
+    pending = bytearray()
+    searched = 0
+    while chunk := stream.read1(1 << 20):  # type: ignore[attr-defined]
         pending += chunk
-        *complete, pending = pending.split(b",")
-        for part in complete:
+        while (end := pending.find(b",", searched)) >= 0:
+            part = bytes(pending[:end])
+            del pending[:end + 1]
+            searched = 0
             if part.strip():
                 yield json.loads(base64.b64decode(part))
+        searched = len(pending)
 
 
 def _converse(process: subprocess.Popen[bytes], site: Path, output: Path, files: list[Path],
@@ -105,8 +114,7 @@ def _converse(process: subprocess.Popen[bytes], site: Path, output: Path, files:
                 _send(process.stdin, _message(number, {
                     "type": "AddFile", "index_id": index_id, "file_path": name, "url": None,
                     "file_contents": text}))
-            _send(process.stdin, _message(last, {
-                "type": "WriteFiles", "index_id": index_id, "output_path": str(output)}))
+            _send(process.stdin, _message(last, {"type": "GetFiles", "index_id": index_id}))
         except BuildError as exc:
             failure.append(exc)
             _close(process.stdin)  # Pagefind then stops, and the reader with it
@@ -116,7 +124,7 @@ def _converse(process: subprocess.Popen[bytes], site: Path, output: Path, files:
     try:
         for number in range(2, last):
             _expect(answers, "IndexedFile", names[number - 2])
-        _expect(answers, "WriteFiles", "")
+        _write_files(output, _expect(answers, "GetFiles", "").get("files") or [])
     except BuildError:
         if failure:  # the writer's reason comes first: it is why Pagefind stopped
             raise failure[0] from None
@@ -125,6 +133,25 @@ def _converse(process: subprocess.Popen[bytes], site: Path, output: Path, files:
         if writer.is_alive():
             process.kill()  # unblocks a writer stuck on a full pipe
         writer.join()
+
+
+def _write_files(output: Path, files: list[dict[str, str]]) -> None:
+    """Write the index that Pagefind handed back (its own writing can be cut short).
+
+    Pagefind's service answers a request to write its files while some of them may
+    still be on their way to the disk, and stops at once when its input closes:
+    files came out empty. It is asked for the files instead, and they are written here.
+    """
+    root = output.resolve()
+    for item in files:
+        target = (output / str(item.get("path", ""))).resolve()
+        if root not in target.parents:
+            raise BuildError(Problem(FOLDER, 0, f"Pagefind named a file outside its folder: "
+                                                f"{item.get('path')!r}"))
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(base64.b64decode(str(item.get("content", ""))))
+    if not (output / "pagefind-entry.json").is_file():
+        raise BuildError(Problem(FOLDER, 0, "Pagefind gave no pagefind-entry.json"))
 
 
 def _close(stream: IO[bytes] | None) -> None:
