@@ -9,6 +9,7 @@ problems in all files are collected; nothing stops at the first.
 from __future__ import annotations
 
 import os
+import re
 import stat
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
@@ -45,6 +46,7 @@ class ContentScan:
     problems: list[Problem] = field(default_factory=list)
     # The files under <content_dir>/pages/: pages, not papers.
     pages: list[tuple[str, str, tuple[int, int, int] | None]] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
 
 
 def content_files(content_dir: Path, site_root: Path) -> tuple[list[Path], list[Problem]]:
@@ -81,9 +83,15 @@ def scan_content(content_dir: Path, site_root: Path) -> ContentScan:
                 except OSError:
                     found.append((entry.path, None))
                 continue
+            if _misnamed(entry):
+                scan.warnings.append(Problem(_rel(Path(entry.path), site_root), 0, (
+                    f"is not read: only files ending in '.md' (lowercase) are content; "
+                    f"rename it to {entry.name[:-3] + '.md'!r}")))
+                continue
             _scan_entry(entry, root, site_root, folders, found, scan.problems)
     found.sort(key=lambda item: item[0].split(os.sep))
     scan.problems.sort()
+    scan.warnings.sort()
     # Every path found starts with the content folder's: its label is computed once.
     top = str(content_dir)
     rel = _rel(content_dir, site_root)
@@ -92,9 +100,29 @@ def scan_content(content_dir: Path, site_root: Path) -> ContentScan:
     for name, key in found:
         label = prefix + name[len(top) + 1:] if name.startswith(top + os.sep) else _rel(
             Path(name), site_root)
+        if _CONTROL_NAME.search(label):  # it would reach pages and messages: refused
+            scan.problems.append(Problem(label, 0, "the file name contains a control "
+                                                   "character; rename the file"))
+            continue
         label = label.replace(os.sep, "/")
         (scan.pages if label.startswith(pages) else scan.files).append((name, label, key))
+    scan.problems.sort()
     return scan
+
+
+_CONTROL_NAME = re.compile("[\x00-\x1f\x7f-\x9f]")
+
+
+def _misnamed(entry: os.DirEntry[str]) -> bool:
+    """A Markdown file by its name but for the case of ``.md`` (``X.MD``): not read, reported."""
+    name = entry.name
+    if name.endswith(".md") or name[-3:].lower() != ".md" or not _content_name(
+            name[:-3] + ".md"):
+        return False
+    try:
+        return entry.is_file()
+    except OSError:  # a link loop: not a file
+        return False
 
 
 def _scan_entry(entry: os.DirEntry[str], root: Path, site_root: Path, folders: list[str],
@@ -240,6 +268,7 @@ def load_content(site_root: Path, content_dir: Path, cache: ParseCache | None = 
     result = LoadResult()
     scan = scan or scan_content(content_dir, site_root)
     result.errors = list(scan.problems)
+    result.warnings = list(scan.warnings)
     entries = [_cached(path, label, key, cache) for path, label, key in scan.files]
     misses = [(path, label) for path, label, _, hit in entries if hit is None]
     minimum = PARALLEL_PARSE if parallel else len(misses) + 1

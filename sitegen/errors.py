@@ -8,16 +8,46 @@ bug and keeps its traceback.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+
+# Characters a terminal acts on (C0 and C1 controls, DEL, line and paragraph separators),
+# and ones that are no text at all (noncharacters, lone surrogates).
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ufffe\uffff\ud800-\udfff]")
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def visible(text: str) -> str:
+    """``text`` with every control character written as an escape (``\\n``, ``\\x1b``).
+
+    Paths and messages quote imported titles and file names; a newline there
+    would forge a second problem line, an ESC would drive the terminal.
+    """
+    if not _UNPRINTABLE.search(text):
+        return text
+    return _UNPRINTABLE.sub(lambda m: _NAMED.get(m.group()) or (
+        f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}"),
+        text)
 
 
 @dataclass(frozen=True, order=True)
 class Problem:
-    """One located message: a file (may be empty), a 1-based line (0 = none)."""
+    """One located message: a file (may be empty), a 1-based line (0 = none).
+
+    Path and message are kept with control characters escaped (:func:`visible`),
+    so every way of printing a problem — ``str()``, or its fields one by one as
+    warnings are printed — shows one line and no terminal escape.
+    """
 
     path: str
     line: int
     message: str
+
+    def __post_init__(self) -> None:
+        for name in ("path", "message"):
+            value = getattr(self, name)
+            if isinstance(value, str) and _UNPRINTABLE.search(value):
+                object.__setattr__(self, name, visible(value))
 
     def __str__(self) -> str:
         if self.path and self.line:

@@ -49,7 +49,7 @@ from sitegen.config import Config, load_config
 from sitegen.errors import SitegenError
 from sitegen.lock import CACHE_DIR, site_lock
 from sitegen.render import theme_dir
-from sitegen.serve_http import Hub, PreviewState, make_app
+from sitegen.serve_http import Hub, PreviewHTTPServer, PreviewState, make_app
 from sitegen.serve_watch import Source, WatchPlan, open_source
 from sitegen.site import BuildResult, Site, no_cycle_collection
 
@@ -262,8 +262,9 @@ class PreviewServer:
 
     def _run_http(self, sockets: list[Any]) -> None:
         async def main() -> None:
-            server = HTTPServer(make_app(self), idle_connection_timeout=60, body_timeout=10,
-                                max_body_size=64 * 1024, max_header_size=64 * 1024)
+            server = PreviewHTTPServer(make_app(self), idle_connection_timeout=60,
+                                       body_timeout=10, max_body_size=64 * 1024,
+                                       max_header_size=64 * 1024)
             server.add_sockets(sockets)
             await self._http_main(server)
 

@@ -15,7 +15,13 @@ reach, so this module changes them:
   request against the output folder as it is at that moment (a build swaps the
   folder) and refuses anything that lands outside it.
 * Every request must name one of the server's own hosts in ``Host`` (DNS rebinding).
-* A malformed websocket message closes that one connection.
+* A malformed websocket message closes that one connection; so does one nested
+  deeper than :data:`MAX_JSON_DEPTH` (``json`` would recurse until RecursionError).
+* Out of file descriptors (``EMFILE``), tornado's accept handler raises on every
+  turn of the event loop: 100% CPU and a traceback each time. :class:`PreviewHTTPServer`
+  stops accepting for a moment instead (backing off up to :data:`MAX_BACKOFF`),
+  says so at most once per :data:`REPORT_EVERY` seconds, and keeps serving the
+  connections it has; a file it cannot open for the same reason is a 503.
 
 The live-reload ``<script>`` is added to HTML responses here, never written
 into built files; while the last build failed, an error banner is added too.
@@ -23,11 +29,16 @@ into built files; while the last build failed, an error banner is added too.
 
 from __future__ import annotations
 
+import errno
 import html
 import json
 import mimetypes
 import os
 import re
+import socket
+import sys
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -35,11 +46,19 @@ from urllib.parse import quote, unquote
 
 from livereload.handlers import LiveReloadHandler, LiveReloadJSHandler
 from tornado import web
+from tornado.httpserver import HTTPServer
+from tornado.ioloop import IOLoop
 from tornado.websocket import WebSocketClosedError
 
 RELOAD_PATH = "/livereload"  # fixed by livereload.js
 SCRIPT_PATH = "/livereload.js"
 MAX_MESSAGE = 64 * 1024
+MAX_JSON_DEPTH = 32  # livereload's messages nest two or three levels
+MIN_BACKOFF = 0.05  # seconds without accepting after the system refused a descriptor
+MAX_BACKOFF = 1.0
+REPORT_EVERY = 10.0  # seconds between two reports of running out of descriptors
+# What accept() raises when the process or the system has no descriptor (or memory) left.
+_OUT_OF_DESCRIPTORS = {errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM}
 CHUNK = 64 * 1024
 HELLO = {"command": "hello", "protocols": ["http://livereload.com/protocols/official-7"],
          "serverName": "sitegen"}
@@ -131,6 +150,8 @@ class ReloadSocket(Guarded, LiveReloadHandler):
     def on_message(self, message: str | bytes) -> None:
         # livereload's version raises on bad JSON and keeps waiters in a shared class set.
         try:
+            if json_depth(message) > MAX_JSON_DEPTH:
+                raise ValueError("nested too deeply")
             command = json.loads(message)["command"]
             if not isinstance(command, str):
                 raise TypeError(command)
@@ -144,6 +165,24 @@ class ReloadSocket(Guarded, LiveReloadHandler):
 
     def on_close(self) -> None:
         self.preview.hub.clients.discard(self)
+
+
+# A string (to its end, or the text's: never rescanned) or a bracket; linear on any input.
+_JSON_TOKEN = re.compile(rb'"(?:[^"\\]++|\\.)*+"?|[\[\]{}]', re.DOTALL)
+
+
+def json_depth(message: str | bytes) -> int:
+    """How deeply a JSON text nests arrays and objects (strings skipped), in one linear scan."""
+    data = message.encode("utf-8", "surrogatepass") if isinstance(message, str) else message
+    depth = deepest = 0
+    for match in _JSON_TOKEN.finditer(data):
+        token = match.group()
+        if token in (b"[", b"{"):
+            depth += 1
+            deepest = max(deepest, depth)
+        elif token in (b"]", b"}"):
+            depth -= 1
+    return deepest
 
 
 class ScriptHandler(Guarded, LiveReloadJSHandler):
@@ -258,7 +297,9 @@ class SiteHandler(Guarded):
     async def _send(self, file: Path, state: PreviewState, head: bool) -> None:
         try:
             handle = os.fdopen(os.open(file, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC), "rb")
-        except OSError:
+        except OSError as exc:
+            if exc.errno in _OUT_OF_DESCRIPTORS:  # busy, not missing: the browser may retry
+                raise web.HTTPError(503, reason="Too Many Open Files") from None
             self.set_status(404)
             self.set_header("Content-Type", "text/plain; charset=utf-8")
             self.finish(b"" if head else b"404 Not Found\n")
@@ -285,6 +326,87 @@ class SiteHandler(Guarded):
         self.set_header("Content-Type", "text/html; charset=utf-8")
         self.set_header("Content-Length", len(body))
         self.finish(b"" if head else body)
+
+
+class PreviewHTTPServer(HTTPServer):
+    """tornado's HTTP server, accepting with :func:`accept_with_backoff`."""
+
+    def add_sockets(self, sockets: Any) -> None:
+        for sock in sockets:
+            self._sockets[sock.fileno()] = sock
+            self._handlers[sock.fileno()] = accept_with_backoff(sock, self._handle_connection)
+
+
+class _Reporter:
+    """Says that descriptors ran out at most once per :data:`REPORT_EVERY` seconds."""
+
+    def __init__(self) -> None:
+        self.last = -REPORT_EVERY
+        self.missed = 0
+
+    def __call__(self, exc: OSError) -> None:
+        now = time.monotonic()
+        if now - self.last < REPORT_EVERY:
+            self.missed += 1
+            return
+        also = f" ({self.missed} more times since the last report)" if self.missed else ""
+        print(f"sitegen serve: cannot accept a connection: {exc.strerror or exc}{also}; "
+              "waiting for open connections to close", file=sys.stderr, flush=True)
+        self.last, self.missed = now, 0
+
+
+def accept_with_backoff(sock: socket.socket, callback: Callable[[socket.socket, Any], None],
+                        report: Callable[[OSError], None] | None = None) -> Callable[[], None]:
+    """Like ``tornado.netutil.add_accept_handler``, but out of descriptors it pauses.
+
+    tornado lets ``EMFILE`` escape from its handler; the socket stays readable, so
+    the loop calls it again at once, forever. Here accepting stops for a back-off
+    that doubles while the error lasts, and the error is reported (rate-limited).
+    Returns the function that stops accepting.
+    """
+    loop = IOLoop.current()
+    report = report or _Reporter()
+    state = {"removed": False, "paused": False, "backoff": MIN_BACKOFF}
+
+    def accept(fd: Any, events: int) -> None:
+        for _ in range(128):  # tornado's default backlog: other work gets its turn too
+            if state["removed"] or state["paused"]:
+                return
+            try:
+                connection, address = sock.accept()
+            except BlockingIOError:
+                return
+            except ConnectionAbortedError:
+                continue
+            except OSError as exc:
+                if exc.errno not in _OUT_OF_DESCRIPTORS:
+                    raise
+                pause(exc)
+                return
+            state["backoff"] = MIN_BACKOFF
+            callback(connection, address)
+
+    def pause(exc: OSError) -> None:
+        loop.remove_handler(sock)
+        state["paused"] = True
+        report(exc)
+        delay = float(state["backoff"])
+        state["backoff"] = min(delay * 2, MAX_BACKOFF)
+        loop.call_later(delay, resume)
+
+    def resume() -> None:
+        if state["removed"]:
+            return
+        state["paused"] = False
+        loop.add_handler(sock, accept, IOLoop.READ)
+
+    def remove() -> None:
+        if not state["paused"]:
+            loop.remove_handler(sock)
+        state["removed"] = True
+
+    loop.add_handler(sock, accept, IOLoop.READ)
+    return remove
 
 
 def make_app(preview: Preview) -> web.Application:

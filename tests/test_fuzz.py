@@ -7,7 +7,9 @@
 - No silent loss: k well-formed papers mixed with garbage blocks and page
   chrome give exactly those k titles (for the listing, and for JSON, JSON
   lines, Atom and BibTeX inputs with broken records between good ones).
-- ``sitegen.frontmatter.parse_paper`` never raises on any text.
+- ``sitegen.frontmatter.parse_paper`` never raises on any text, and any nesting
+  of YAML lists and mappings (flow and block, with and without aliases, up to
+  thousands of levels) gives located problems in bounded time.
 - Pathological Markdown (cmark's known worst cases, raw HTML nesting, math)
   renders in bounded time: each case runs in a child process with a CPU limit.
 """
@@ -431,6 +433,10 @@ def test_parse_paper_takes_any_front_matter(fields: dict[str, Any], body: str, m
         assert paper.title and isinstance(paper.date, date)
 
 
+# What content may not hold: C0 controls but tab and newline, U+FFFE and U+FFFF.
+REFUSED = re.compile("[\x00-\x08\x0b-\x1f\ufffe\uffff]")
+
+
 def yaml_quote(text: str) -> str:
     """A YAML double-quoted scalar holding exactly ``text`` (non-printable characters escaped)."""
     quoted = json.dumps(text, ensure_ascii=False)
@@ -448,6 +454,11 @@ def test_any_quoted_title_and_tags_are_kept_as_written(title: str, when: date,
             "---\n\nBody.\n")
     TRIED["content (titles)"] += 1
     paper, problems = parse_paper(text, LABEL)
+    if any(REFUSED.search(value) for value in [title, *tags]):  # controls never reach a page
+        assert paper is None and problems
+        assert all("control character" in p.message or "noncharacter" in p.message
+                   for p in problems), problems
+        return
     if not title.strip():
         assert [str(p) for p in problems] == [f"{LABEL}:2: title: must not be empty"]
         return
@@ -532,6 +543,83 @@ def test_cut_deep_json_never_crashes_any_format(fmt: Any, nested: tuple[str, int
     value, _ = nested
     cut %= len(value) + 1
     parse_any(fmt, prefix + value[:cut] + splice + value[cut:])
+
+
+# ------------------------------------------------------------------ nested YAML in content
+
+NEST_KINDS = st.sampled_from(["flow-list", "flow-map", "block-list", "block-map"])
+NEST_FIELDS = st.sampled_from(["deep", "authors", "tags", "links", "source", "organization",
+                               "imported"])
+LEAVES = st.sampled_from(["x", "1", '"text"', "null", "2024-03-05", "'q'"])
+
+
+def nested_yaml(kinds: list[str], leaf: str, indent: int) -> str:
+    """A value nesting ``len(kinds)`` collections, outermost first; block styles start on
+    a new line at ``indent`` (flow collections nest inside a flow parent)."""
+    if not kinds:
+        return leaf
+    kind, rest = kinds[0], kinds[1:]
+    if kind.startswith("flow") or indent > 200:
+        inner = nested_yaml([k.replace("block", "flow") for k in rest], leaf, indent)
+        return f"[{inner}]" if kind.endswith("list") else f"{{k: {inner}}}"
+    pad = " " * indent
+    inner = nested_yaml(rest, leaf, indent + 2)
+    lead = "- " if kind == "block-list" else "k: "
+    return f"\n{pad}{lead}{inner}"
+
+
+@FUZZ
+@given(st.lists(NEST_KINDS, min_size=1, max_size=80), LEAVES, NEST_FIELDS,
+       st.booleans())
+def test_nested_yaml_is_bounded_and_located(kinds: list[str], leaf: str, field: str,
+                                           alias: bool) -> None:
+    """Any nesting of lists and mappings in any field: no exception, every problem on the
+    field's line; deeper than MAX_NESTING is refused as such, and so is any alias."""
+    from sitegen.frontmatter import MAX_NESTING
+
+    value = nested_yaml(kinds, leaf, 2)
+    if alias:
+        value = "&anchor " + value if not value.startswith("\n") else value
+        extra = f"{field}: {value}\nagain: *anchor\n" if value.startswith("&") else (
+            f"{field}: {value}\n")
+    else:
+        extra = f"{field}: {value}\n"
+    text = f"---\ntitle: Nested\ndate: 2024-03-05\n{extra}---\n\nBody.\n"
+    TRIED["content (nested YAML)"] += 1
+    paper, problems = parse_paper(text, LABEL)
+    assert (paper is None) == bool(problems)
+    lines = text.count("\n") + 1
+    for problem in problems:
+        assert problem.path == LABEL and 1 <= problem.line <= lines, problem
+    if len(kinds) > MAX_NESTING:
+        assert paper is None
+        assert any("nested more than" in p.message and p.line == 4 for p in problems), problems
+    if alias and value.startswith("&"):
+        assert any("YAML alias" in p.message for p in problems), problems
+    if field == "deep" and len(kinds) <= MAX_NESTING and not alias:
+        assert paper is not None, problems  # an extra field may nest within the limit
+
+
+@FUZZ
+@given(st.integers(1, 4000), st.sampled_from(["[", "{a: ", "- ", "? "]))
+def test_very_deep_yaml_is_refused_quickly(depth: int, opener: str) -> None:
+    """Thousands of levels (libyaml's own limit, or ours) give one located problem, fast."""
+    import time
+
+    if opener == "- ":
+        value = "".join(f"\n{' ' * (2 * i + 2)}-" for i in range(min(depth, 300)))
+    elif opener == "? ":
+        value = "? " * depth + "x"
+    else:
+        value = opener * depth + "x" + ("]" if opener == "[" else "}") * depth
+    text = f"---\ntitle: Deep\ndate: 2024-03-05\ndeep: {value}\n---\n\nBody.\n"
+    TRIED["content (very deep YAML)"] += 1
+    started = time.process_time()
+    paper, problems = parse_paper(text, LABEL)
+    assert time.process_time() - started < 2
+    assert (paper is None) == bool(problems)
+    if depth > 40 and opener != "? ":
+        assert paper is None and len(problems) == 1 and problems[0].line >= 4, problems
 
 
 def test_fuzz_counts() -> None:

@@ -122,6 +122,14 @@ def _symlink_loop(root: Path, site: Path) -> None:
     (site / "content" / "papers" / "loop.md").symlink_to("loop.md")
 
 
+def _good_paper_named(name: str) -> Callable[[Path, Path], None]:
+    """A valid paper whose file name holds control characters (kept out of git's tree)."""
+    def write(root: Path, site: Path) -> None:
+        text = "---\ntitle: A Good Name\ndate: 2024-03-05\n---\n\nFine.\n"
+        (site / "content" / "papers" / name).write_text(text, encoding="utf-8")
+    return write
+
+
 def _folder_not_made_by_sitegen(root: Path, site: Path) -> None:
     mine = root / "project" / "mine"
     mine.mkdir()
@@ -159,6 +167,9 @@ SETUPS: dict[str, Callable[[Path, Path], None]] = {
     "symlink_to_file_outside": _symlink_to_file_outside,
     "symlink_to_folder_outside": _symlink_to_folder_outside,
     "symlink_loop": _symlink_loop,
+    "name_with_newline": _good_paper_named("x.md:1: forged\nerror: a second line.md"),
+    "name_with_escape": _good_paper_named("red\x1b[31m\x1b]0;title\x07.md"),
+    "name_with_tab_and_bell": _good_paper_named("tab\tbell\x07.md"),
     "folder_not_made_by_sitegen": _folder_not_made_by_sitegen,
     "output_is_a_file": _output_is_a_file,
     "foreign_staging_folder": _foreign_staging_folder,

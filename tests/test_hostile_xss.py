@@ -104,7 +104,8 @@ PAYLOADS: list[tuple[str, str]] = [
     ("svg-style-mutation", "<svg><style><img src=x onerror=alert('{m}')></style></svg>"),
     ("table-background", "<table><td background=\"javascript:alert('{m}')\">x</td></table>"),
     ("percent-encoded", "%3Cscript%3Ealert('{m}')%3C/script%3E"),
-    ("control-characters", "\x01\x02\x1b[31m{m}\x7f"),
+    # C0 controls are refused in content (tests/test_control_chars.py); DEL is not.
+    ("del-and-invisible", "\x7f\u200b{m}\u00ad\x7f"),
     ("right-to-left-override", "\u202e{m}\u202c gnp.exe"),
 ]
 CONFIG_FIELDS = ("title", "description", "author")

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from sitegen.commands import printable
 from sitegen.content import load_file
+from sitegen.errors import visible as printable
 
 CliResult = tuple[int, str, str]
 Run = Callable[[list[str]], CliResult]

@@ -24,8 +24,8 @@ from typing import Any
 
 import pytest
 
-from sitegen.commands import printable
 from sitegen.errors import SitegenError
+from sitegen.errors import visible as printable
 from sitegen.importers import arxiv, bibtex, hf_api, listing
 from sitegen.importers.base import find_urls, make_links, safe_url, tex_to_text, unwrap_paragraphs
 from sitegen.importers.bibmacros import Macros

@@ -6,7 +6,7 @@ the noncharacters U+FFFE and U+FFFF, and unpaired surrogates (from a JSON
 ``\\ud800`` escape; they cannot even be written as UTF-8) are removed from
 every field of an imported paper, with a located warning per field.
 
-(Messages printed to the terminal are escaped by ``sitegen.commands.printable``.)
+(Messages printed to the terminal are escaped by ``sitegen.errors.visible``.)
 """
 
 from __future__ import annotations

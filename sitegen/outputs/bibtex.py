@@ -1,11 +1,32 @@
-"""BibTeX entries: one ``.bib`` per paper, ``papers.bib`` for the site, and the citation keys.
+r"""BibTeX entries: one ``.bib`` per paper, ``papers.bib`` for the site, and the citation keys.
 
 Keys look like ``vaswani2017attention`` (first author's last name, year, first
 significant title word), ASCII only. Papers sharing a key get ``b``, ``c``, ...
 in order of date then slug, oldest first, so adding a newer paper never renames
-an older paper's key. Every value is TeX-escaped; a formula in a title is kept
-as ``$...$`` only when it uses nothing but plain math (known math commands,
-balanced braces), because a ``.bib`` file's text is run by TeX.
+an older paper's key.
+
+A ``.bib`` file's text is run by TeX (through BibTeX), and imported values are
+untrusted, so no value may reach a TeX primitive. The rules:
+
+* Text (titles outside formulas, authors): every TeX special is spelled as a
+  command — ``\`` ``\textbackslash{}``, ``{`` ``\textbraceleft{}``, ``}``
+  ``\textbraceright{}``, ``^`` ``\textasciicircum{}``, ``~``
+  ``\textasciitilde{}``, ``# $ % & _`` with a backslash. So the value holds no
+  backslash but ours, no ``^`` (TeX reads ``^^5c`` as a backslash) and no brace
+  but the empty pairs after our commands (BibTeX counts ``\{`` as a brace, so
+  an escaped brace could still end a field early). Control characters are dropped.
+* Formulas in titles stay ``$...$`` only when made of plain math: letters,
+  digits, operators, ``^``, ``_``, braces, and known math commands (no I/O or
+  definitions); never two ``^`` in a row; braces balanced both as BibTeX counts
+  them (every brace) and as TeX does (unescaped ones); no blank line. Any other
+  formula is escaped as text. ``$x^2$`` stays; ``$x^^5cinput$`` does not.
+* ``doi`` and ``eprint`` (identifiers) and ``url``: ``\``, ``{``, ``}``, ``^``,
+  ``#``, ``%``, space and ``"`` are percent-encoded, so the value stays a working
+  link in ``\url{}`` and a harmless string anywhere else. In the site's own page
+  URL an existing ``%XX`` escape is kept.
+
+The regular expressions here see imported text; each is linear (possessive
+quantifiers where alternatives could share characters).
 """
 
 from __future__ import annotations
@@ -18,7 +39,7 @@ from sitegen.config import Config
 from sitegen.markup import find_math
 from sitegen.views import PaperView
 
-FORMAT = 1  # bump when entries are written differently
+FORMAT = 2  # bump when entries are written differently
 _STOPWORD_TEXT = (
     "a an the on of in for to and or with from by at as is are be via towards toward "
     "into onto over under what how why when do does can we our your its their this that "
@@ -26,8 +47,9 @@ _STOPWORD_TEXT = (
 _STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 _SPECIALS = {
-    "\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "#": r"\#", "$": r"\$", "%": r"\%",
-    "&": r"\&", "_": r"\_", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
+    "\\": r"\textbackslash{}", "{": r"\textbraceleft{}", "}": r"\textbraceright{}",
+    "#": r"\#", "$": r"\$", "%": r"\%", "&": r"\&", "_": r"\_", "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
 }
 _WORD_SPLIT = re.compile(r"[\s\-/:]+")
 _HAS_LETTER = re.compile("[a-z]")
@@ -35,10 +57,16 @@ _SPECIAL_RE = re.compile(r"[\\{}#$%&_~^]")
 _NON_ALNUM = re.compile(r"[^a-z0-9]")
 _SPACES = re.compile(r"\s+")
 _AND = re.compile(r"\band\b", re.IGNORECASE)
-_CAPS_WORD = re.compile(r"(?<![\\\w{])([A-Za-z][\w\-]*[A-Z][\w\-]*)")
+# A word (letters, digits, "_" and "-") from its first letter; consumed whole (possessive),
+# so a long run of "a-a-a-..." is scanned once, not once from every letter.
+_CAPS_WORD = re.compile(r"(?<![\\\w{])[A-Za-z][\w\-]*+")
+_CAPITAL = re.compile("[A-Z]")
 # Characters XML 1.0 and TeX both choke on: controls other than tab and newline.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_MATH_SAFE = re.compile(r"(?:[A-Za-z0-9\s+\-*/=<>()\[\],.;:!|'^_{}]|\\[A-Za-z]+|\\[,;:! {}|])*")
+# Possessive: without it, "\\aaaa\\aaaa...#" backtracks through every split of every
+# command name (exponential: 8 such commands took 40 s).
+_MATH_SAFE = re.compile(
+    r"(?:[A-Za-z0-9\s+\-*/=<>()\[\],.;:!|'^_{}]|\\[A-Za-z]++|\\[,;:! {}|])*+")
 # Structural and function commands kept in titles besides latex2mathml's symbol table.
 _MATH_COMMAND_TEXT = (
     "frac dfrac tfrac sqrt mathrm mathbf mathit mathsf mathtt mathcal mathbb mathfrak "
@@ -131,19 +159,32 @@ def tex_title(title: str) -> str:
 
 def _protect_caps(text: str) -> str:
     """Brace words with a capital after their first letter (``LLMs``, ``GPT-4``)."""
-    return _CAPS_WORD.sub(lambda m: "{" + m.group(1) + "}", text)
+    return _CAPS_WORD.sub(_brace_if_capital, text)
+
+
+def _brace_if_capital(match: re.Match[str]) -> str:
+    word = match.group()
+    return "{" + word + "}" if _CAPITAL.search(word, 1) else word
 
 
 def _safe_math(latex: str) -> bool:
-    """True for formulas made only of plain math: no I/O or definitions reach TeX."""
-    if not _MATH_SAFE.fullmatch(latex) or "\n\n" in latex:
+    """True for formulas made only of plain math: no I/O or definitions reach TeX.
+
+    ``^^`` is refused outright (TeX reads ``^^5c`` as a backslash, ``^^7b`` as a
+    brace); braces must balance as BibTeX counts them (every brace, escaped or
+    not) and as TeX does (unescaped ones only).
+    """
+    if "^^" in latex or "\n\n" in latex or not _MATH_SAFE.fullmatch(latex):
         return False
-    depth = 0
-    for match in re.finditer(r"\\[{}]|[{}]", latex):
-        depth += {"{": 1, "}": -1}.get(match.group(), 0)
-        if depth < 0:
+    bibtex_depth = tex_depth = 0
+    for match in re.finditer(r"\\?[{}]", latex):
+        step = 1 if match.group().endswith("{") else -1
+        bibtex_depth += step
+        if len(match.group()) == 1:
+            tex_depth += step
+        if bibtex_depth < 0 or tex_depth < 0:
             return False
-    if depth:
+    if bibtex_depth or tex_depth:
         return False
     return all(_known_command(name) for name in re.findall(r"\\([A-Za-z]+)", latex))
 
@@ -201,7 +242,7 @@ def _fields(view: PaperView, config: Config) -> str:
         fields.append(("doi", _verbatim(view.doi)))
     url = _url(view, config)
     if url:
-        fields.append(("url", _verbatim(url)))
+        fields.append(("url", url))
     lines = []
     for name, value in fields:
         bare = name == "month"
@@ -213,20 +254,28 @@ def _fields(view: PaperView, config: Config) -> str:
 def _url(view: PaperView, config: Config) -> str:
     """The paper's URL for citing: arXiv, else DOI, else this site's page when absolute."""
     if view.arxiv:
-        return f"https://arxiv.org/abs/{view.arxiv}"
+        return "https://arxiv.org/abs/" + _verbatim(view.arxiv)
     if view.doi:
-        return f"https://doi.org/{view.doi}"
+        return "https://doi.org/" + _verbatim(view.doi)
     if config.absolute_base:
-        return config.absolute(view.path)
+        return _verbatim(config.absolute(view.path), keep_escapes=True)
     return ""
 
 
-def _verbatim(value: str) -> str:
-    """A value for fields read verbatim (url, doi, eprint): only what could break out is encoded."""
+# What TeX or BibTeX could read as more than a character; "%" is added unless it starts
+# an escape that is kept. Controls (and so line breaks) are dropped first.
+_URL_UNSAFE = re.compile(r'[\\{}^#\s"]|%(?![0-9A-Fa-f]{2})')
+_URL_UNSAFE_ALL = re.compile(r'[\\{}^#\s"%]')
+
+
+def _verbatim(value: str, keep_escapes: bool = False) -> str:
+    """A value for url, doi and eprint: what TeX or BibTeX could act on is percent-encoded.
+
+    ``keep_escapes`` keeps an existing ``%XX`` (the site's own URL, already encoded).
+    """
     value = _CONTROL.sub("", value).strip()
-    for raw, encoded in (("\\", "%5C"), ("{", "%7B"), ("}", "%7D"), (" ", "%20"), ("\n", "")):
-        value = value.replace(raw, encoded)
-    return value
+    unsafe = _URL_UNSAFE if keep_escapes else _URL_UNSAFE_ALL
+    return unsafe.sub(lambda m: "".join(f"%{b:02X}" for b in m.group().encode()), value)
 
 
 def bib_path(view: PaperView) -> str:

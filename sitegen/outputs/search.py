@@ -6,9 +6,12 @@ pages, whose article carries ``data-pagefind-body``); titles, abstracts,
 authors, organisations and tags are indexed, tags as a filter, and date,
 upvotes and comments as sort keys (see the theme's ``paper.html``).
 
-Pagefind writes its filter and sort lists in hash-map order, different on
-every run (its issue #638); :mod:`sitegen.outputs.pagefind_files` puts them in
-order, so the same pages always give a byte-identical index. Pagefind cannot
+Pagefind numbers pages in the order it meets them; its command line meets
+them in the order the file system lists them (tmpfs and ext4 differ), so
+:mod:`sitegen.outputs.pagefind_feed` hands them to its service mode in sorted
+order instead. Pagefind writes its filter and sort lists in hash-map order,
+different on every run (its issue #638); :mod:`sitegen.outputs.pagefind_files`
+puts them in order, so the same pages always give a byte-identical index. Pagefind cannot
 update an index, and re-indexing costs seconds on large sites, so the index is
 also keyed: the key (every paper page's key, the site settings and the
 Pagefind version) is kept in ``.sitegen-cache/search-index.json`` with a hash
@@ -29,6 +32,7 @@ import subprocess
 from pathlib import Path
 
 from sitegen.errors import BuildError, Problem
+from sitegen.outputs.pagefind_feed import index_in_order, page_files
 from sitegen.outputs.pagefind_files import make_reproducible
 from sitegen.pages import SiteData, make_key
 
@@ -155,7 +159,10 @@ def build_index(data: SiteData, site: Path) -> str:
     fresh = site / f".{FOLDER}.sitegen-new"
     shutil.rmtree(fresh, ignore_errors=True)
     try:
-        run_pagefind(site, fresh)
+        # In sorted order: the command line would number pages in the order the file
+        # system lists them (see pagefind_feed), so tmpfs and ext4 gave different indexes.
+        index_in_order(pagefind_binary(), site, fresh, page_files(site, GLOB), EXCLUDE,
+                       _die_with_parent)
         make_reproducible(fresh)
         _replace_folder(fresh, target)
     finally:

@@ -1,0 +1,183 @@
+"""Hand Pagefind the pages in sorted order, so that the index does not depend on the file system.
+
+Pagefind numbers pages in the order it meets them, and that numbering is in
+every index chunk, filter and sort list; ties in a sort list (two papers with
+as many upvotes) keep it too. Its command line walks the site folder, which a
+file system lists in its own order (ext4 by a hash of the name, seeded per
+file system; tmpfs by creation), so the same pages gave a different index on
+tmpfs and on ext4. Its service mode (``pagefind --service``, the protocol of
+its Python and Node APIs: base64-encoded JSON messages, each followed by a
+comma) reads one request at a time and handles each before the next, so
+pages sent in sorted order are numbered in sorted order on every machine.
+
+The pages are streamed by a writer thread while this one reads the answers
+(a pipe holds only so many); an error answer or an early exit of Pagefind is
+a :class:`BuildError` naming the page. The index comes back in the last
+answer and is written here (see :func:`_write_files`).
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import json
+import subprocess
+import tempfile
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import IO, Any
+
+from sitegen.errors import BuildError, Problem
+
+FOLDER = "pagefind"
+
+
+def page_files(site: Path, glob: str) -> list[Path]:
+    """The pages to index, by their site-relative path (code point order, any locale)."""
+    found = [p for p in site.glob(glob) if p.is_file()]
+    return sorted(found, key=lambda p: p.relative_to(site).as_posix())
+
+
+def index_in_order(binary: Path, site: Path, output: Path, files: list[Path],
+                   exclude: tuple[str, ...],
+                   preexec: Callable[[], None] | None = None) -> None:
+    """Index ``files`` (under ``site``), in their order, into ``output``."""
+    with tempfile.TemporaryFile() as errors:
+        try:
+            process = subprocess.Popen([str(binary), "--service"], stdin=subprocess.PIPE,
+                                       stdout=subprocess.PIPE, stderr=errors,
+                                       preexec_fn=preexec)
+        except OSError as exc:
+            raise BuildError(f"search: could not run Pagefind: {exc}") from None
+        try:
+            _converse(process, site, output, files, exclude)
+        except BuildError as exc:
+            errors.seek(0)
+            detail = errors.read().decode("utf-8", "replace").strip().splitlines()[-3:]
+            if detail:
+                raise BuildError(*exc.problems, Problem(FOLDER, 0, "Pagefind said: "
+                                                        + " / ".join(detail))) from None
+            raise
+        finally:
+            _close(process.stdin)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def _message(number: int, payload: dict[str, Any]) -> bytes:
+    body = json.dumps({"message_id": number, "payload": payload}, ensure_ascii=False)
+    return base64.b64encode(body.encode("utf-8")) + b","
+
+
+def _answers(stream: IO[bytes]) -> Iterator[dict[str, Any]]:
+    """Pagefind's answers, one decoded message at a time, until it closes its output.
+
+    The last answer holds the whole index: the buffer grows in place and is searched
+    for the end of a message only where it has not been searched yet.
+    """
+    pending = bytearray()
+    searched = 0
+    while chunk := stream.read1(1 << 20):  # type: ignore[attr-defined]
+        pending += chunk
+        while (end := pending.find(b",", searched)) >= 0:
+            part = bytes(pending[:end])
+            del pending[:end + 1]
+            searched = 0
+            if part.strip():
+                yield json.loads(base64.b64decode(part))
+        searched = len(pending)
+
+
+def _converse(process: subprocess.Popen[bytes], site: Path, output: Path, files: list[Path],
+              exclude: tuple[str, ...]) -> None:
+    assert process.stdin is not None and process.stdout is not None
+    answers = _answers(process.stdout)
+    config = {"exclude_selectors": list(exclude)}
+    _send(process.stdin, _message(1, {"type": "NewIndex", "config": config}))
+    index_id = _expect(answers, "NewIndex", "")["index_id"]
+    names = [p.relative_to(site).as_posix() for p in files]
+    last = len(files) + 2
+    failure: list[BaseException] = []
+
+    def write() -> None:
+        try:
+            for number, (path, name) in enumerate(zip(files, names, strict=True), start=2):
+                try:
+                    text = path.read_text("utf-8", errors="replace")
+                except OSError as exc:
+                    raise BuildError(Problem(name, 0, f"cannot be read for the search index: "
+                                                      f"{exc.strerror or exc}")) from None
+                _send(process.stdin, _message(number, {
+                    "type": "AddFile", "index_id": index_id, "file_path": name, "url": None,
+                    "file_contents": text}))
+            _send(process.stdin, _message(last, {"type": "GetFiles", "index_id": index_id}))
+        except BuildError as exc:
+            failure.append(exc)
+            _close(process.stdin)  # Pagefind then stops, and the reader with it
+
+    writer = threading.Thread(target=write, name="pagefind-feed", daemon=True)
+    writer.start()
+    try:
+        for number in range(2, last):
+            _expect(answers, "IndexedFile", names[number - 2])
+        _write_files(output, _expect(answers, "GetFiles", "").get("files") or [])
+    except BuildError:
+        if failure:  # the writer's reason comes first: it is why Pagefind stopped
+            raise failure[0] from None
+        raise
+    finally:
+        if writer.is_alive():
+            process.kill()  # unblocks a writer stuck on a full pipe
+        writer.join()
+
+
+def _write_files(output: Path, files: list[dict[str, str]]) -> None:
+    """Write the index that Pagefind handed back (its own writing can be cut short).
+
+    Pagefind's service answers a request to write its files while some of them may
+    still be on their way to the disk, and stops at once when its input closes:
+    files came out empty. It is asked for the files instead, and they are written here.
+    """
+    root = output.resolve()
+    for item in files:
+        target = (output / str(item.get("path", ""))).resolve()
+        if root not in target.parents:
+            raise BuildError(Problem(FOLDER, 0, f"Pagefind named a file outside its folder: "
+                                                f"{item.get('path')!r}"))
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(base64.b64decode(str(item.get("content", ""))))
+    if not (output / "pagefind-entry.json").is_file():
+        raise BuildError(Problem(FOLDER, 0, "Pagefind gave no pagefind-entry.json"))
+
+
+def _close(stream: IO[bytes] | None) -> None:
+    if stream is not None and not stream.closed:
+        with contextlib.suppress(OSError):
+            stream.close()
+
+
+def _send(stream: IO[bytes] | None, data: bytes) -> None:
+    assert stream is not None
+    try:
+        stream.write(data)
+        stream.flush()
+    except (BrokenPipeError, ValueError):
+        raise BuildError(Problem(FOLDER, 0, "Pagefind stopped while reading the pages")) from None
+
+
+def _expect(answers: Iterator[dict[str, Any]], kind: str, page: str) -> dict[str, Any]:
+    """The next answer, which must be of ``kind`` (an error answer names ``page``)."""
+    answer = next(answers, None)
+    if answer is None:
+        raise BuildError(Problem(FOLDER, 0, "Pagefind stopped before it had indexed every page"
+                                 + (f" (at {page})" if page else "")))
+    payload = answer.get("payload") or {}
+    if payload.get("type") != kind:
+        message = payload.get("message") or f"unexpected answer {payload.get('type')!r}"
+        where = f"{page}: " if page else ""
+        raise BuildError(Problem(FOLDER, 0, f"Pagefind failed: {where}{message}"))
+    return dict(payload)

@@ -1,0 +1,179 @@
+"""The preview server under load: out of file descriptors, and hostile websocket messages.
+
+- A preview server in a child process whose open-file limit is lowered gets
+  more connections than it may hold: it does not spin (its CPU time while
+  flooded stays low), reports the problem in a line or two (not a traceback
+  per turn of the event loop), serves again once the connections close, and
+  stops cleanly.
+- Websocket messages nested deeper than ``MAX_JSON_DEPTH`` (and other
+  hostile shapes) close that one connection without a ``RecursionError``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import signal
+import socket
+import subprocess
+import sys
+import textwrap
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from tornado.httpclient import HTTPRequest
+from tornado.websocket import websocket_connect
+
+from sitegen.serve import PreviewServer
+from sitegen.serve_http import MAX_JSON_DEPTH, json_depth
+
+LIMIT = 128  # the child's open-file limit
+FLOOD = 400  # connections opened against it
+
+CHILD = textwrap.dedent("""
+    import resource, sys, time
+    resource.setrlimit(resource.RLIMIT_NOFILE, ({limit}, {limit}))
+    from pathlib import Path
+    from sitegen.serve import PreviewServer
+    server = PreviewServer(Path(sys.argv[1]), port=0, quiet=True)
+    server.start()
+    print(server.port, flush=True)
+    try:
+        server.wait()
+    finally:
+        server.stop()
+""")
+
+
+def _cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _get(port: int, timeout: float = 5) -> int:
+    """One GET of the home page over a fresh connection; its status code."""
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as conn:
+        conn.sendall(f"GET / HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n"
+                     .encode())
+        head = conn.recv(64)
+    return int(head.split()[1])
+
+
+@pytest.fixture
+def limited_server(example_site: Path, tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str],
+                                                                         int, Path]]:
+    errors = tmp_path / "stderr.txt"
+    with errors.open("w") as sink:
+        child = subprocess.Popen([sys.executable, "-c", CHILD.format(limit=LIMIT),
+                                  str(example_site)], stdout=subprocess.PIPE, stderr=sink,
+                                 text=True)
+    try:
+        assert child.stdout is not None
+        port = int(child.stdout.readline() or 0)
+        assert port, errors.read_text()
+        yield child, port, errors
+    finally:
+        child.send_signal(signal.SIGINT)
+        try:
+            child.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
+
+
+@pytest.mark.slow
+def test_running_out_of_descriptors_degrades_gracefully(
+        limited_server: tuple[subprocess.Popen[str], int, Path]) -> None:
+    child, port, errors = limited_server
+    assert _get(port) == 200
+    flood: list[socket.socket] = []
+    try:
+        for _ in range(FLOOD):
+            flood.append(socket.create_connection(("127.0.0.1", port), timeout=5))
+        time.sleep(0.5)  # let it accept what it can and hit the limit
+        before = _cpu_seconds(child.pid)
+        time.sleep(3)
+        spent = _cpu_seconds(child.pid) - before
+        assert spent < 1.0, f"the flooded server used {spent:.2f} s of CPU in 3 s"
+        assert child.poll() is None
+    finally:
+        for conn in flood:
+            conn.close()
+    deadline = time.monotonic() + 20
+    status = 0
+    while time.monotonic() < deadline and status != 200:
+        try:
+            status = _get(port)
+        except OSError:
+            time.sleep(0.2)
+    assert status == 200, "the server did not serve again after the connections closed"
+    report = errors.read_text()
+    assert "Traceback" not in report
+    assert len(report) < 2000, report[:2000]
+    assert "cannot accept a connection" in report
+    assert len(report.splitlines()) <= 2
+
+
+@pytest.fixture
+def server(example_site: Path) -> Iterator[PreviewServer]:
+    with PreviewServer(example_site, port=0, quiet=True) as running:
+        yield running
+
+
+SERVE_CORPUS = Path(__file__).resolve().parent / "hostile" / "serve"
+
+
+def _messages() -> list[tuple[str, str | bytes]]:
+    """The corpus of hostile websocket messages (tests/hostile/serve/*/message.*)."""
+    found: list[tuple[str, str | bytes]] = []
+    for case in sorted(p for p in SERVE_CORPUS.iterdir() if p.is_dir()):
+        text, binary = case / "message.txt", case / "message.bin"
+        found.append((case.name, text.read_text("utf-8") if text.is_file()
+                      else binary.read_bytes()))
+    return found
+
+
+def test_hostile_websocket_messages_close_only_their_connection(
+        server: PreviewServer, caplog: pytest.LogCaptureFixture) -> None:
+    async def connect() -> object:
+        host = f"127.0.0.1:{server.port}"
+        request = HTTPRequest(f"ws://{host}/livereload",
+                              headers={"Host": host, "Origin": f"http://{host}"},
+                              request_timeout=10)
+        return await websocket_connect(request)
+
+    messages = _messages()
+    assert len(messages) >= 8
+
+    async def scenario() -> None:
+        for name, message in messages:
+            conn = await connect()
+            started = time.monotonic()
+            await conn.write_message(message, binary=isinstance(message, bytes))  # type: ignore[attr-defined]
+            closed = await asyncio.wait_for(conn.read_message(), 10)  # type: ignore[attr-defined]
+            assert closed is None, name
+            assert time.monotonic() - started < 5, name
+        good = await connect()
+        await good.write_message(json.dumps({"command": "hello"}))  # type: ignore[attr-defined]
+        reply = await asyncio.wait_for(good.read_message(), 10)  # type: ignore[attr-defined]
+        assert json.loads(reply)["command"] == "hello"
+        good.close()  # type: ignore[attr-defined]
+
+    with caplog.at_level(logging.DEBUG):
+        asyncio.run(scenario())
+    assert "RecursionError" not in caplog.text and "Traceback" not in caplog.text
+
+
+def test_json_depth_is_linear_and_skips_strings() -> None:
+    assert json_depth('{"a": [1, {"b": "[[[{{{"}], "c": "\\"["}') == 3
+    assert json_depth("[" * 10_000) == 10_000
+    assert json_depth('"' + '\\"[' * 20_000) == 0  # one unclosed string
+    started = time.process_time()
+    for text in ('"' + '\\"' * 32_000, "[" * 65_536, '"[' * 32_000, "\\" * 65_536):
+        json_depth(text)
+    assert time.process_time() - started < 1
+    assert MAX_JSON_DEPTH >= 8
