@@ -5,12 +5,8 @@ reported as ``path:line: message``. String fields take the scalar's source
 text, so ``title: 1.10`` stays ``"1.10"`` and ``tags: [no, yes]`` stays two
 strings. Every problem in a file is reported, not just the first.
 
-What no page may show is refused here, once for every output: control
-characters (C0 but tab and newline) and U+FFFE/U+FFFF, written in the file or
-made by a YAML escape (``"\\e"``, ``"\\0"``), and a byte order mark inside
-the front matter. YAML aliases are refused (``*name`` repeats a value, so a
-few kilobytes could stand for gigabytes of pages) and values nest at most
-``MAX_NESTING`` levels, so a file's values are never larger than its text.
+Control characters, stray byte order marks, YAML aliases and deep nesting are
+refused before any field is read (see :mod:`sitegen.frontmatter_checks`).
 """
 
 from __future__ import annotations
@@ -24,15 +20,12 @@ from typing import Any
 import yaml
 
 from sitegen.errors import Problem
+from sitegen.frontmatter_checks import plain_shape, shape_problem, stray_character
 from sitegen.model import LINK_KINDS, Link, Organization, Paper, Source, classify_link
 from sitegen.slugs import SLUG_RE
 
 MAX_BODY_BYTES = 1_000_000
 MAX_TITLE_CHARS = 1_000
-MAX_NESTING = 32  # levels of lists and mappings in one front-matter value
-# Characters refused in content: C0 controls but tab and newline (a carriage return is
-# a newline by now), and the noncharacters U+FFFE and U+FFFF.
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\ufffe\uffff]")
 _SAFE_SCHEMES = ("http://", "https://")
 _SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _PLAIN_TAGS: dict[str, str] = {}  # short unquoted scalar -> its YAML type tag
@@ -249,50 +242,6 @@ def parse_paper(text: str, label: str) -> tuple[Paper | None, list[Problem]]:
     return _build(root, body, label, body_line, front)
 
 
-# Every byte but the C0 controls refused: what bytes.translate deletes to find those.
-_ALLOWED_BYTES = bytes(b for b in range(256) if b in (9, 10) or b >= 32)
-
-
-def _has_control(text: str) -> bool:
-    """Whether ``_CONTROL`` matches, five times sooner than searching for it.
-
-    In UTF-8 a C0 control is always a byte of its own, and U+FFFE/U+FFFF are the
-    only characters encoded as EF BF BE/BF; deleting every allowed byte is one C loop.
-    """
-    data = text.encode("utf-8", "surrogatepass")
-    return bool(data.translate(None, _ALLOWED_BYTES)) or (
-        b"\xef\xbf\xbe" in data or b"\xef\xbf\xbf" in data)
-
-
-def stray_character(text: str, label: str) -> Problem | None:
-    """A control character anywhere in the text, or a byte order mark in its front matter."""
-    match = _CONTROL.search(text) if _has_control(text) else None
-    if match is not None:
-        line = text.count("\n", 0, match.start()) + 1
-        return Problem(label, line, f"contains {_name(match.group())}; remove it (no page may "
-                                    "show it)")
-    if "\ufeff" in text:  # a leading one was removed when the file was decoded
-        parts = split_front_matter(text)
-        at = text.find("\ufeff")
-        # Unclosed front matter (a BOM can hide the closing "---") runs to the end.
-        end = parts[2] - 1 if parts is not None else text.count("\n") + 2
-        if text.count("\n", 0, at) + 1 < end:
-            return Problem(label, text.count("\n", 0, at) + 1,
-                           "a byte order mark (U+FEFF) inside the front matter; remove it "
-                           "(only the very start of a file may have one)")
-    return None
-
-
-def _name(char: str) -> str:
-    """``the control character U+001B (ESC)``, ``the noncharacter U+FFFF``."""
-    names = {"\x00": "NUL", "\x07": "BEL", "\x08": "BS", "\x0b": "VT", "\x0c": "FF",
-             "\x1b": "ESC"}
-    code = f"U+{ord(char):04X}"
-    if char in ("\ufffe", "\uffff"):
-        return f"the noncharacter {code}"
-    return f"the control character {code}" + (f" ({names[char]})" if char in names else "")
-
-
 def _compose_yaml(front: str, label: str) -> tuple[yaml.Node | None, Problem | None]:
     """The node tree of any front matter, by libyaml, or the YAML error as a problem."""
     loader = None
@@ -328,7 +277,7 @@ def _yaml_problem(exc: yaml.MarkedYAMLError, front: str) -> tuple[int, str]:
 def _build(root: yaml.MappingNode, body: str, label: str,
            body_line: int = 1, front: str = "") -> tuple[Paper | None, list[Problem]]:
     problems: list[Problem] = []
-    careful = not _plain_shape(root, front)  # else no value can have a shape problem
+    careful = not plain_shape(root, front)  # else no value can have a shape problem
     values: dict[str, Any] = {}
     lines: dict[str, int] = {}
     extra: dict[str, Any] = {}
@@ -341,7 +290,7 @@ def _build(root: yaml.MappingNode, body: str, label: str,
             problems.append(Problem(label, line, f"duplicate field '{key}'"))
             continue
         lines[key] = line
-        shape = careful and (_shape_problem(key_node, seen) or _shape_problem(value_node, seen))
+        shape = careful and (shape_problem(key_node, seen) or shape_problem(value_node, seen))
         if shape:
             problems.append(Problem(label, line, f"{key}: {shape}" if key else shape))
             continue
@@ -373,71 +322,6 @@ def _build(root: yaml.MappingNode, body: str, label: str,
         return None, problems
     paper = Paper(body=body, extra=extra, lines=lines, **values)
     return paper, []
-
-
-def _plain_shape(root: yaml.MappingNode, front: str) -> bool:
-    """True when no value can use an alias, an escape or too deep a nesting (most files).
-
-    Without a ``*`` in the text there is no alias, so the nodes form a tree and are
-    walked level by level with no bookkeeping; without a backslash there is no escape,
-    and the text itself was searched for control characters.
-    """
-    if not front or "*" in front or "\\" in front:
-        return False
-    level: list[yaml.Node] = [root]
-    for _ in range(MAX_NESTING):
-        below: list[yaml.Node] = []
-        for node in level:
-            if type(node) is yaml.SequenceNode:
-                below += [item for item in node.value if type(item) is not yaml.ScalarNode]
-            else:
-                for key, value in node.value:
-                    if type(key) is not yaml.ScalarNode:
-                        below.append(key)
-                    if type(value) is not yaml.ScalarNode:
-                        below.append(value)
-        if not below:
-            return True
-        level = below
-    return False
-
-
-def _shape_problem(node: yaml.Node, seen: set[int]) -> str:
-    """Why a front-matter value cannot be taken: an alias, too deep, or a control character.
-
-    One walk, without recursion, over nodes not met before: an alias is a node met
-    again (``seen`` spans the whole file), so no value is ever expanded.
-    """
-    if isinstance(node, yaml.ScalarNode) and id(node) not in seen:  # the common case
-        seen.add(id(node))
-        return _scalar_problem(node.value)
-    stack = [(node, 1)]
-    while stack:
-        item, depth = stack.pop()
-        if id(item) in seen:
-            return ("uses a YAML alias ('*' and a name) to repeat a value; aliases are not "
-                    "allowed in front matter: write the value out")
-        seen.add(id(item))
-        if isinstance(item, yaml.CollectionNode) and depth > MAX_NESTING:
-            return f"lists and mappings nested more than {MAX_NESTING} levels deep"
-        if isinstance(item, yaml.ScalarNode):
-            problem = _scalar_problem(item.value)
-            if problem:
-                return problem
-        elif isinstance(item, yaml.SequenceNode):
-            stack.extend((child, depth + 1) for child in reversed(item.value))
-        elif isinstance(item, yaml.MappingNode):
-            for key, value in reversed(item.value):
-                stack += [(value, depth + 1), (key, depth + 1)]
-    return ""
-
-
-def _scalar_problem(value: str) -> str:
-    match = _CONTROL.search(value)
-    if match is None:
-        return ""
-    return (f"contains {_name(match.group())}, made by a YAML escape; remove it (no page may "
-            "show it)")
 
 
 MAX_EXTRA_NODES = 10_000

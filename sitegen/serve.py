@@ -49,7 +49,8 @@ from sitegen.config import Config, load_config
 from sitegen.errors import SitegenError
 from sitegen.lock import CACHE_DIR, site_lock
 from sitegen.render import theme_dir
-from sitegen.serve_http import Hub, PreviewHTTPServer, PreviewState, make_app
+from sitegen.serve_accept import PreviewHTTPServer
+from sitegen.serve_http import Hub, PreviewState, make_app
 from sitegen.serve_watch import Source, WatchPlan, open_source
 from sitegen.site import BuildResult, Site, no_cycle_collection
 

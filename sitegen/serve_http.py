@@ -17,11 +17,8 @@ reach, so this module changes them:
 * Every request must name one of the server's own hosts in ``Host`` (DNS rebinding).
 * A malformed websocket message closes that one connection; so does one nested
   deeper than :data:`MAX_JSON_DEPTH` (``json`` would recurse until RecursionError).
-* Out of file descriptors (``EMFILE``), tornado's accept handler raises on every
-  turn of the event loop: 100% CPU and a traceback each time. :class:`PreviewHTTPServer`
-  stops accepting for a moment instead (backing off up to :data:`MAX_BACKOFF`),
-  says so at most once per :data:`REPORT_EVERY` seconds, and keeps serving the
-  connections it has; a file it cannot open for the same reason is a 503.
+* Out of file descriptors, the server backs off instead of spinning (see
+  :mod:`sitegen.serve_accept`); a file it cannot open for that reason is a 503.
 
 The live-reload ``<script>`` is added to HTML responses here, never written
 into built files; while the last build failed, an error banner is added too.
@@ -35,10 +32,6 @@ import json
 import mimetypes
 import os
 import re
-import socket
-import sys
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -46,18 +39,13 @@ from urllib.parse import quote, unquote
 
 from livereload.handlers import LiveReloadHandler, LiveReloadJSHandler
 from tornado import web
-from tornado.httpserver import HTTPServer
-from tornado.ioloop import IOLoop
 from tornado.websocket import WebSocketClosedError
 
 RELOAD_PATH = "/livereload"  # fixed by livereload.js
 SCRIPT_PATH = "/livereload.js"
 MAX_MESSAGE = 64 * 1024
 MAX_JSON_DEPTH = 32  # livereload's messages nest two or three levels
-MIN_BACKOFF = 0.05  # seconds without accepting after the system refused a descriptor
-MAX_BACKOFF = 1.0
-REPORT_EVERY = 10.0  # seconds between two reports of running out of descriptors
-# What accept() raises when the process or the system has no descriptor (or memory) left.
+# What the system raises when the process or the system has no descriptor (or memory) left.
 _OUT_OF_DESCRIPTORS = {errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM}
 CHUNK = 64 * 1024
 HELLO = {"command": "hello", "protocols": ["http://livereload.com/protocols/official-7"],
@@ -326,87 +314,6 @@ class SiteHandler(Guarded):
         self.set_header("Content-Type", "text/html; charset=utf-8")
         self.set_header("Content-Length", len(body))
         self.finish(b"" if head else body)
-
-
-class PreviewHTTPServer(HTTPServer):
-    """tornado's HTTP server, accepting with :func:`accept_with_backoff`."""
-
-    def add_sockets(self, sockets: Any) -> None:
-        for sock in sockets:
-            self._sockets[sock.fileno()] = sock
-            self._handlers[sock.fileno()] = accept_with_backoff(sock, self._handle_connection)
-
-
-class _Reporter:
-    """Says that descriptors ran out at most once per :data:`REPORT_EVERY` seconds."""
-
-    def __init__(self) -> None:
-        self.last = -REPORT_EVERY
-        self.missed = 0
-
-    def __call__(self, exc: OSError) -> None:
-        now = time.monotonic()
-        if now - self.last < REPORT_EVERY:
-            self.missed += 1
-            return
-        also = f" ({self.missed} more times since the last report)" if self.missed else ""
-        print(f"sitegen serve: cannot accept a connection: {exc.strerror or exc}{also}; "
-              "waiting for open connections to close", file=sys.stderr, flush=True)
-        self.last, self.missed = now, 0
-
-
-def accept_with_backoff(sock: socket.socket, callback: Callable[[socket.socket, Any], None],
-                        report: Callable[[OSError], None] | None = None) -> Callable[[], None]:
-    """Like ``tornado.netutil.add_accept_handler``, but out of descriptors it pauses.
-
-    tornado lets ``EMFILE`` escape from its handler; the socket stays readable, so
-    the loop calls it again at once, forever. Here accepting stops for a back-off
-    that doubles while the error lasts, and the error is reported (rate-limited).
-    Returns the function that stops accepting.
-    """
-    loop = IOLoop.current()
-    report = report or _Reporter()
-    state = {"removed": False, "paused": False, "backoff": MIN_BACKOFF}
-
-    def accept(fd: Any, events: int) -> None:
-        for _ in range(128):  # tornado's default backlog: other work gets its turn too
-            if state["removed"] or state["paused"]:
-                return
-            try:
-                connection, address = sock.accept()
-            except BlockingIOError:
-                return
-            except ConnectionAbortedError:
-                continue
-            except OSError as exc:
-                if exc.errno not in _OUT_OF_DESCRIPTORS:
-                    raise
-                pause(exc)
-                return
-            state["backoff"] = MIN_BACKOFF
-            callback(connection, address)
-
-    def pause(exc: OSError) -> None:
-        loop.remove_handler(sock)
-        state["paused"] = True
-        report(exc)
-        delay = float(state["backoff"])
-        state["backoff"] = min(delay * 2, MAX_BACKOFF)
-        loop.call_later(delay, resume)
-
-    def resume() -> None:
-        if state["removed"]:
-            return
-        state["paused"] = False
-        loop.add_handler(sock, accept, IOLoop.READ)
-
-    def remove() -> None:
-        if not state["paused"]:
-            loop.remove_handler(sock)
-        state["removed"] = True
-
-    loop.add_handler(sock, accept, IOLoop.READ)
-    return remove
 
 
 def make_app(preview: Preview) -> web.Application:

@@ -18,7 +18,8 @@ from pathlib import Path
 import pytest
 
 from sitegen.errors import Problem, SitegenError
-from sitegen.frontmatter import MAX_NESTING, parse_paper
+from sitegen.frontmatter import parse_paper
+from sitegen.frontmatter_checks import MAX_NESTING
 
 HOSTILE_BASE = Path(__file__).resolve().parent / "hostile" / "base"
 CliResult = tuple[int, str, str]

@@ -575,7 +575,7 @@ def test_nested_yaml_is_bounded_and_located(kinds: list[str], leaf: str, field: 
                                            alias: bool) -> None:
     """Any nesting of lists and mappings in any field: no exception, every problem on the
     field's line; deeper than MAX_NESTING is refused as such, and so is any alias."""
-    from sitegen.frontmatter import MAX_NESTING
+    from sitegen.frontmatter_checks import MAX_NESTING
 
     value = nested_yaml(kinds, leaf, 2)
     if alias:
