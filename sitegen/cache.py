@@ -26,7 +26,8 @@ from sitegen.output import MARKER
 from sitegen.pages import make_key
 
 CACHE_FILE = "build.marshal"
-FORMAT = 3
+FORMAT = 4
+Stamp = tuple[int, int, int]  # a file's size, modification time and status-change time (ns)
 
 
 def _stat_key(path: Path) -> tuple[int, int, int]:
@@ -54,15 +55,60 @@ def content_signature(config: Config, env_key: str, scan: ContentScan) -> str:
     return make_key(env_key, content, scan.problems, _tree_stats(config.root / "static"))
 
 
+def output_stamps(out: Path) -> dict[str, Stamp]:
+    """The stamp of every file in the output folder (its marker aside), by relative path.
+
+    The status-change time moves on every write, rename, link or permission
+    change and cannot be set back by hand, so a file whose stamp is the one
+    recorded after the last build is the file that build published: the cache
+    never has to trust that nobody else wrote to the output.
+    """
+    stamps: dict[str, Stamp] = {}
+    stack = [("", str(out))]
+    while stack:
+        rel, folder = stack.pop()
+        try:
+            entries = os.scandir(folder)
+        except OSError:
+            continue
+        with entries:
+            for entry in entries:
+                name = rel + entry.name
+                try:
+                    if entry.is_dir(follow_symlinks=False):
+                        stack.append((name + "/", entry.path))
+                        continue
+                    info = entry.stat(follow_symlinks=False)
+                except OSError:
+                    continue
+                if name != MARKER:
+                    stamps[name] = (info.st_size, info.st_mtime_ns, info.st_ctime_ns)
+    return stamps
+
+
+@dataclass(frozen=True)
+class OutputCheck:
+    """How the live output differs from what the last build recorded of it."""
+
+    changed: frozenset[str]  # recorded files now different or missing
+    extra: bool  # files the last build did not write
+
+    @property
+    def intact(self) -> bool:
+        return not self.changed and not self.extra
+
+
 @dataclass
 class BuildCache:
-    """Keys of the files the last build wrote, and the signature of its inputs."""
+    """Keys of the files the last build wrote, the signature of its inputs, and the
+    stamps of the files it published."""
 
     signature: str = ""
     keys: dict[str, str] = field(default_factory=dict)
     output: str = ""
     marker: list[int] = field(default_factory=list)
     folders: dict[str, int] = field(default_factory=dict)
+    files: dict[str, Stamp] = field(default_factory=dict)
 
     @classmethod
     def load(cls, cache_dir: Path) -> BuildCache:
@@ -70,17 +116,26 @@ class BuildCache:
             data = marshal.loads((cache_dir / CACHE_FILE).read_bytes())
             if data.get("format") != (__version__, FORMAT):
                 return cls()
-            keys, folders = data["keys"], data["folders"]
-            if not all(isinstance(x, dict) for x in (keys, folders)):
+            keys, folders, files = data["keys"], data["folders"], data["files"]
+            if not all(isinstance(x, dict) for x in (keys, folders, files)):
                 return cls()
             return cls(str(data["signature"]), keys, str(data["output"]),
-                       [int(x) for x in data["marker"]], folders)
+                       [int(x) for x in data["marker"]], folders, files)
         except (OSError, ValueError, KeyError, TypeError, AttributeError, EOFError):
             return cls()
 
-    def is_current(self, signature: str, out: Path) -> bool:
-        """True when nothing changed since the last build and its output is still in place."""
-        if signature != self.signature or str(out) != self.output:
+    def check_output(self, out: Path) -> OutputCheck:
+        """Compare the live output with the stamps recorded after the last build."""
+        if str(out) != self.output or not self.files:
+            return OutputCheck(frozenset(self.keys), True)
+        now = output_stamps(out)
+        files = self.files
+        changed = frozenset(path for path, stamp in files.items() if now.get(path) != stamp)
+        return OutputCheck(changed, any(path not in files for path in now))
+
+    def is_current(self, signature: str, out: Path, check: OutputCheck) -> bool:
+        """True when nothing changed since the last build and its output is as it left it."""
+        if signature != self.signature or str(out) != self.output or not check.intact:
             return False
         try:
             return list(_stat_key(out / MARKER)) == self.marker
@@ -95,11 +150,12 @@ class BuildCache:
 
     def save(self, cache_dir: Path, signature: str, keys: dict[str, str], out: Path,
              folders: dict[str, int] | None = None) -> None:
-        """Record this build (written through a temporary file and a rename)."""
+        """Record this build (written through a temporary file and a rename), with the
+        stamps of what the output holds now that it is published."""
         cache_dir.mkdir(parents=True, exist_ok=True)
         data = {"format": (__version__, FORMAT), "signature": signature, "keys": keys,
                 "output": str(out), "marker": list(_stat_key(out / MARKER)),
-                "folders": folders or {}}
+                "folders": folders or {}, "files": output_stamps(out)}
         tmp = cache_dir / (CACHE_FILE + ".tmp")
         tmp.write_bytes(marshal.dumps(data))
         os.replace(tmp, cache_dir / CACHE_FILE)

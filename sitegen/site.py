@@ -28,11 +28,12 @@ from sitegen.model import Paper
 from sitegen.output import MARKER, Patch, Staging, refuse_reason
 from sitegen.outputs import output_jobs, post_process, prepare_view
 from sitegen.outputs.hosting import host_files
+from sitegen.outputs.search import forget_index
 from sitegen.pages import Job, SiteData, make_key, plan_pages
 from sitegen.render import Renderer
 from sitegen.taxonomy import Tagger, group_tags, load_rules, paper_tags, tag_slug
 from sitegen.views import MonthView, PaperView, make_view, month_views, tag_views
-from sitegen.writer import Plan, folder_stamps, make_plan, write_plan
+from sitegen.writer import SEARCH_DIR, Plan, folder_stamps, make_plan, write_plan
 
 CACHE_DIR = ".sitegen-cache"
 
@@ -198,7 +199,11 @@ class Site:
         cache = BuildCache.load(self.cache_dir) if use_cache else BuildCache()
         scan = scan_content(self.config.content_path, self.config.root)
         signature = content_signature(self.config, env_key, scan)
-        if use_cache and cache.is_current(signature, out):
+        check = cache.check_output(out)
+        if check.extra or any(path.startswith(SEARCH_DIR + "/") for path in check.changed):
+            # Files nobody recorded, or an index changed by hand: index again.
+            forget_index(self.cache_dir)
+        if use_cache and cache.is_current(signature, out, check):
             return BuildResult(pages=len(cache.keys), unchanged=len(cache.keys),
                                warnings=self.warnings, seconds=time.perf_counter() - started,
                                skipped=True)
@@ -206,7 +211,7 @@ class Site:
         data = self.load(env_key, use_cache, scan, renderer)
         jobs = self.plan(data, renderer)
         old_keys = cache.keys if cache.output == str(out) else {}
-        plan = make_plan(jobs, old_keys, out, cache.folders)
+        plan = make_plan(jobs, old_keys, out, cache.folders, check)
         if plan.patch and self._search_changes(plan):
             plan.patch = False  # the index is built over a full staging tree, before the swap
         save_store = self._save_store if use_cache else _nothing

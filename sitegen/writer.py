@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sitegen.cache import OutputCheck
 from sitegen.errors import BuildError, Problem, SitegenError
 from sitegen.output import MARKER, Patch, Staging
 from sitegen.pages import Job
@@ -54,19 +55,24 @@ class Plan:
 
 
 def make_plan(jobs: list[Job], old_keys: dict[str, str], out: Path,
-              stamps: dict[str, int]) -> Plan:
+              stamps: dict[str, int], check: OutputCheck) -> Plan:
     """Compare job keys with the last build's; choose a patch when the change is small.
 
     ``stamps`` are the modification times of the output's folders after the last
-    build (see :func:`folder_stamps`), a cheap way to see that nothing was added.
+    build (see :func:`folder_stamps`), a cheap way to see that nothing was added;
+    ``check`` names the files that are no longer what that build published (they
+    are rendered again) and tells whether files were added (then the whole tree
+    is written anew, which drops them).
     """
     plan = Plan()
     root = str(out)
     # Unchanged folder times mean no file of the last build went missing, so the
     # files need not be looked at one by one.
-    intact = bool(old_keys) and (out / MARKER).is_file() and _only_ours(out, old_keys, stamps)
+    intact = (bool(old_keys) and not check.extra and (out / MARKER).is_file()
+              and _only_ours(out, old_keys, stamps))
+    changed = check.changed
     for job in jobs:
-        if old_keys.get(job.path) == job.key and (
+        if old_keys.get(job.path) == job.key and job.path not in changed and (
                 intact or os.path.isfile(os.path.join(root, job.path))):
             plan.reuse.append(job)
         else:

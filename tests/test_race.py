@@ -205,3 +205,45 @@ def test_builds_racing_a_preview_on_the_same_output(site: Path, tmp_path: Path) 
     subprocess.run(_sitegen("build", "--site", site, "-q"), check=True, env=_env(), timeout=120)
     _assert_same(site, tmp_path, "the build after the preview stopped")
 
+
+
+def _damage(public: Path, rng: random.Random) -> list[str]:
+    """Change the published site by hand: edit, truncate, delete and add files."""
+    files = sorted(p for p in public.rglob("*") if p.is_file() and not p.name.startswith("."))
+    edited, truncated, deleted = rng.sample(files, 3)
+    with edited.open("ab") as handle:
+        handle.write(b"<!-- edited by hand -->")
+    truncated.write_bytes(b"")
+    deleted.unlink()
+    (public / "papers" / "stray.html").write_text("stray\n", encoding="utf-8")
+    return [p.relative_to(public).as_posix() for p in (edited, truncated, deleted)]
+
+
+def test_a_build_repairs_an_output_changed_by_hand(site: Path, tmp_path: Path) -> None:
+    """The cache records what the output held; a build that finds otherwise rebuilds
+    what differs instead of saying "nothing changed"."""
+    rng = random.Random(SEED + 3)
+    subprocess.run(_sitegen("build", "--site", site, "-q"), check=True, env=_env(), timeout=120)
+    for round_no in range(3):
+        changed = _damage(site / "public", rng)
+        done = subprocess.run(_sitegen("build", "--site", site), env=_env(), timeout=120,
+                              capture_output=True, text=True, check=True)
+        assert "nothing changed" not in done.stdout, (changed, done.stdout)
+        _assert_same(site, tmp_path, f"hand-edit round {round_no}: {changed}")
+
+
+def test_a_cache_deleted_during_a_build_never_lies(site: Path, tmp_path: Path) -> None:
+    rng = random.Random(SEED + 4)
+    subprocess.run(_sitegen("build", "--site", site, "-q"), check=True, env=_env(), timeout=120)
+    for round_no in range(5):
+        _edit(site, rng, round_no)
+        proc = subprocess.Popen(_sitegen("build", "--site", site, "-q", "--clean"), env=_env())
+        time.sleep(rng.uniform(0.05, 0.5))
+        shutil.rmtree(site / ".sitegen-cache" / "content", ignore_errors=True)
+        with contextlib.suppress(FileNotFoundError):
+            (site / ".sitegen-cache" / "build.marshal").unlink()
+        assert proc.wait(timeout=120) == 0
+        _damage(site / "public", rng)
+        subprocess.run(_sitegen("build", "--site", site, "-q"), check=True, env=_env(),
+                       timeout=120)
+        _assert_same(site, tmp_path, f"cache-deleted round {round_no}")

@@ -183,6 +183,11 @@ def _replace_folder(new: Path, target: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
+def forget_index(cache_dir: Path) -> None:
+    """Drop the record of the last index, so the next build indexes again."""
+    (cache_dir / RECORD).unlink(missing_ok=True)
+
+
 def remove_index(site: Path) -> None:
     """Drop a stale index when search is turned off (only matters for in-place patches)."""
     folder = site / FOLDER
