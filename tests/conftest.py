@@ -47,6 +47,13 @@ needs_shared = pytest.mark.skipif(
            "(they are kept beside the project checkout, not in it)")
 
 
+def wrote_nothing(site: Path) -> bool:
+    """True when an ``import --site`` left ``site`` as :func:`make_site_for` made it: a
+    ``sitegen.toml`` and, at most, the cache folder that holds the site lock."""
+    return sorted(p.name for p in site.iterdir()) in (["sitegen.toml"],
+                                                      [".sitegen-cache", "sitegen.toml"])
+
+
 def make_site_for(args: list[str] | tuple[object, ...]) -> None:
     """Make the ``--site`` folder of an ``import`` a site (an empty ``sitegen.toml``) if
     it is not one: import tests are about importing, and a folder without it is refused."""
@@ -60,10 +67,18 @@ def make_site_for(args: list[str] | tuple[object, ...]) -> None:
 
 
 @pytest.fixture
-def run_cli(capsys: pytest.CaptureFixture[str]) -> Callable[[list[str]], CliResult]:
-    """Run ``sitegen ARGS`` in this process; returns (exit code, stdout, stderr)."""
+def run_cli(capsys: pytest.CaptureFixture[str],
+            request: pytest.FixtureRequest) -> Callable[[list[str]], CliResult]:
+    """Run ``sitegen ARGS`` in this process; returns (exit code, stdout, stderr).
+
+    In a module marked ``import_site``, ``import --site DIR`` first makes DIR a site
+    (see :func:`make_site_for`).
+    """
+    make_sites = request.node.get_closest_marker("import_site") is not None
 
     def run(args: list[str]) -> CliResult:
+        if make_sites:
+            make_site_for(args)
         capsys.readouterr()
         try:
             code = main([str(a) for a in args])

@@ -17,11 +17,13 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from conftest import wrote_nothing
 
 from sitegen.errors import InputError
 from sitegen.importers import fetch
 
 CliResult = tuple[int, str, str]
+pytestmark = pytest.mark.import_site
 Run = Callable[[list[str]], CliResult]
 BODY = (b'[{"title": "Fetched Paper", "publishedAt": "2024-01-02T00:00:00.000Z", '
         b'"paper": {"id": "2401.00001"}}]')
@@ -158,7 +160,7 @@ def test_deadline_through_the_command(run_cli: Run, tmp_path: Path, server: str,
     assert code == 1 and out == ""
     assert err == (f"{server}/drip: the download did not finish within 1 second; stopped, "
                    "nothing imported (the server is too slow; try again later)\n")
-    assert not (tmp_path / "site").exists()
+    assert wrote_nothing(tmp_path / "site")
 
 
 @pytest.mark.parametrize(("path", "target"), [
@@ -174,7 +176,7 @@ def test_redirect_to_other_schemes_is_refused(run_cli: Run, tmp_path: Path, serv
     last = f"{server}/to-ftp" if path == "/to-to-ftp" else server + path
     assert err == (f"{last}: the server redirects to {target}, which is not an http:// or "
                    "https:// address; not followed\n")
-    assert not (tmp_path / "site").exists()
+    assert wrote_nothing(tmp_path / "site")
 
 
 @pytest.mark.parametrize(("path", "message"), [
@@ -189,7 +191,7 @@ def test_truncated_answer_is_refused(run_cli: Run, tmp_path: Path, server: str, 
                               server + path])
     assert code == 1 and out == ""
     assert err == f"{server}{path}: {message}\n"
-    assert not (tmp_path / "site").exists()
+    assert wrote_nothing(tmp_path / "site")
 
 
 def test_only_http_handlers(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from conftest import wrote_nothing
 
 from sitegen.importers import limits
 from sitegen.importers.limits import (
@@ -27,6 +28,7 @@ from sitegen.importers.limits import (
 )
 
 CliResult = tuple[int, str, str]
+pytestmark = pytest.mark.import_site
 Run = Callable[[list[str]], CliResult]
 
 LISTING_PAPER = "A Paper About Memory\n\nWe study memory.\n\n  • 3 authors\n·\nJan 5, 2026 4\n"
@@ -51,7 +53,7 @@ def refused(run: Run, tmp_path: Path, path: Path | str, message: str,
     assert out == ""
     assert len(err.splitlines()) == 1, err
     assert message in err, err
-    assert not site.exists(), "a refused import must write nothing"
+    assert wrote_nothing(site), "a refused import must write nothing"
     return err
 
 
@@ -247,7 +249,7 @@ def test_200k_at_lines_are_a_warning_not_quiet(run_cli: Run, tmp_path: Path) -> 
                    "entries (@type{key, field = value, ...}); ignored\n")
     assert "1 added" in out
     code, _, err = run_cli(["import", "--strict", "--site", tmp_path / "strict", path])
-    assert code == 1 and "--strict" in err and not (tmp_path / "strict").exists()
+    assert code == 1 and "--strict" in err and wrote_nothing(tmp_path / "strict")
 
 
 def test_1_mb_unterminated_quote(run_cli: Run, tmp_path: Path) -> None:
@@ -259,7 +261,7 @@ def test_1_mb_unterminated_quote(run_cli: Run, tmp_path: Path) -> None:
         f"{alone}:1: BibTeX entry cannot be read (syntax error: an unclosed brace or quote, "
         "or a missing comma); skipped",
         f"error: nothing imported: no paper could be read from {alone}"]
-    assert not (tmp_path / "site").exists()
+    assert wrote_nothing(tmp_path / "site")
     mixed = write(tmp_path, "mixed.bib", GOOD_BIB + quote)
     code, out, err = run_cli(["import", "--site", tmp_path / "site", mixed])
     assert code == 0 and "1 added" in out
@@ -287,7 +289,7 @@ def test_input_without_a_paper_fails(run_cli: Run, tmp_path: Path, name: str, te
     code, out, err = run_cli(["import", "--site", tmp_path / "site", path])
     assert code == 1 and out == ""
     assert err.splitlines()[-1] == f"error: nothing imported: no paper could be read from {path}"
-    assert not (tmp_path / "site").exists()
+    assert wrote_nothing(tmp_path / "site")
 
 
 def test_an_input_without_a_paper_among_others_is_named(run_cli: Run, tmp_path: Path) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import make_site_for
+from conftest import make_site_for, wrote_nothing
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -215,7 +215,7 @@ def test_strict_turns_warnings_into_failure_and_writes_nothing(tmp_path: Path) -
     code, out, err = sitegen("import", "--site", site, "--strict", write(tmp_path / "x.txt", text))
     assert code == 1
     assert "incomplete paper" in err and "--strict" in err and "Traceback" not in err
-    assert [p.name for p in site.iterdir()] == ["sitegen.toml"]  # nothing written
+    assert wrote_nothing(site)
 
 
 @pytest.mark.parametrize(("data", "message"), [
@@ -232,7 +232,7 @@ def test_unreadable_input_is_one_error_line(tmp_path: Path, data: bytes, message
     assert code == 1
     assert len(err.strip().splitlines()) == 1 and message in err
     assert err.startswith(str(source)) and "Traceback" not in err
-    assert [p.name for p in site.iterdir()] == ["sitegen.toml"]  # nothing written
+    assert wrote_nothing(site)
 
 
 def test_usage_errors_exit_2(tmp_path: Path) -> None:
@@ -251,7 +251,7 @@ def test_text_in_no_format_is_an_error(tmp_path: Path) -> None:
     code, _, err = sitegen("import", "--site", tmp_path / "s",
                            write(tmp_path / "notes.txt", "just some notes\nnothing else\n"))
     assert code == 1 and "no format" in err and len(err.strip().splitlines()) == 1
-    assert [p.name for p in (tmp_path / "s").iterdir()] == ["sitegen.toml"]  # nothing written
+    assert wrote_nothing(tmp_path / "s")
 
 
 def test_yaml_lookalike_titles_stay_strings(tmp_path: Path) -> None:

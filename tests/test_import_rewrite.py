@@ -21,6 +21,7 @@ from sitegen.importers.rewrite import comments, update_in_place
 from sitegen.store import dumps
 
 CliResult = tuple[int, str, str]
+pytestmark = pytest.mark.import_site
 Run = Callable[[list[str]], CliResult]
 PAPER = ("Jan {day}\n\nA Paper About Memory\n\nWe study memory.\n\n  • 3 authors\n·\n"
          "Jan 5, 2026 {n}\n")
