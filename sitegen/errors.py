@@ -61,3 +61,7 @@ class CheckError(SitegenError):
 
 class InitError(SitegenError):
     """``sitegen init`` cannot create the site (files in the way)."""
+
+
+class WorkerError(BuildError):
+    """A forked worker died (killed, out of memory) before it finished its share."""

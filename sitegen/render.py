@@ -3,6 +3,11 @@
 A site overrides any theme template by putting a file of the same name in its
 own ``templates/`` folder. Autoescaping is on for every template, so imported
 text is always escaped unless a view marks it safe (sanitised abstracts).
+
+The theme is read once per build into a :class:`Theme` value (its folders,
+a hash of its templates and of each static file); the :class:`Renderer` is
+made from it with every template global it will ever need, and is not
+changed afterwards.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import re
 import types
 from collections import ChainMap
 from collections.abc import Callable, Iterable, Mapping, MutableMapping
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -45,6 +51,40 @@ def theme_dir(config: Config) -> Path:
     raise ConfigError(Problem(config.source or "sitegen.toml", 0,
                               f"Config value 'theme': no theme named {config.theme!r} "
                               "(looked in themes/ of the site and of sitegen)"))
+
+
+@dataclass(frozen=True)
+class Theme:
+    """What a build uses of its theme, read once: folders and content hashes."""
+
+    folder: Path
+    template_dirs: tuple[Path, ...]  # the site's templates/ first, then the theme's
+    static: Mapping[str, str]  # theme static file (relative path) -> short content hash
+    templates: str  # a hash of every template file
+    rules: Path | None  # the theme's keyword rules for tags (tag_rules.toml)
+
+
+def load_theme(config: Config) -> Theme:
+    """Find and hash the theme (see :func:`theme_dir`); a template edit changes ``templates``,
+    so every page is rendered again, and a static file's hash busts browser caches."""
+    folder = theme_dir(config)
+    template_dirs = (config.root / "templates", folder / "templates")
+    static: dict[str, str] = {}
+    if (folder / "static").is_dir():
+        for path in sorted((folder / "static").rglob("*")):
+            if path.is_file():
+                static[path.relative_to(folder / "static").as_posix()] = hashlib.sha1(
+                    path.read_bytes(), usedforsecurity=False).hexdigest()[:10]
+    digest = hashlib.sha1(usedforsecurity=False)
+    for templates in template_dirs:
+        if templates.is_dir():
+            for path in sorted(templates.rglob("*")):
+                if path.is_file():
+                    digest.update(str(path.relative_to(templates)).encode())
+                    digest.update(path.read_bytes())
+    rules = folder / "tag_rules.toml"
+    return Theme(folder, template_dirs, static, digest.hexdigest(),
+                 rules if rules.is_file() else None)
 
 
 _JSON = json.JSONEncoder(ensure_ascii=False, sort_keys=True)
@@ -192,12 +232,19 @@ class _Environment(jinja2.Environment):
 
 
 class Renderer:
-    """A Jinja2 environment over the site's templates and the theme's."""
+    """A Jinja2 environment over the site's templates and the theme's.
 
-    def __init__(self, config: Config, cache_dir: Path | None = None) -> None:
+    ``helpers`` are extra template globals (the output modules' paper-page
+    helpers, see :func:`sitegen.outputs.template_helpers`); everything is set
+    here, once, before any page is rendered.
+    """
+
+    def __init__(self, config: Config, cache_dir: Path | None = None,
+                 theme: Theme | None = None,
+                 helpers: Mapping[str, Callable[..., Any]] | None = None) -> None:
         self.config = config
-        self.theme = theme_dir(config)
-        self.template_dirs = [config.root / "templates", self.theme / "templates"]
+        self.theme = theme or load_theme(config)
+        self.template_dirs = list(self.theme.template_dirs)
         loader = jinja2.FileSystemLoader([str(p) for p in self.template_dirs if p.is_dir()])
         bytecode = None
         if cache_dir is not None:
@@ -214,11 +261,10 @@ class Renderer:
             # every lookup, and each page looks up its base and imported templates.
             cache_size=-1,
         )
-        self.static_hashes: dict[str, str] = {}
-        self.card_token = ""  # set by the site: a hash of templates, config and static files
         self._card_render: Callable[[dict[str, Any]], str] | None = None
         self.env.globals.update(url=self.url, asset=self.asset, absolute=config.absolute,
-                                json_script=json_script, card=self.card, cards=self.cards)
+                                json_script=json_script, card=self.card, cards=self.cards,
+                                **(helpers or {}))
         self.env.filters["json_script"] = json_script
         self.env.filters["markdown"] = markdown_filter
 
@@ -228,16 +274,12 @@ class Renderer:
 
     def asset(self, path: str) -> str:
         """The URL of a theme static file, with a content hash against stale caches."""
-        digest = self.static_hashes.get(path)
+        digest = self.theme.static.get(path)
         url = self.url("static/" + path)
         return f"{url}?v={digest}" if digest else url
 
     def card(self, paper: Any) -> Markup:
-        """A paper's card for list pages: rendered once and reused on every list.
-
-        Kept with the paper in the build cache while the templates, the config
-        (``card_token``) and what the view shows (its key) stay the same.
-        """
+        """A paper's card for list pages, as the derive stage made it (see :meth:`render_card`)."""
         return Markup(self._card_html(paper))
 
     def cards(self, papers: Iterable[Any]) -> Markup:
@@ -249,10 +291,12 @@ class Renderer:
         return Markup("\n".join([self._card_html(paper) for paper in papers]))
 
     def _card_html(self, view: Any) -> str:
-        return str(view.paper.remember("card", (self.card_token, view.key), self._render_card,
-                                       view))
+        card = view.derived.card
+        return card if card is not None else self.render_card(view)
 
-    def _render_card(self, view: Any) -> str:
+    def render_card(self, view: Any) -> str:
+        """Render a paper's card (``partials/card.html``): the derive stage does this once
+        per paper and keeps it with the paper while neither it nor the theme changes."""
         if self._card_render is None:
             self._card_render = self.renderer("partials/card.html")
         return self._card_render({"paper": view, "site": self.config})
@@ -268,18 +312,6 @@ class Renderer:
                                f"template error: is not UTF-8 text (byte 0x{data[exc.start]:02x}); "
                                "save it as UTF-8")
         return Problem(name, 0, "template is not UTF-8 text")
-
-    def templates_fingerprint(self) -> str:
-        """A hash of every template file, so a template edit invalidates rendered pages."""
-        digest = hashlib.sha1(usedforsecurity=False)
-        for folder in self.template_dirs:
-            if not folder.is_dir():
-                continue
-            for path in sorted(folder.rglob("*")):
-                if path.is_file():
-                    digest.update(str(path.relative_to(folder)).encode())
-                    digest.update(path.read_bytes())
-        return digest.hexdigest()
 
     def warm_up(self) -> None:
         """Load every template and what rendering first imports, before workers fork.
@@ -327,7 +359,8 @@ def _template_label(filename: str | None, renderer: Renderer) -> str:
     if not filename:
         return "<template>"
     path = Path(filename)
-    for base in (renderer.config.root, renderer.theme.parent.parent, renderer.theme):
+    theme = renderer.theme.folder
+    for base in (renderer.config.root, theme.parent.parent, theme):
         try:
             return path.resolve().relative_to(base.resolve()).as_posix()
         except ValueError:

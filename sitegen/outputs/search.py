@@ -19,18 +19,18 @@ it is) instead of being rebuilt.
 
 from __future__ import annotations
 
-import ctypes
 import hashlib
 import json
 import os
 import shutil
-import signal
 import subprocess
+import sys
 from pathlib import Path
 
 from sitegen.errors import BuildError, Problem
+from sitegen.keys import make_key
 from sitegen.outputs.pagefind_files import make_reproducible
-from sitegen.pages import SiteData, make_key
+from sitegen.views import SiteData
 
 FORMAT = 1
 FOLDER = "pagefind"
@@ -74,14 +74,28 @@ def index_key(data: SiteData) -> str:
                     [(v.slug, v.key) for v in data.papers])
 
 
-def _die_with_parent() -> None:
-    """In the child: get SIGKILL when sitegen dies, so a killed build leaves no indexer
-    writing into a folder the next build will use (Linux ``PR_SET_PDEATHSIG``)."""
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL)  # 1 = PR_SET_PDEATHSIG
-    except (OSError, AttributeError):  # pragma: no cover - not Linux
-        pass
+# Started in place of Pagefind, this asks Linux to SIGKILL it when sitegen dies
+# (PR_SET_PDEATHSIG survives exec), then becomes Pagefind. So a killed build leaves no
+# indexer writing into a folder the next build will use. Done by a program of its own
+# rather than between fork and exec in sitegen (a pre-exec hook), which is unsafe in a
+# process with threads, such as the preview server.
+_TRAMPOLINE = """
+import ctypes, os, signal, sys
+try:
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # 1 = PR_SET_PDEATHSIG
+except (OSError, AttributeError):
+    pass
+if os.getppid() != int(sys.argv[1]):  # sitegen is already gone
+    sys.exit(1)
+os.execv(sys.argv[2], sys.argv[2:])
+"""
+
+
+def _dying_with_us(command: list[str]) -> list[str]:
+    """``command`` started through :data:`_TRAMPOLINE`: it dies when sitegen does."""
+    if not sys.platform.startswith("linux") or not sys.executable:
+        return command
+    return [sys.executable, "-I", "-S", "-c", _TRAMPOLINE, str(os.getpid()), *command]
 
 
 def run_pagefind(site: Path, output: Path) -> None:
@@ -91,8 +105,8 @@ def run_pagefind(site: Path, output: Path) -> None:
     for selector in EXCLUDE:
         command += ["--exclude-selectors", selector]
     try:
-        done = subprocess.run(command, capture_output=True, text=True, check=False,
-                              stdin=subprocess.DEVNULL, preexec_fn=_die_with_parent)
+        done = subprocess.run(_dying_with_us(command), capture_output=True, text=True,
+                              check=False, stdin=subprocess.DEVNULL)
     except OSError as exc:
         raise BuildError(f"search: could not run Pagefind: {exc}") from None
     if done.returncode != 0:
@@ -108,11 +122,7 @@ def _entry_hash(folder: Path) -> str | None:
 
 
 def _record_path(data: SiteData) -> Path:
-    if data.cache_dir is not None:
-        return data.cache_dir / RECORD
-    from sitegen.site import CACHE_DIR  # imported here: sitegen.site imports this package
-
-    return data.config.root / CACHE_DIR / RECORD
+    return data.cache_dir / RECORD
 
 
 def _record(data: SiteData) -> dict[str, str]:
@@ -181,3 +191,16 @@ def remove_index(site: Path) -> None:
     folder = site / FOLDER
     if (folder / ENTRY).is_file():
         shutil.rmtree(folder)
+
+
+def update_index(data: SiteData, tree: Path) -> None:
+    """The post-process stage: build (or carry over) the search index over a finished tree,
+    or drop it when search is off.
+
+    ``tree`` is the new tree, or the live output for an in-place patch; the
+    index is keyed by the paper pages, so an unchanged one is carried over.
+    """
+    if data.config.search:
+        build_index(data, tree)
+    else:
+        remove_index(tree)
