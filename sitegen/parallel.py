@@ -24,16 +24,13 @@ writing into a folder the next build will use.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import fcntl
 import os
 import pickle
 import select
 import signal
 import struct
-import tempfile
 import threading
-import traceback
 from collections import deque
 from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass, field
@@ -80,6 +77,8 @@ class _Tasks:
         try:
             self.fd = os.memfd_create("sitegen-tasks", os.MFD_CLOEXEC)
         except (AttributeError, OSError):  # pragma: no cover - not Linux
+            import tempfile
+
             with tempfile.TemporaryFile() as handle:
                 self.fd = os.dup(handle.fileno())
         os.pwrite(self.fd, _ENDS.pack(0, count), 0)
@@ -299,6 +298,8 @@ def _fate(status: int) -> str:
 
 def _pickled_error(exc: Exception, role: str) -> bytes:
     """An exception raised in a worker, to raise again in the parent (with its traceback)."""
+    import traceback
+
     if not isinstance(exc, SitegenError):  # a bug: keep where it happened
         exc.add_note(f"in a {role} worker:\n" + "".join(traceback.format_exception(exc)))
     try:
@@ -320,7 +321,9 @@ def _write_all(fd: int, data: bytes) -> None:
 
 @lru_cache(maxsize=1)
 def _prctl() -> Any:
-    """Linux's ``prctl``, or None."""
+    """Linux's ``prctl``, or None (ctypes is loaded only by builds that fork)."""
+    import ctypes
+
     try:
         return ctypes.CDLL(None, use_errno=True).prctl
     except (OSError, AttributeError):  # pragma: no cover - not Linux

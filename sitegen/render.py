@@ -4,22 +4,18 @@ A site overrides any theme template by putting a file of the same name in its
 own ``templates/`` folder. Autoescaping is on for every template, so imported
 text is always escaped unless a view marks it safe (sanitised abstracts).
 
-The theme is read once per build into a :class:`Theme` value (its folders,
-a hash of its templates and of each static file); the :class:`Renderer` is
-made from it with every template global it will ever need, and is not
-changed afterwards.
+The :class:`Renderer` is made from the build's :class:`~sitegen.theme.Theme`
+with every template global it will ever need, and is not changed afterwards.
 """
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import re
 import types
 from collections import ChainMap
 from collections.abc import Callable, Iterable, Mapping, MutableMapping
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -28,9 +24,10 @@ import jinja2
 from markupsafe import Markup, escape
 
 from sitegen.config import Config
-from sitegen.errors import BuildError, ConfigError, Problem
+from sitegen.errors import BuildError, Problem
+from sitegen.theme import Theme, load_theme, theme_dir
 
-PACKAGE_DIR = Path(__file__).resolve().parent
+__all__ = ["Renderer", "json_script", "markdown_filter", "template_failure", "theme_dir"]
 
 _escape_inner: Callable[[str], str]
 try:  # markupsafe's C escaper, without the Markup wrapper (see _output_escape)
@@ -38,53 +35,6 @@ try:  # markupsafe's C escaper, without the Markup wrapper (see _output_escape)
 except ImportError:  # pragma: no cover - markupsafe without its C part
     def _escape_inner(text: str) -> str:
         return str(escape(text))
-
-
-def theme_dir(config: Config) -> Path:
-    """The theme folder: the site's ``themes/NAME``, a path, or one shipped with sitegen."""
-    candidates = [config.root / "themes" / config.theme, config.root / config.theme,
-                  PACKAGE_DIR / "themes" / config.theme,
-                  PACKAGE_DIR.parent / "themes" / config.theme]
-    for path in candidates:
-        if (path / "templates").is_dir():
-            return path.resolve()
-    raise ConfigError(Problem(config.source or "sitegen.toml", 0,
-                              f"Config value 'theme': no theme named {config.theme!r} "
-                              "(looked in themes/ of the site and of sitegen)"))
-
-
-@dataclass(frozen=True)
-class Theme:
-    """What a build uses of its theme, read once: folders and content hashes."""
-
-    folder: Path
-    template_dirs: tuple[Path, ...]  # the site's templates/ first, then the theme's
-    static: Mapping[str, str]  # theme static file (relative path) -> short content hash
-    templates: str  # a hash of every template file
-    rules: Path | None  # the theme's keyword rules for tags (tag_rules.toml)
-
-
-def load_theme(config: Config) -> Theme:
-    """Find and hash the theme (see :func:`theme_dir`); a template edit changes ``templates``,
-    so every page is rendered again, and a static file's hash busts browser caches."""
-    folder = theme_dir(config)
-    template_dirs = (config.root / "templates", folder / "templates")
-    static: dict[str, str] = {}
-    if (folder / "static").is_dir():
-        for path in sorted((folder / "static").rglob("*")):
-            if path.is_file():
-                static[path.relative_to(folder / "static").as_posix()] = hashlib.sha1(
-                    path.read_bytes(), usedforsecurity=False).hexdigest()[:10]
-    digest = hashlib.sha1(usedforsecurity=False)
-    for templates in template_dirs:
-        if templates.is_dir():
-            for path in sorted(templates.rglob("*")):
-                if path.is_file():
-                    digest.update(str(path.relative_to(templates)).encode())
-                    digest.update(path.read_bytes())
-    rules = folder / "tag_rules.toml"
-    return Theme(folder, template_dirs, static, digest.hexdigest(),
-                 rules if rules.is_file() else None)
 
 
 _JSON = json.JSONEncoder(ensure_ascii=False, sort_keys=True)

@@ -52,10 +52,10 @@ from sitegen import gcpolicy
 from sitegen.cache import ParseStore
 from sitegen.config import Config, load_config
 from sitegen.errors import SitegenError
-from sitegen.render import theme_dir
 from sitegen.serve_http import Hub, PreviewState, make_app
 from sitegen.serve_watch import Source, WatchPlan, open_source
 from sitegen.site import BuildResult, Setup, Site
+from sitegen.theme import theme_dir
 from sitegen.views import SiteData
 from sitegen.writer import Plan
 

@@ -18,6 +18,10 @@
 
 Each stage reads what the ones before it made and changes none of it. The
 preview server calls the same stages in its own order (see :mod:`sitegen.serve`).
+
+The modules of the later stages are imported by the methods that run them: a
+no-op build stops after :meth:`Site.setup` and never loads the template
+engine, Markdown or the output formats, which would be a third of its time.
 """
 
 from __future__ import annotations
@@ -30,13 +34,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sitegen import __version__, gcpolicy
 from sitegen.cache import CACHE_DIR, BuildCache, ParseStore, content_signature
 from sitegen.config import Config
-from sitegen.content import ContentScan, load_content, scan_content
-from sitegen.derive import Settings, derive_paper, derive_site, make_settings
+from sitegen.content import ContentScan, scan_content
 from sitegen.errors import (
     BuildError,
     ContentError,
@@ -46,16 +49,17 @@ from sitegen.errors import (
     WorkerError,
 )
 from sitegen.keys import Job, make_key
-from sitegen.model import Paper
 from sitegen.output import MARKER, Patch, Staging, refuse_reason
 from sitegen.outputs.hosting import host_files
-from sitegen.outputs.jobs import output_jobs, template_helpers
-from sitegen.outputs.search import update_index
-from sitegen.pages import plan_pages
-from sitegen.render import Renderer, Theme, load_theme
-from sitegen.taxonomy import Tagger, load_rules
-from sitegen.views import Derived, SiteData
-from sitegen.writer import Plan, folder_stamps, make_plan, write_plan
+from sitegen.theme import Theme, load_theme
+
+if TYPE_CHECKING:
+    from sitegen.derive import Settings
+    from sitegen.model import Paper
+    from sitegen.render import Renderer
+    from sitegen.taxonomy import Tagger
+    from sitegen.views import Derived, SiteData
+    from sitegen.writer import Plan
 
 __all__ = ["CACHE_DIR", "BuildResult", "Loaded", "Setup", "Site"]
 
@@ -213,6 +217,11 @@ class Site:
         Papers parsed now are derived where they are parsed (in the parse workers);
         the others come with what the parse cache kept of them.
         """
+        from sitegen.content import load_content
+        from sitegen.derive import derive_paper, make_settings
+        from sitegen.outputs.jobs import template_helpers
+        from sitegen.render import Renderer
+
         renderer = Renderer(self.config, self.cache_dir, setup.theme,
                             template_helpers(self.config))
         settings = make_settings(self.config, setup.env_key, self._tagger(setup.theme),
@@ -232,6 +241,8 @@ class Site:
         return Loaded(setup, renderer, settings, result.papers, result.prepared, result.labels)
 
     def _tagger(self, theme: Theme) -> Tagger | None:
+        from sitegen.taxonomy import Tagger, load_rules
+
         if not self.config.auto_tags:
             return None
         if self.config.tag_rules is not None:
@@ -241,6 +252,8 @@ class Site:
     # Stage 2: derive.
     def derive(self, loaded: Loaded) -> SiteData:
         """Everything computed from the papers; what was made anew goes to the parse cache."""
+        from sitegen.derive import derive_site
+
         data, fresh = derive_site(loaded.papers, loaded.derived, loaded.settings,
                                   self.cache_dir, self.parallel)
         if self._store is not None and loaded.setup.use_cache:
@@ -255,6 +268,8 @@ class Site:
         ``live_search``: the search index will be built over the live site after
         publishing (the preview does), so a patch may change paper pages.
         """
+        from sitegen.writer import make_plan
+
         setup = loaded.setup
         jobs = self.jobs(loaded, data)
         old_keys = setup.cache.keys if setup.cache.output == str(setup.out) else {}
@@ -265,6 +280,9 @@ class Site:
 
     def jobs(self, loaded: Loaded, data: SiteData) -> list[Job]:
         """Every output file of the site as a job, sorted by path; two for one path is an error."""
+        from sitegen.outputs.jobs import output_jobs
+        from sitegen.pages import plan_pages
+
         render = _page_renderer(loaded.renderer, self.config, data.build_date)
         jobs = static_jobs(self.config, loaded.setup.theme) + plan_pages(data, render)
         jobs += output_jobs(data, [job.path for job in jobs if job.path.endswith(".html")])
@@ -304,6 +322,8 @@ class Site:
 
     def render(self, plan: Plan, target: Staging) -> None:
         """Write the plan's changed files into the new tree, in forked workers when many."""
+        from sitegen.writer import write_plan
+
         write_plan(plan, target, self.quiet, self.verbose, self.parallel)
         if self.config.strict and self.warnings:
             raise StrictError(*self.warnings, "build failed: --strict turns these warnings "
@@ -311,6 +331,8 @@ class Site:
 
     def post_process(self, data: SiteData, tree: Path) -> None:
         """Run the post-processors (the search index) over a finished tree."""
+        from sitegen.outputs.search import update_index
+
         update_index(data, tree)
 
     def publish(self, plan: Plan, target: Staging) -> None:
@@ -324,6 +346,8 @@ class Site:
     def record(self, setup: Setup, plan: Plan) -> None:
         """Keep what the next build compares against: the page keys, the output's folder
         times and the parsed papers. A cache that cannot be written costs time only."""
+        from sitegen.writer import folder_stamps
+
         keys = {job.path: job.key for job in plan.jobs}
         try:
             stamps = (folder_stamps(setup.out, [j.path for j in plan.render] + plan.removed,
