@@ -360,6 +360,7 @@ def test_parallel_rendering_gives_the_same_bytes_as_serial(
 
     if sitegen.writer.workers() < 2:
         pytest.skip("one usable core: pages are never rendered in parallel here")
+    assert sitegen.writer.can_fork(), "another thread runs (left by an earlier test?)"
     threshold = sitegen.writer.PARALLEL_MIN
     site = tmp_path / "site"
     write_many_papers(site, threshold + 100)
@@ -411,6 +412,7 @@ def test_rendering_in_recycled_workers_gives_the_same_bytes_as_serial(
 
     if sitegen.writer.workers() < 2:
         pytest.skip("one usable core: pages are never rendered in parallel here")
+    assert sitegen.writer.can_fork(), "another thread runs (left by an earlier test?)"
     site = tmp_path / "site"
     write_many_papers(site, sitegen.writer.PARALLEL_MIN + 100)
     monkeypatch.setattr(sitegen.writer, "TASK_JOBS", 300)

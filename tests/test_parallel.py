@@ -18,6 +18,15 @@ from sitegen.parallel import fork_imap, fork_share, workers
 REPO = Path(__file__).resolve().parent.parent
 
 
+@pytest.fixture(autouse=True)
+def _no_stray_thread() -> None:
+    """sitegen forks no worker while another thread runs: a thread left behind by an
+    earlier test would make these tests see only the serial path."""
+    import threading
+
+    assert threading.active_count() == 1, [thread.name for thread in threading.enumerate()]
+
+
 def _square(value: int) -> int:
     return value * value
 
