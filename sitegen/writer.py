@@ -28,7 +28,7 @@ from sitegen.progress import Progress
 SEARCH_DIR = "pagefind"  # written by the search step, not by jobs
 PARALLEL_MIN = 1500  # below this many pages to render, forking costs more than it saves
 # A site with more files to render than TASK_JOBS per worker is rendered in more
-# tasks than workers, each by a fresh fork (see forked_pool): paper pages in tasks
+# tasks than workers, each by a fresh fork (see _tasks): paper pages in tasks
 # of TASK_JOBS, the other files (list pages, each showing many papers) of LIST_TASK_JOBS.
 # Each fresh fork copies again what its task touches: at 100,000 papers, list tasks
 # of 1,000 built in 61 s with a 1.83 GB peak, of 500 in 66-73 s with 1.85-1.87 GB
