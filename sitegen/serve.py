@@ -250,11 +250,11 @@ class PreviewServer:
                     if reload_due and not dirty:
                         reload_due = False
                         self._notify()
-                    self._finish_search()
+                    self._finish_after_reload()
         finally:
             source.close()
 
-    def _finish_search(self) -> None:
+    def _finish_after_reload(self) -> None:
         """Record the last build and index the live preview for search, after the reload."""
         unfinished, self._unfinished = self._unfinished, None
         if unfinished is None:
@@ -302,7 +302,7 @@ class PreviewServer:
         self.allowed_hosts = allowed_hosts(self.host, self.port)
         source = open_source(self._plan())
         self.rebuild()
-        self._finish_search()
+        self._finish_after_reload()
         source, dirty = self._after_build(source)
         http = threading.Thread(target=self._run_http, args=(sockets,), name="sitegen-http",
                                 daemon=True)
