@@ -2,9 +2,10 @@
 
 The page keys are in ``.sitegen-cache/build.marshal`` (Python's ``marshal``,
 the quickest to read and write for a mapping of 100,000 short strings); parsed
-content files are pickles in ``.sitegen-cache/content/`` (written and read
-only by sitegen, like the site's own files). A missing, stale or unreadable cache
-just means more work, never a different site.
+content files, each with what the derive stage made of it, are pickles in
+``.sitegen-cache/content/`` (written and read only by sitegen, like the site's
+own files). A missing, stale or unreadable cache just means more work, never a
+different site.
 """
 
 from __future__ import annotations
@@ -22,8 +23,8 @@ from typing import Any
 from sitegen import __version__
 from sitegen.config import Config
 from sitegen.content import ContentScan, ParseCache
+from sitegen.keys import make_key
 from sitegen.output import MARKER
-from sitegen.pages import make_key
 
 CACHE_FILE = "build.marshal"
 FORMAT = 4
@@ -163,7 +164,7 @@ class BuildCache:
 
 
 PARSE_DIR = "content"
-PARSE_FORMAT = 3  # bump when what is kept of a parsed paper changes
+PARSE_FORMAT = 4  # bump when what is kept of a parsed paper changes
 SHARDS = 64
 MAX_SHARD_SHARE = 4  # a shard this many times its share makes the store lay shards out anew
 
@@ -195,9 +196,9 @@ def assign_shards(labels: list[str], where: dict[str, int]) -> dict[str, int]:
 
 
 def _shard_digest(items: list[tuple[str, Any]]) -> int:
-    """Cheap identity of a shard's contents: labels, file stats and how often a derived
-    value was recomputed (see :meth:`~sitegen.model.Paper.remember`)."""
-    return hash(tuple((label, entry[0], entry[1].derived.get("#")) for label, entry in items))
+    """Cheap identity of a shard's contents: its labels and their files' stats (what was
+    derived again since is marked by :meth:`ParseStore.replace`)."""
+    return hash(tuple((label, entry[0]) for label, entry in items))
 
 
 class ParseStore:
@@ -208,6 +209,7 @@ class ParseStore:
         self.data: ParseCache = {}
         self.digests: dict[int, int] = {}
         self.where: dict[str, int] = {}  # the shard that keeps each label
+        self.changed: set[str] = set()  # labels whose derived values were made again
         self.loaded = False
 
     def load(self) -> ParseCache:
@@ -231,6 +233,13 @@ class ParseStore:
                 self.digests[index] = _shard_digest(sorted(shard.items()))
         return self.data
 
+    def replace(self, label: str, prepared: Any) -> None:
+        """Keep new derived values for the paper of ``label`` (its shard is written again)."""
+        entry = self.data.get(label)
+        if entry is not None:  # a file that could not be stat'ed is not kept at all
+            self.data[label] = (entry[0], entry[1], prepared)
+            self.changed.add(label)
+
     def save(self) -> None:
         """Rewrite the shards whose contents changed (each atomically)."""
         shards: dict[int, list[tuple[str, Any]]] = {i: [] for i in range(SHARDS)}
@@ -238,15 +247,17 @@ class ParseStore:
         for label, entry in self.data.items():
             shards[self.where[label]].append((label, entry))
         self.folder.mkdir(parents=True, exist_ok=True)
+        changed = {self.where[label] for label in self.changed if label in self.where}
         for index, items in shards.items():
             if not items and index not in self.digests:
                 continue  # nothing to keep, and no file of this shard was read
             items.sort()
             digest = _shard_digest(items)
-            if self.digests.get(index) == digest:
+            if self.digests.get(index) == digest and index not in changed:
                 continue
             self._write(index, self._dumps(items))
             self.digests[index] = digest
+        self.changed.clear()
 
     @staticmethod
     def _dumps(items: list[tuple[str, Any]]) -> bytes:

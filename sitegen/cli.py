@@ -8,13 +8,13 @@ refused output, failed check, warnings under ``--strict``); 2 wrong usage;
 from __future__ import annotations
 
 import argparse
-import gc
 import os
 import sys
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+from sitegen import gcpolicy
 from sitegen.errors import SitegenError
 
 
@@ -254,8 +254,7 @@ def entry() -> None:
     The preview server is the exception: it runs for hours, and every rebuild
     leaves the previous build's papers behind in cycles (neighbour links).
     """
-    if sys.argv[1:2] != ["serve"]:
-        gc.disable()
+    gcpolicy.for_command(sys.argv[1] if len(sys.argv) > 1 else None)
     code = main()
     sys.stdout.flush()
     sys.stderr.flush()

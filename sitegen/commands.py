@@ -6,8 +6,9 @@ import argparse
 import sys
 from typing import TYPE_CHECKING, Any
 
+from sitegen.config import CACHE_DIR
 from sitegen.errors import InputError, Problem, StrictError, visible
-from sitegen.lock import CACHE_DIR, site_lock
+from sitegen.lock import site_lock
 
 if TYPE_CHECKING:
     from sitegen.importers.library import Report

@@ -27,6 +27,7 @@ from urllib.parse import urlsplit
 from sitegen.errors import ConfigError, Problem
 
 CONFIG_NAME = "sitegen.toml"
+CACHE_DIR = ".sitegen-cache"  # the build cache and the site lock, in the site root
 DOCS_PAGE = "docs/configuration.md"
 # The options that each switch off one optional output (all on by default).
 OPTIONAL_OUTPUTS = ("feeds", "top_pages", "archive", "bib_files", "papers_json")

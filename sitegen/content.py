@@ -1,9 +1,11 @@
-"""Find and load the content files of a site into :class:`Paper` objects.
+"""Stage 1, load: find and read the content files of a site into :class:`Paper` objects.
 
 One walk of ``content/`` finds the files (with the stats the build cache
 compares); changed files are parsed (see :mod:`sitegen.frontmatter`), in
 forked workers when there are many, and slugs are checked to be unique. All
-problems in all files are collected; nothing stops at the first.
+problems in all files are collected; nothing stops at the first. Whatever the
+caller makes of a paper where it is parsed (``prepare``: the site derives it,
+see :mod:`sitegen.derive`) is kept beside it, in the result and the cache.
 """
 
 from __future__ import annotations
@@ -15,13 +17,12 @@ from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from sitegen.errors import Problem
 from sitegen.frontmatter import decode, parse_paper
-from sitegen.markup import excerpt
 from sitegen.model import Paper
-from sitegen.parallel import fork_imap, fork_share, workers
+from sitegen.parallel import can_fork, fork_imap, fork_share
 from sitegen.slugs import SLUG_RE, slugify
 
 MAX_FILE_BYTES = 2_000_000
@@ -31,9 +32,15 @@ PAGES_FOLDER = "pages"
 
 @dataclass
 class LoadResult:
-    """Everything read from ``content/``: papers, errors and warnings."""
+    """Everything read from ``content/``: papers, errors and warnings.
+
+    ``prepared[i]`` is what ``prepare`` made of ``papers[i]`` (kept with it in the
+    cache, None without ``prepare``) and ``labels[i]`` the file it was read from.
+    """
 
     papers: list[Paper] = field(default_factory=list)
+    prepared: list[Any] = field(default_factory=list)
+    labels: list[str] = field(default_factory=list)
     errors: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
 
@@ -223,7 +230,8 @@ def _read(path: Path, size: int) -> bytes:
 
 
 StatKey = tuple[int, int, int]
-ParseCache = dict[str, tuple[StatKey, Paper]]
+# A file's stat key, its paper and what ``prepare`` made of it (see load_content).
+ParseCache = dict[str, tuple[StatKey, Paper, Any]]
 
 
 class ShardSink(Protocol):
@@ -251,19 +259,19 @@ class ShardSink(Protocol):
 
 def load_content(site_root: Path, content_dir: Path, cache: ParseCache | None = None,
                  parallel: bool = False, scan: ContentScan | None = None,
-                 prepare: Callable[[Paper], None] | None = None,
+                 prepare: Callable[[Paper], Any] | None = None,
                  sink: ShardSink | None = None,
                  meanwhile: Callable[[], None] | None = None) -> LoadResult:
     """Load every paper under ``content_dir``, then check slugs are unique.
 
-    ``cache`` maps a file to its (size, mtime, inode) and parsed paper; entries
-    for unchanged files are reused and the mapping is updated in place. With
-    ``parallel``, many changed files are parsed in forked workers (by groups of
-    ``sink``, when given, which then keeps them). ``prepare`` runs on each newly
-    parsed paper, in the worker: the site passes a function
-    that fills ``derived`` (keys, summaries, citation text), so that work is
-    spread over the cores too and kept in the cache. ``meanwhile`` runs in this
-    process while workers parse (the site warms up its templates there).
+    ``cache`` maps a file to its (size, mtime, inode), parsed paper and prepared
+    value; entries for unchanged files are reused and the mapping is updated in
+    place. With ``parallel``, many changed files are parsed in forked workers
+    (by groups of ``sink``, when given, which then keeps them). ``prepare`` runs
+    on each newly parsed paper, in the worker, so that its work (the site's
+    derive stage) is spread over the cores too and kept in the cache.
+    ``meanwhile`` runs in this process while workers parse (the site warms up
+    its templates there).
     """
     result = LoadResult()
     scan = scan or scan_content(content_dir, site_root)
@@ -273,18 +281,20 @@ def load_content(site_root: Path, content_dir: Path, cache: ParseCache | None = 
     misses = [(path, label) for path, label, _, hit in entries if hit is None]
     minimum = PARALLEL_PARSE if parallel else len(misses) + 1
     load = partial(_load_pair, prepare=prepare)
-    if sink is not None and len(misses) >= minimum and workers() >= 2:
+    if sink is not None and len(misses) >= minimum and can_fork():
         parsed = _load_groups(entries, sink, load, meanwhile)
     else:  # results come back in the order of ``misses``, which is the order of ``entries``
-        parsed = fork_imap(load, misses, minimum)
+        parsed = fork_imap("parse", load, misses, minimum)
     for _path, label, key, hit in entries:
-        paper, problems = hit or next(parsed)
+        paper, prepared, problems = hit or next(parsed)
         result.errors.extend(problems)
         if paper is not None:
             result.papers.append(paper)
+            result.prepared.append(prepared)
+            result.labels.append(label)
         if cache is not None and hit is None:
             if paper is not None and key is not None:
-                cache[label] = (key, paper)
+                cache[label] = (key, paper, prepared)
             else:
                 cache.pop(label, None)
     parsed.close()  # ends the workers now, not when the iterator is dropped
@@ -300,7 +310,7 @@ PARALLEL_PARSE = 2000  # fewer changed files than this are parsed in this proces
 # Up to this many content files, the main process parses a share of them itself
 # (above it, see _load_groups); about where rendering turns to short-lived tasks.
 SHARE_PARSE_MAX = 20_000
-_Loaded = tuple[Paper | None, list[Problem]]
+_Loaded = tuple[Paper | None, Any, list[Problem]]  # a paper, what prepare made, problems
 _Entry = tuple[str, str, StatKey | None, _Loaded | None]
 _Group = tuple[int, list[tuple[str, str, StatKey | None]], bool]
 
@@ -331,12 +341,13 @@ def _load_groups(entries: list[_Entry], sink: ShardSink,
     # task touches: there the papers are better all read back from the shard files,
     # which lays them out compactly, shard after shard, in rendering order.
     sharing = here if len(entries) <= SHARE_PARSE_MAX else None
-    for index, (packed, results) in fork_share(work, tasks, sharing, meanwhile):
+    for index, (packed, results) in fork_share("parse", work, tasks, sharing, meanwhile):
         papers = sink.unpack(tasks[index][0], *packed) if packed is not None else {}
         if papers is None:  # its file went missing: parse the group again, here
             packed, results = here(tasks[index])
         else:
-            loaded.update((label, (paper, [])) for label, (_, paper) in papers.items())
+            loaded.update((label, (paper, prepared, []))
+                          for label, (_, paper, prepared) in papers.items())
         loaded.update(results)
     for _path, label, _key, hit in entries:
         if hit is None:
@@ -356,7 +367,7 @@ def _load_group(task: _Group, sink: ShardSink, load: Callable[[tuple[str, str]],
     results = [(label, key, load((path, label))) for path, label, key in files]
     if not whole:
         return None, [(label, loaded) for label, _, loaded in results]
-    good: ParseCache = {label: (key, loaded[0]) for label, key, loaded in results
+    good: ParseCache = {label: (key, loaded[0], loaded[1]) for label, key, loaded in results
                         if loaded[0] is not None and key is not None}
     if here:
         sink.keep(number, good)
@@ -365,30 +376,27 @@ def _load_group(task: _Group, sink: ShardSink, load: Callable[[tuple[str, str]],
             [(label, loaded) for label, _, loaded in results if loaded[0] is None])
 
 
-def _load_pair(pair: tuple[str, str], prepare: Callable[[Paper], None] | None = None
+def _load_pair(pair: tuple[str, str], prepare: Callable[[Paper], Any] | None = None
                ) -> _Loaded:
-    """Parse one file and derive what can be (in a worker, so in parallel)."""
+    """Parse one file and prepare the paper (in a worker, so in parallel)."""
     paper, problems = load_file(Path(pair[0]), pair[1])
-    if paper is not None:
-        paper.slug = default_slug(paper)  # as :func:`_assign_slugs` does; a packed shard keeps it
-        paper.remember("summary", None, lambda: excerpt(paper.body))
-        if prepare is not None:
-            prepare(paper)
-    return paper, problems
+    if paper is None:
+        return None, None, problems
+    paper.slug = default_slug(paper)  # as :func:`_assign_slugs` does; a packed shard keeps it
+    return paper, prepare(paper) if prepare is not None else None, problems
 
 
 def _cached(path: str, label: str, key: tuple[int, int, int] | None, cache: ParseCache | None
             ) -> tuple[str, str, tuple[int, int, int] | None, _Loaded | None]:
     """The file, its stat key, and its cached parse when the file is unchanged.
 
-    The cached paper itself is used (not a copy): what a build adds to it (slug,
-    derived values) follows from the file alone, so the cache may keep it.
+    The cached paper itself is used (not a copy): the build only reads it.
     """
     if key is None:
         return path, label, None, None
     hit = cache.get(label) if cache is not None else None
     if hit is not None and hit[0] == key:
-        return path, label, key, (hit[1], [])
+        return path, label, key, (hit[1], hit[2], [])
     return path, label, key, None
 
 

@@ -40,7 +40,6 @@ from sitegen.slugs import SLUG_RE
 if TYPE_CHECKING:
     from frontmatter.default_handlers import BaseHandler
 
-    from sitegen.render import Renderer
 
 #: Top-level names the site's own outputs use: a page may not take them.
 RESERVED = frozenset({"archive", "page", "pagefind", "papers", "search", "static", "tags", "top"})
@@ -358,9 +357,9 @@ def render_body(body: str) -> str:
     return str(_cleaner().clean(converter.convert(body))).strip()
 
 
-def page_jobs(data: SiteData, renderer: Renderer, render: Render) -> list[Job]:
-    """One job per page, and the navigation for every template (the ``menu`` global)."""
-    renderer.env.globals["menu"] = menu_entries(data.content_pages)
+def page_jobs(data: SiteData, render: Render) -> list[Job]:
+    """One job per page (the navigation is the renderer's ``menu`` global, given when the
+    renderer is made)."""
     jobs = []
     for page in data.content_pages:
         meta = PageMeta("page", page.title, page.path, description=page.description)

@@ -95,3 +95,7 @@ class InitError(SitegenError):
 
 class LockError(SitegenError):
     """Another sitegen process holds the site's lock (see :mod:`sitegen.lock`)."""
+
+
+class WorkerError(BuildError):
+    """A forked worker died (killed, out of memory) before it finished its share."""

@@ -29,7 +29,6 @@ from pathlib import Path
 
 from sitegen.errors import LockError
 
-CACHE_DIR = ".sitegen-cache"  # the site's cache folder, which holds the lock
 LOCK_NAME = "lock"
 DEFAULT_WAIT = 300.0  # seconds a second process waits before it gives up
 POLL = 0.05  # seconds between attempts while waiting

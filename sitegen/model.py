@@ -1,19 +1,19 @@
 """Typed data shared by every stage: a paper and its parts.
 
-The front-matter schema is documented in ``docs/content-format.md``; the field
-order here is the order in which files are written.
+A :class:`Paper` is a plain record of what its content file says, nothing
+more: whatever is computed from it (tags, keys, summaries, citations, cards)
+is made by the derive stage (:mod:`sitegen.derive`) into typed results of its
+own. The front-matter schema is documented in ``docs/content-format.md``; the
+field order here is the order in which files are written.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from datetime import date
 from pathlib import Path
-from typing import Any, TypeVar
-
-T = TypeVar("T")
+from typing import Any
 
 # Inside Paper the field "date" hides the type of the same name; annotations use this alias.
 _Date = date
@@ -89,8 +89,6 @@ class Paper:
     # Where the paper was read from, and the 1-based line of each front-matter key.
     path: Path | None = None
     lines: dict[str, int] = field(default_factory=dict)
-    # Values derived from the fields (such as the summary), kept in the build cache.
-    derived: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def __getstate__(self) -> tuple[Any, ...]:
         """Pickle as a flat tuple: the build cache loads thousands of papers.
@@ -105,27 +103,10 @@ class Paper:
     def __setstate__(self, state: tuple[Any, ...]) -> None:
         self.__dict__.update(zip(_STATE_FIELDS, state, strict=True))
 
-    def remember(self, name: str, token: object, compute: Callable[..., T], *args: Any) -> T:
-        """``compute(*args)``, kept in ``derived`` under ``name`` while ``token`` stays the same.
-
-        ``token`` names every input besides the paper's own fields (settings, the
-        view's key). Each new value bumps ``derived["#"]``, which tells the build
-        cache which stored papers to write again. Passing ``args`` rather than a
-        closure spares hot callers (a card per paper on every list page) making one.
-        """
-        hit = self.derived.get(name)
-        if hit is not None and hit[0] == token:
-            return hit[1]  # type: ignore[no-any-return,unused-ignore]
-        value = compute(*args)
-        self.derived[name] = (token, value)
-        self.derived["#"] = self.derived.get("#", 0) + 1
-        return value
-
     @property
     def n_authors(self) -> int | None:
         """The number of authors, from the names when known."""
         return len(self.authors) if self.authors else self.author_count
-
 
 
 _STATE_FIELDS = tuple(f.name for f in fields(Paper))

@@ -25,6 +25,7 @@ from sitegen.errors import BuildError, Problem
 MARKER = ".sitegen-output"
 MARKER_TEXT = "This folder is written by sitegen build; its contents are replaced on every build.\n"
 JOURNAL = ".sitegen-journal.json"
+SEARCH_DIR = "pagefind"  # the search index, written by the search step, not by jobs
 _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
 

@@ -1,8 +1,9 @@
-"""Plan every output file as a :class:`Job`: a path, a key and a way to produce bytes.
+"""Stage 3, plan: every output file as a :class:`Job`: a path, a key and a way to make bytes.
 
 The key is a hash of everything the file depends on (the papers it shows, its
 neighbours, templates, config). A job whose key matches the previous build's
-is not rendered again: its file is reused as it was.
+is not rendered again: its file is reused as it was. Planning reads the
+derived site (:class:`~sitegen.views.SiteData`) and changes nothing in it.
 """
 
 from __future__ import annotations
@@ -11,29 +12,15 @@ import hashlib
 import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date
 from functools import partial
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from sitegen.config import Config
-from sitegen.views import MonthView, Pagination, PaperView, TagView
+from sitegen.keys import Content, Job, make_key
+from sitegen.views import Pagination, PaperView, SiteData
 
-if TYPE_CHECKING:
-    from sitegen.content_pages import ContentPage
-
-# A file's bytes, or its parts in order: a large file made of many ready parts
-# (``papers.json``) is written without first joining them into one more copy.
-Content = bytes | list[bytes]
-
-
-@dataclass
-class Job:
-    """One output file: site-relative path, input key and a producer of its bytes."""
-
-    path: str
-    key: str
-    produce: Callable[[], Content]
+# Content, Job, SiteData and make_key are named here too: output modules import them
+# from here.
+__all__ = ["Content", "Job", "PageMeta", "SiteData", "file_for", "make_key", "plan_pages"]
 
 
 @dataclass
@@ -46,30 +33,6 @@ class PageMeta:
     description: str = ""
     feeds: list[tuple[str, str]] = field(default_factory=list)  # (title, site path)
     noindex: bool = False
-
-
-@dataclass
-class SiteData:
-    """Everything loaded and derived, shared by all pages and outputs."""
-
-    config: Config
-    papers: list[PaperView]  # newest first
-    top: list[PaperView]  # by upvotes, then comments
-    tags: list[TagView]
-    months: list[MonthView]
-    env_key: str  # hash of config, templates and static files
-    build_date: date | None = None
-    cache_dir: Path | None = None  # the build cache of this site (search keeps its record there)
-    content_pages: list[ContentPage] = field(default_factory=list)  # content/pages/: About etc.
-
-
-def make_key(*parts: object) -> str:
-    """A hash of the given parts (strings, numbers, lists of view keys)."""
-    digest = hashlib.sha1(usedforsecurity=False)
-    for part in parts:
-        digest.update(repr(part).encode("utf-8", "surrogatepass"))
-        digest.update(b"\x1f")
-    return digest.hexdigest()
 
 
 def file_for(path: str) -> str:
@@ -110,7 +73,10 @@ def _detail_jobs(data: SiteData, render: Render) -> Iterable[Job]:
                  f"{older.title if older else ''}\x1f{newer is None}{older is None}")
         key = hashlib.sha1(shown.encode("utf-8", "surrogatepass"),
                            usedforsecurity=False).hexdigest()
-        yield Job(file_for(view.path), key, partial(_detail_page, render, view))
+        # The page shows its BibTeX entry, whose key changes when another paper with the
+        # same key stem comes or goes.
+        yield Job(file_for(view.path), f"{key}:{view.cite_key}",
+                  partial(_detail_page, render, view))
 
 
 def _detail_page(render: Render, view: PaperView) -> bytes:

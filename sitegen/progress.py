@@ -16,6 +16,9 @@ class Progress:
             return
         from tqdm import tqdm
 
+        # No monitor thread: render workers are forked after the bar is made, and
+        # nothing may fork while a thread runs (see sitegen.parallel).
+        tqdm.monitor_interval = 0
         self.bar = tqdm(total=total, unit="file", delay=2.0, leave=False, file=sys.stderr)
 
     def advance(self, count: int = 1) -> None:

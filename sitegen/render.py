@@ -3,12 +3,14 @@
 A site overrides any theme template by putting a file of the same name in its
 own ``templates/`` folder. Autoescaping is on for every template, so imported
 text is always escaped unless a view marks it safe (sanitised abstracts).
+
+The :class:`Renderer` is made from the build's :class:`~sitegen.theme.Theme`
+with every template global it will ever need, and is not changed afterwards.
 """
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import re
 import types
@@ -22,9 +24,10 @@ import jinja2
 from markupsafe import Markup, escape
 
 from sitegen.config import Config
-from sitegen.errors import BuildError, ConfigError, Problem
+from sitegen.errors import BuildError, Problem
+from sitegen.theme import Theme, load_theme, theme_dir
 
-PACKAGE_DIR = Path(__file__).resolve().parent
+__all__ = ["Renderer", "json_script", "markdown_filter", "template_failure", "theme_dir"]
 
 _escape_inner: Callable[[str], str]
 try:  # markupsafe's C escaper, without the Markup wrapper (see _output_escape)
@@ -32,19 +35,6 @@ try:  # markupsafe's C escaper, without the Markup wrapper (see _output_escape)
 except ImportError:  # pragma: no cover - markupsafe without its C part
     def _escape_inner(text: str) -> str:
         return str(escape(text))
-
-
-def theme_dir(config: Config) -> Path:
-    """The theme folder: the site's ``themes/NAME``, a path, or one shipped with sitegen."""
-    candidates = [config.root / "themes" / config.theme, config.root / config.theme,
-                  PACKAGE_DIR / "themes" / config.theme,
-                  PACKAGE_DIR.parent / "themes" / config.theme]
-    for path in candidates:
-        if (path / "templates").is_dir():
-            return path.resolve()
-    raise ConfigError(Problem(config.source or "sitegen.toml", 0,
-                              f"Config value 'theme': no theme named {config.theme!r} "
-                              "(looked in themes/ of the site and of sitegen)"))
 
 
 _JSON = json.JSONEncoder(ensure_ascii=False, sort_keys=True)
@@ -192,12 +182,19 @@ class _Environment(jinja2.Environment):
 
 
 class Renderer:
-    """A Jinja2 environment over the site's templates and the theme's."""
+    """A Jinja2 environment over the site's templates and the theme's.
 
-    def __init__(self, config: Config, cache_dir: Path | None = None) -> None:
+    ``helpers`` are extra template globals (the output modules' paper-page
+    helpers, see :func:`sitegen.outputs.template_helpers`); everything is set
+    here, once, before any page is rendered.
+    """
+
+    def __init__(self, config: Config, cache_dir: Path | None = None,
+                 theme: Theme | None = None,
+                 helpers: Mapping[str, Any] | None = None) -> None:
         self.config = config
-        self.theme = theme_dir(config)
-        self.template_dirs = [config.root / "templates", self.theme / "templates"]
+        self.theme = theme or load_theme(config)
+        self.template_dirs = list(self.theme.template_dirs)
         loader = jinja2.FileSystemLoader([str(p) for p in self.template_dirs if p.is_dir()])
         bytecode = None
         if cache_dir is not None:
@@ -214,11 +211,10 @@ class Renderer:
             # every lookup, and each page looks up its base and imported templates.
             cache_size=-1,
         )
-        self.static_hashes: dict[str, str] = {}
-        self.card_token = ""  # set by the site: a hash of templates, config and static files
         self._card_render: Callable[[dict[str, Any]], str] | None = None
         self.env.globals.update(url=self.url, asset=self.asset, absolute=config.absolute,
-                                json_script=json_script, card=self.card, cards=self.cards)
+                                json_script=json_script, card=self.card, cards=self.cards,
+                                **(helpers or {}))
         self.env.filters["json_script"] = json_script
         self.env.filters["markdown"] = markdown_filter
 
@@ -228,16 +224,12 @@ class Renderer:
 
     def asset(self, path: str) -> str:
         """The URL of a theme static file, with a content hash against stale caches."""
-        digest = self.static_hashes.get(path)
+        digest = self.theme.static.get(path)
         url = self.url("static/" + path)
         return f"{url}?v={digest}" if digest else url
 
     def card(self, paper: Any) -> Markup:
-        """A paper's card for list pages: rendered once and reused on every list.
-
-        Kept with the paper in the build cache while the templates, the config
-        (``card_token``) and what the view shows (its key) stay the same.
-        """
+        """A paper's card for list pages, as the derive stage made it (see :meth:`render_card`)."""
         return Markup(self._card_html(paper))
 
     def cards(self, papers: Iterable[Any]) -> Markup:
@@ -249,10 +241,12 @@ class Renderer:
         return Markup("\n".join([self._card_html(paper) for paper in papers]))
 
     def _card_html(self, view: Any) -> str:
-        return str(view.paper.remember("card", (self.card_token, view.key), self._render_card,
-                                       view))
+        card = view.derived.card
+        return card if card is not None else self.render_card(view)
 
-    def _render_card(self, view: Any) -> str:
+    def render_card(self, view: Any) -> str:
+        """Render a paper's card (``partials/card.html``): the derive stage does this once
+        per paper and keeps it with the paper while neither it nor the theme changes."""
         if self._card_render is None:
             self._card_render = self.renderer("partials/card.html")
         return self._card_render({"paper": view, "site": self.config})
@@ -268,18 +262,6 @@ class Renderer:
                                f"template error: is not UTF-8 text (byte 0x{data[exc.start]:02x}); "
                                "save it as UTF-8")
         return Problem(name, 0, "template is not UTF-8 text")
-
-    def templates_fingerprint(self) -> str:
-        """A hash of every template file, so a template edit invalidates rendered pages."""
-        digest = hashlib.sha1(usedforsecurity=False)
-        for folder in self.template_dirs:
-            if not folder.is_dir():
-                continue
-            for path in sorted(folder.rglob("*")):
-                if path.is_file():
-                    digest.update(str(path.relative_to(folder)).encode())
-                    digest.update(path.read_bytes())
-        return digest.hexdigest()
 
     def warm_up(self) -> None:
         """Load every template and what rendering first imports, before workers fork.
@@ -327,7 +309,8 @@ def _template_label(filename: str | None, renderer: Renderer) -> str:
     if not filename:
         return "<template>"
     path = Path(filename)
-    for base in (renderer.config.root, renderer.theme.parent.parent, renderer.theme):
+    theme = renderer.theme.folder
+    for base in (renderer.config.root, theme.parent.parent, theme):
         try:
             return path.resolve().relative_to(base.resolve()).as_posix()
         except ValueError:

@@ -20,6 +20,11 @@ build causes another build, and open pages reload only after a build that no
 newer change followed, so a reload never shows a stale page. Only pages whose
 inputs changed are re-rendered (the build's job keys decide).
 
+A preview build runs the build's stages (:class:`~sitegen.site.Site`) in its
+own order: load, derive, plan, render and publish; then open pages reload;
+then the search index is brought up to date over the live site and the build
+is recorded in the cache, so an edit shows as fast as possible.
+
 A failed build never stops the server: the problems (``file:line: message``)
 are printed and shown in a banner on every HTML page, while the last good site
 stays served; the next successful build clears them. Requests are served from
@@ -38,27 +43,63 @@ import sys
 import threading
 import time
 import traceback
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from tornado.httpserver import HTTPServer
 from tornado.netutil import bind_sockets
 
+from sitegen import gcpolicy
 from sitegen.cache import ParseStore
-from sitegen.config import Config, load_config
+from sitegen.config import CACHE_DIR, Config, load_config
 from sitegen.errors import SitegenError
-from sitegen.lock import CACHE_DIR, site_lock
-from sitegen.render import theme_dir
+from sitegen.lock import site_lock
 from sitegen.serve_accept import PreviewHTTPServer
 from sitegen.serve_http import Hub, PreviewState, make_app
 from sitegen.serve_watch import Source, WatchPlan, open_source
-from sitegen.site import BuildResult, Site, no_cycle_collection
+from sitegen.site import BuildResult, Setup, Site
+from sitegen.theme import theme_dir
+from sitegen.views import SiteData
+from sitegen.writer import Plan
 
 DEBOUNCE = 0.05  # seconds without changes before a build starts (one save is one burst)
 PREVIEW_OUTPUT = ".sitegen-cache/serve/site"
 PREVIEW_CACHE = ".sitegen-cache/serve/cache"
 IDLE_WAIT = 0.2  # how often an idle watcher checks whether to stop
 STOP_POLL = 0.1  # how often the main thread checks whether the server was stopped
+
+
+@dataclass(frozen=True)
+class _Unfinished:
+    """What a preview build leaves for after the reload: the search index and its record."""
+
+    site: Site
+    setup: Setup
+    data: SiteData
+    plan: Plan
+
+    def finish(self) -> None:
+        self.site.record(self.setup, self.plan)
+        self.site.post_process(self.data, self.setup.out)
+
+
+def build_preview(site: Site) -> tuple[BuildResult, _Unfinished | None]:
+    """The build stages in the preview's order, up to publishing: what is left (the search
+    index over the live site, the cache record) is done after open pages reload."""
+    started = time.perf_counter()
+    setup = site.setup()
+    if setup.current:
+        pages = len(setup.cache.keys)
+        return BuildResult(pages=pages, unchanged=pages, skipped=True,
+                           seconds=time.perf_counter() - started), None
+    loaded = site.load(setup)
+    data = site.derive(loaded)
+    plan = site.plan(loaded, data, live_search=True)
+    with site.drafting(plan, setup.out) as target:
+        site.render(plan, target)
+        site.publish(plan, target)
+    return site.result(plan, started), _Unfinished(site, setup, data, plan)
 
 
 def is_loopback(host: str) -> bool:
@@ -101,7 +142,7 @@ class PreviewServer:
         self.hub = Hub()
         self.allowed_hosts = allowed_hosts(host, port)
         self.builds = 0
-        self._indexing: Site | None = None
+        self._unfinished: _Unfinished | None = None
         self._held = contextlib.ExitStack()  # the site lock, from a build to its search index
         self._store: ParseStore | None = None  # parsed papers, kept between rebuilds
         self.last_result: BuildResult | None = None
@@ -140,16 +181,14 @@ class PreviewServer:
         result: BuildResult | None = None
         try:
             self._config = load_config(self.root, self.overrides, origin=self.origin)
-            # Held until the search index is done too (see _finish_search).
+            # Held until the search index is done too (see _finish_after_reload).
             self._held.enter_context(site_lock(self.root / CACHE_DIR, "preview build"))
             cache_dir = self.root / PREVIEW_CACHE if self.private else None
-            # Threads run here, so no forked workers; the search index is built after
-            # the reload (finish_search) so an edit shows as fast as possible.
+            # Threads run here, so no forked workers.
             site = Site(self._config, quiet=True, cache_dir=cache_dir, parallel=False,
-                        defer_search=True, store=self._store)
-            result = site.build()
+                        store=self._store)
+            result, self._unfinished = build_preview(site)
             self._store = site.store
-            self._indexing = site
             problems: tuple[str, ...] = ()
         except SitegenError as exc:
             problems = tuple(str(p) for p in exc.problems)
@@ -219,22 +258,22 @@ class PreviewServer:
                     return
                 # The cycle collector runs after the reload (and indexing), not inside
                 # the build where the browser would wait for it.
-                with no_cycle_collection():
+                with gcpolicy.paused():
                     reload_due |= self.rebuild()
                     source, dirty = self._after_build(source)
                     if reload_due and not dirty:
                         reload_due = False
                         self._notify()
-                    self._finish_search()
+                    self._finish_after_reload()
         finally:
             source.close()
 
-    def _finish_search(self) -> None:
-        """Index the live preview for search, after pages were reloaded."""
-        site, self._indexing = self._indexing, None
+    def _finish_after_reload(self) -> None:
+        """Record the last build and index the live preview for search, after the reload."""
+        unfinished, self._unfinished = self._unfinished, None
         try:
-            if site is not None:
-                site.finish_search()
+            if unfinished is not None:
+                unfinished.finish()
         except (SitegenError, OSError) as exc:
             print(f"search index not updated: {exc}", file=sys.stderr)
         finally:
@@ -279,7 +318,7 @@ class PreviewServer:
         self.allowed_hosts = allowed_hosts(self.host, self.port)
         source = open_source(self._plan())
         self.rebuild()
-        self._finish_search()
+        self._finish_after_reload()
         source, dirty = self._after_build(source)
         http = threading.Thread(target=self._run_http, args=(sockets,), name="sitegen-http",
                                 daemon=True)

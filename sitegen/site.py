@@ -1,41 +1,68 @@
-"""The ``Site``: load and validate everything first, then build as a flat list of stages.
+"""The ``Site``: a build as a flat list of named stages.
 
-Stages of :meth:`Site.build`: check the output folder, load content (all
-problems at once), derive views (tags, months, orders), plan jobs (pages,
-static files, outputs), write changed files into staging (reusing unchanged
-ones), run post-processors, swap staging in, save the cache.
+:meth:`Site.build` runs these, in order, each timed under ``--verbose``:
+
+1. **load** (:meth:`Site.setup`, :meth:`Site.load`): check the output folder,
+   read the theme, stop if nothing changed since the last build, else read and
+   validate every content file (all problems at once), deriving each paper
+   where it is parsed;
+2. **derive** (:meth:`Site.derive`): everything computed from the papers, as
+   typed results (see :mod:`sitegen.derive`);
+3. **plan** (:meth:`Site.plan`): every output file as a job with a key, and
+   which of them changed;
+4. **render** (:meth:`Site.render`): write the changed files into a new tree
+   (a staging folder, or a patch of a few files);
+5. **post-process** (:meth:`Site.post_process`): the search index over it;
+6. **publish** (:meth:`Site.publish`, :meth:`Site.record`): swap the new tree
+   in, then record what the next build compares against.
+
+Each stage reads what the ones before it made and changes none of it. The
+preview server calls the same stages in its own order (see :mod:`sitegen.serve`).
+
+The modules of the later stages are imported by the methods that run them: a
+no-op build stops after :meth:`Site.setup` and never loads the template
+engine, Markdown or the output formats, which would be a third of its time.
 """
 
 from __future__ import annotations
 
 import contextlib
-import gc
 import hashlib
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from sitegen import __version__
-from sitegen.cache import BuildCache, ParseStore, content_signature
-from sitegen.config import Config
-from sitegen.content import ContentScan, load_content, scan_content
-from sitegen.content_pages import load_pages, page_jobs, with_menu
-from sitegen.errors import BuildError, ContentError, Problem, SitegenError, StrictError
-from sitegen.model import Paper
-from sitegen.output import MARKER, Patch, Staging, refuse_reason
-from sitegen.outputs import output_jobs, post_process, prepare_view
+from sitegen import __version__, gcpolicy
+from sitegen.cache import BuildCache, OutputCheck, ParseStore, content_signature
+from sitegen.config import CACHE_DIR, Config
+from sitegen.content import ContentScan, scan_content
+from sitegen.errors import (
+    BuildError,
+    ContentError,
+    Problem,
+    SitegenError,
+    StrictError,
+    WorkerError,
+)
+from sitegen.keys import Job, make_key
+from sitegen.output import MARKER, SEARCH_DIR, Patch, Staging, refuse_reason
 from sitegen.outputs.hosting import host_files
-from sitegen.outputs.search import forget_index
-from sitegen.pages import Job, SiteData, make_key, plan_pages
-from sitegen.render import Renderer
-from sitegen.taxonomy import Tagger, group_tags, load_rules, paper_tags, tag_slug
-from sitegen.views import MonthView, PaperView, make_view, month_views, tag_views
-from sitegen.writer import SEARCH_DIR, Plan, folder_stamps, make_plan, write_plan
+from sitegen.theme import Theme, load_theme
 
-CACHE_DIR = ".sitegen-cache"
+if TYPE_CHECKING:
+    from sitegen.content_pages import ContentPage
+    from sitegen.derive import Settings
+    from sitegen.model import Paper
+    from sitegen.render import Renderer
+    from sitegen.taxonomy import Tagger
+    from sitegen.views import Derived, SiteData
+    from sitegen.writer import Plan
+
+__all__ = ["CACHE_DIR", "BuildResult", "Loaded", "Setup", "Site"]
 
 
 @dataclass
@@ -56,24 +83,66 @@ class BuildResult:
                 f"({self.seconds:.2f} s)")
 
 
+@dataclass(frozen=True)
+class Setup:
+    """What a build works with besides the content, read at its start."""
+
+    out: Path
+    theme: Theme
+    env_key: str  # a hash of everything besides content that shapes every page
+    cache: BuildCache  # what the last build wrote
+    scan: ContentScan
+    signature: str  # the inputs' names, sizes and times: equal means nothing changed
+    use_cache: bool
+    check: OutputCheck  # how the output differs from what the last build published
+
+    @property
+    def current(self) -> bool:
+        """True when nothing changed since the last build and its output is as it left it."""
+        return self.use_cache and self.cache.is_current(self.signature, self.out, self.check)
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """What the load stage read: the papers, each with what the parse cache kept of it."""
+
+    setup: Setup
+    renderer: Renderer
+    settings: Settings
+    papers: list[Paper]
+    derived: list[Derived | None]  # derived where parsed, or kept from an earlier build
+    labels: list[str]  # the content file of each paper
+    pages: list[ContentPage]  # content/pages/: About and the like
+
+
+class _Stages:
+    """Times the stages of a build; prints each under ``--verbose``."""
+
+    def __init__(self, verbose: bool) -> None:
+        self.verbose = verbose
+
+    @contextlib.contextmanager
+    def __call__(self, name: str) -> Iterator[None]:
+        started = time.perf_counter()
+        yield
+        if self.verbose:
+            print(f"stage {name}: {time.perf_counter() - started:.2f} s", flush=True)
+
+
 class Site:
     """One site: its config, content, theme and output."""
 
     def __init__(self, config: Config, quiet: bool = False, verbose: bool = False,
                  cache_dir: Path | None = None, parallel: bool = True,
-                 defer_search: bool = False, store: ParseStore | None = None) -> None:
-        """``defer_search`` leaves the search index to :meth:`finish_search` (the preview
-        reloads pages first); ``parallel`` allows forked render workers; ``store``
-        is parsed content kept in memory from earlier builds (the preview's)."""
+                 store: ParseStore | None = None) -> None:
+        """``parallel`` allows forked workers; ``store`` is parsed content kept in memory
+        from earlier builds (the preview's)."""
         self.config = config
         self.quiet = quiet
         self.verbose = verbose
         self.cache_dir = cache_dir or config.root / CACHE_DIR
         self.parallel = parallel
-        self.defer_search = defer_search
-        self._pending: tuple[SiteData, Path] | None = None
-        self._record: Callable[[], None] = _nothing
-        self._store: ParseStore | None = store
+        self._store = store
         self.warnings: list[Problem] = list(config.warnings)
 
     @property
@@ -81,10 +150,47 @@ class Site:
         """The parsed content this site read (to hand to the next build of the same site)."""
         return self._store
 
-    # Stage 1: the output folder must be safe to replace.
-    def check_output(self, renderer: Renderer) -> Path:
+    def build(self, use_cache: bool = True) -> BuildResult:
+        """Build the site into the output folder; the old site stays if anything fails."""
+        started = time.perf_counter()
+        stage = _Stages(self.verbose)
+        try:
+            with gcpolicy.paused():
+                with stage("load"):
+                    setup = self.setup(use_cache)
+                    if setup.current:
+                        pages = len(setup.cache.keys)
+                        return BuildResult(pages=pages, unchanged=pages, skipped=True,
+                                           warnings=self.warnings + setup.scan.warnings,
+                                           seconds=time.perf_counter() - started)
+                    loaded = self.load(setup)
+                with stage("derive"):
+                    data = self.derive(loaded)
+                with stage("plan"):
+                    plan = self.plan(loaded, data)
+                with self.drafting(plan, setup.out) as target:
+                    with stage("render"):
+                        self.render(plan, target)
+                    with stage("post-process"):
+                        self.post_process(data, _tree(target))
+                    with stage("publish"):
+                        self.publish(plan, target)
+                        self.record(setup, plan)
+        except WorkerError as exc:
+            raise BuildError(f"build failed: {exc}; the previous site was kept") from None
+        return self.result(plan, started)
+
+    def result(self, plan: Plan, started: float) -> BuildResult:
+        """What a build of ``plan`` that began at ``started`` (``perf_counter``) did."""
+        return BuildResult(pages=len(plan.jobs), written=len(plan.render),
+                           unchanged=len(plan.jobs) - len(plan.render), warnings=self.warnings,
+                           seconds=time.perf_counter() - started)
+
+    # Stage 1: load.
+    def check_output(self, theme: Theme) -> Path:
+        """The output folder, if it is safe to replace (see ``output.refuse_reason``)."""
         out = self.config.output_path
-        protected = [self.config.content_path, self.config.root / "templates", renderer.theme,
+        protected = [self.config.content_path, self.config.root / "templates", theme.folder,
                      self.cache_dir]
         reason = refuse_reason(out, self.config.root, protected)
         if reason:
@@ -92,80 +198,109 @@ class Site:
                                      f"refusing to use this output folder: it {reason}"))
         return out
 
-    # Stage 2: load and validate every content file.
-    def load(self, env_key: str, use_cache: bool = True, scan: ContentScan | None = None,
-             renderer: Renderer | None = None) -> SiteData:
-        """Read all papers and derive everything pages share; raises on any content error.
+    def env_key(self, theme: Theme) -> str:
+        """A hash of everything besides content that shapes every page."""
+        rules = theme.rules.read_bytes() if theme.rules is not None else b""
+        return make_key(__version__, repr(self.config), theme.templates,
+                        sorted(theme.static.items()),
+                        hashlib.sha1(rules, usedforsecurity=False).hexdigest())
 
-        With ``renderer``, the parse workers also render each paper's card.
+    def setup(self, use_cache: bool = True) -> Setup:
+        """Read the theme and the last build's record, and list the content files."""
+        theme = load_theme(self.config)
+        out = self.check_output(theme)
+        env_key = self.env_key(theme)
+        cache = BuildCache.load(self.cache_dir) if use_cache else BuildCache()
+        scan = scan_content(self.config.content_path, self.config.root)
+        signature = content_signature(self.config, env_key, scan)
+        check = cache.check_output(out)
+        if check.extra or any(path.startswith(SEARCH_DIR + "/") for path in check.changed):
+            from sitegen.outputs.search import forget_index
+
+            forget_index(self.cache_dir)  # files nobody recorded, or an index changed by hand
+        return Setup(out, theme, env_key, cache, scan, signature, use_cache, check)
+
+    def load(self, setup: Setup) -> Loaded:
+        """Read and validate every content file; raises on any content error.
+
+        Papers parsed now are derived where they are parsed (in the parse workers);
+        the others come with what the parse cache kept of them.
         """
+        from sitegen.content import load_content
+        from sitegen.content_pages import load_pages, menu_entries, with_menu
+        from sitegen.derive import derive_paper, make_settings
+        from sitegen.outputs.jobs import template_helpers
+        from sitegen.render import Renderer
+
+        pages, page_problems = load_pages(setup.scan.pages, self.config.content_path)
+        renderer = Renderer(self.config, self.cache_dir, setup.theme,
+                            {**template_helpers(self.config), "menu": menu_entries(pages)})
+        # Every page shows the navigation: its entries are part of every page's key.
+        settings = make_settings(self.config, with_menu(setup.env_key, pages),
+                                 self._tagger(setup.theme), renderer.render_card)
         store = self._store
         if store is None or store.folder.parent != self.cache_dir:
             self._store = store = ParseStore(self.cache_dir)
-        parsed = store.load() if use_cache else store.data
-        tagger = self._tagger()
-        scan = scan or scan_content(self.config.content_path, self.config.root)
-        result = load_content(self.config.root, self.config.content_path, parsed,
-                              parallel=self.parallel, scan=scan,
-                              prepare=partial(_prepare, self.config, tagger, renderer),
-                              sink=store if use_cache else None,
-                              meanwhile=renderer.warm_up if renderer is not None else None)
+        result = load_content(self.config.root, self.config.content_path,
+                              store.load() if setup.use_cache else store.data,
+                              parallel=self.parallel, scan=setup.scan,
+                              prepare=partial(derive_paper, settings=settings),
+                              sink=store if setup.use_cache else None,
+                              meanwhile=renderer.warm_up)
         self.warnings.extend(result.warnings)
-        pages, page_problems = load_pages(scan.pages, self.config.content_path)
         if result.errors or page_problems:
             raise ContentError(*sorted(result.errors + page_problems))
-        papers = sorted(result.papers,
-                        key=lambda p: (-p.date.toordinal(), p.title.casefold(), p.slug or ""))
-        names = [paper_tags(p, tagger) for p in papers]
-        slugs = {name: tag_slug(name) for tag_names in names for name in tag_names}
-        views = [make_view(p, n, slugs, self.config.math)
-                 for p, n in zip(papers, names, strict=True)]
-        for newer, older in zip(views, views[1:], strict=False):
-            newer.older, older.newer = older, newer
-        tags = tag_views(group_tags([(v, [t.name for t in v.tags]) for v in views]))
-        if len(set(slugs.values())) < len(slugs):  # two spellings of one tag
-            self._merge_tag_names(views, {t.slug: t.name for t in tags})
-        top = sorted(views, key=lambda v: (-(v.upvotes or 0), -(v.comments or 0),
-                                           -v.date.toordinal(), v.slug))
-        months: list[MonthView] = month_views(views)
-        build_date = date.today() if self.config.build_timestamp else None
-        return SiteData(self.config, views, top, tags, months, with_menu(env_key, pages),
-                        build_date, self.cache_dir, pages)
+        return Loaded(setup, renderer, settings, result.papers, result.prepared, result.labels,
+                      pages)
 
-    def _tagger(self) -> Tagger | None:
+    def _tagger(self, theme: Theme) -> Tagger | None:
+        from sitegen.taxonomy import Tagger, load_rules
+
         if not self.config.auto_tags:
             return None
         if self.config.tag_rules is not None:
             return Tagger(self.config.tag_rules)
-        from sitegen.render import theme_dir
+        return Tagger(load_rules(theme.rules)) if theme.rules is not None else None
 
-        rules = theme_dir(self.config) / "tag_rules.toml"
-        return Tagger(load_rules(rules)) if rules.is_file() else None
+    # Stage 2: derive.
+    def derive(self, loaded: Loaded) -> SiteData:
+        """Everything computed from the papers; what was made anew goes to the parse cache."""
+        from sitegen.derive import derive_site
 
-    @staticmethod
-    def _merge_tag_names(views: list[PaperView], names: dict[str, str]) -> None:
-        """Tags whose names share a slug are one tag: show one name everywhere."""
-        for view in views:
-            shown = [names[ref.slug] for ref in view.tags]
-            if shown != [ref.name for ref in view.tags]:
-                # The page shows the merged names, so they must be part of its key.
-                view.key = make_key(view.key, shown)
-            for ref, name in zip(view.tags, shown, strict=True):
-                ref.name = name
+        data, fresh = derive_site(loaded.papers, loaded.derived, loaded.settings,
+                                  self.cache_dir, self.parallel)
+        if self._store is not None and loaded.setup.use_cache:
+            for index, derived in fresh.items():
+                self._store.replace(loaded.labels[index], derived)
+        return replace(data, content_pages=loaded.pages)
 
-    # Stage 3: plan every output file.
-    def plan(self, data: SiteData, renderer: Renderer) -> list[Job]:
-        renderers = {}
+    # Stage 3: plan.
+    def plan(self, loaded: Loaded, data: SiteData, live_search: bool = False) -> Plan:
+        """Every output file, and which must be rendered, reused or removed.
 
-        def render(template: str, context: dict[str, object]) -> bytes:
-            if template not in renderers:
-                renderers[template] = renderer.renderer(template)
-            context = {"site": self.config, "build_date": data.build_date, **context}
-            return renderers[template](context).encode("utf-8")
+        ``live_search``: the search index will be built over the live site after
+        publishing (the preview does), so a patch may change paper pages.
+        """
+        from sitegen.writer import make_plan
 
-        jobs = static_jobs(self.config, renderer) + plan_pages(data, render)
-        jobs += page_jobs(data, renderer, render)  # content/pages/ and the navigation
-        jobs += output_jobs(data, renderer, jobs)
+        setup = loaded.setup
+        jobs = self.jobs(loaded, data)
+        old_keys = setup.cache.keys if setup.cache.output == str(setup.out) else {}
+        plan = make_plan(jobs, old_keys, setup.out, setup.cache.folders, setup.check)
+        if plan.patch and not live_search and self._search_changes(plan):
+            plan.patch = False  # the index is built over a full staging tree, before the swap
+        return plan
+
+    def jobs(self, loaded: Loaded, data: SiteData) -> list[Job]:
+        """Every output file of the site as a job, sorted by path; two for one path is an error."""
+        from sitegen.content_pages import page_jobs
+        from sitegen.outputs.jobs import output_jobs
+        from sitegen.pages import plan_pages
+
+        render = _page_renderer(loaded.renderer, self.config, data.build_date)
+        jobs = static_jobs(self.config, loaded.setup.theme) + plan_pages(data, render)
+        jobs += page_jobs(data, render)  # content/pages/
+        jobs += output_jobs(data, [job.path for job in jobs if job.path.endswith(".html")])
         jobs += host_jobs(self.config)
         seen: dict[str, Job] = {}
         for job in jobs:
@@ -175,124 +310,21 @@ class Site:
             seen[job.path] = job
         return sorted(jobs, key=lambda j: j.path)
 
-    def env_key(self, renderer: Renderer) -> str:
-        """A hash of everything besides content that shapes every page."""
-        static = renderer.static_hashes
-        rules = renderer.theme / "tag_rules.toml"
-        rules_bytes = rules.read_bytes() if rules.is_file() else b""
-        return make_key(__version__, repr(self.config), renderer.templates_fingerprint(),
-                        sorted(static.items()), hashlib.sha1(rules_bytes,
-                                                             usedforsecurity=False).hexdigest())
-
-    # Stages 4-6: write, post-process, swap.
-    def build(self, use_cache: bool = True) -> BuildResult:
-        """Build the site into the output folder; the old site stays if anything fails."""
-        with no_cycle_collection():
-            return self._build(use_cache)
-
-    def _build(self, use_cache: bool) -> BuildResult:
-        started = time.perf_counter()
-        renderer = Renderer(self.config, self.cache_dir)
-        out = self.check_output(renderer)
-        hash_static(self.config, renderer)
-        env_key = self.env_key(renderer)
-        cache = BuildCache.load(self.cache_dir) if use_cache else BuildCache()
-        scan = scan_content(self.config.content_path, self.config.root)
-        signature = content_signature(self.config, env_key, scan)
-        check = cache.check_output(out)
-        if check.extra or any(path.startswith(SEARCH_DIR + "/") for path in check.changed):
-            # Files nobody recorded, or an index changed by hand: index again.
-            forget_index(self.cache_dir)
-        if use_cache and cache.is_current(signature, out, check):
-            return BuildResult(pages=len(cache.keys), unchanged=len(cache.keys),
-                               warnings=self.warnings, seconds=time.perf_counter() - started,
-                               skipped=True)
-        renderer.card_token = env_key
-        data = self.load(env_key, use_cache, scan, renderer)
-        jobs = self.plan(data, renderer)
-        old_keys = cache.keys if cache.output == str(out) else {}
-        plan = make_plan(jobs, old_keys, out, cache.folders, check)
-        if plan.patch and self._search_changes(plan):
-            plan.patch = False  # the index is built over a full staging tree, before the swap
-        save_store = self._save_store if use_cache else _nothing
-        # The preview reloads pages first and records the build after (finish_search).
-        self._publish(data, plan, out, _nothing if self.defer_search else save_store)
-        keys = {j.path: j.key for j in jobs}
-        try:
-            stamps = (folder_stamps(out, [j.path for j in plan.render] + plan.removed,
-                                    cache.folders) if plan.patch
-                      else folder_stamps(out, keys))
-        except OSError:
-            stamps = None
-
-        def record() -> None:
-            saved = False
-            if stamps is not None:
-                with contextlib.suppress(OSError):
-                    cache.save(self.cache_dir, signature, keys, out, stamps)
-                    saved = True
-            if not saved:  # the site is built; a stale cache must not be trusted next time
-                BuildCache.forget(self.cache_dir)
-            if self.defer_search:
-                save_store()
-
-        if self.defer_search:
-            self._record = record
-        else:
-            record()
-        return BuildResult(pages=len(jobs), written=len(plan.render),
-                           unchanged=len(jobs) - len(plan.render), warnings=self.warnings,
-                           seconds=time.perf_counter() - started)
-
-    def _save_store(self) -> None:
-        """Keep the parsed papers, with what this build derived from them, for the next build.
-
-        Runs while the render workers work: the parse cache does not depend on the
-        outcome of rendering.
-        """
-        if self._store is not None:
-            with contextlib.suppress(OSError):  # a cache that cannot be written costs time only
-                self._store.save()
-
     def _search_changes(self, plan: Plan) -> bool:
-        """True when a build without deferred search must re-index paper pages."""
-        if not self.config.search or self.defer_search:
+        """True when the search index must be built again over paper pages."""
+        if not self.config.search:
             return False
         return any(path.startswith("papers/") and path.endswith(".html")
                    for path in [j.path for j in plan.render] + plan.removed)
 
-    def finish_search(self) -> None:
-        """Record the build in the cache and bring the live site's search index up to date
-        (what ``defer_search`` left for after the preview's reload)."""
-        record, self._record = self._record, _nothing
-        record()
-        if self._pending is not None:
-            data, out = self._pending
-            self._pending = None
-            post_process(data, out)
-
-    def _publish(self, data: SiteData, plan: Plan, out: Path,
-                 meanwhile: Callable[[], None]) -> None:
-        """Write into staging and swap it in (or apply it as a patch)."""
+    # Stages 4-6: render, post-process, publish.
+    @contextlib.contextmanager
+    def drafting(self, plan: Plan, out: Path) -> Iterator[Staging]:
+        """The new tree of a plan (a staging folder or a patch), removed unless published."""
         target = Patch(out) if plan.patch else Staging(out)
         try:
             target.begin()
-            write_plan(plan, target, self.quiet, self.verbose, self.parallel, meanwhile)
-            if self.config.strict and self.warnings:
-                raise StrictError(*self.warnings, "build failed: --strict turns these warnings "
-                                                  "into errors; the previous site was kept")
-            if isinstance(target, Patch):
-                target.commit_patch(sorted(j.path for j in plan.render), plan.removed)
-                self._pending = (data, out)
-                if not self.defer_search:
-                    self.finish_search()
-                return
-            if not self.defer_search:
-                post_process(data, target.path)
-            target.keep_user_files({j.path.split("/", 1)[0] for j in plan.render + plan.reuse})
-            target.commit()
-            if self.defer_search:
-                self._pending = (data, out)
+            yield target
         except (SitegenError, KeyboardInterrupt):
             self._discard(target)
             raise
@@ -303,6 +335,46 @@ class Site:
                                      f"{exc.strerror or exc}; the previous site was kept")
                              ) from None
 
+    def render(self, plan: Plan, target: Staging) -> None:
+        """Write the plan's changed files into the new tree, in forked workers when many."""
+        from sitegen.writer import write_plan
+
+        write_plan(plan, target, self.quiet, self.verbose, self.parallel)
+        if self.config.strict and self.warnings:
+            raise StrictError(*self.warnings, "build failed: --strict turns these warnings "
+                                              "into errors; the previous site was kept")
+
+    def post_process(self, data: SiteData, tree: Path) -> None:
+        """Run the post-processors (the search index) over a finished tree."""
+        from sitegen.outputs.search import update_index
+
+        update_index(data, tree)
+
+    def publish(self, plan: Plan, target: Staging) -> None:
+        """Swap the new tree in, or move a patch's files into place."""
+        if isinstance(target, Patch):
+            target.commit_patch(sorted(j.path for j in plan.render), plan.removed)
+            return
+        target.keep_user_files({j.path.split("/", 1)[0] for j in plan.render + plan.reuse})
+        target.commit()
+
+    def record(self, setup: Setup, plan: Plan) -> None:
+        """Keep what the next build compares against: the page keys, the output's folder
+        times and the parsed papers. A cache that cannot be written costs time only."""
+        from sitegen.writer import folder_stamps
+
+        keys = {job.path: job.key for job in plan.jobs}
+        try:
+            stamps = (folder_stamps(setup.out, [j.path for j in plan.render] + plan.removed,
+                                    setup.cache.folders) if plan.patch
+                      else folder_stamps(setup.out, keys))
+            setup.cache.save(self.cache_dir, setup.signature, keys, setup.out, stamps)
+        except OSError:  # the site is built; a stale record must not be trusted next time
+            BuildCache.forget(self.cache_dir)
+        if self._store is not None and setup.use_cache:
+            with contextlib.suppress(OSError):
+                self._store.save()
+
     @staticmethod
     def _discard(target: Staging) -> None:
         """Remove what a failed build wrote; a failure to do so must not hide the cause."""
@@ -310,48 +382,23 @@ class Site:
             target.discard()
 
 
-def _nothing() -> None:
-    """A stage with nothing to do."""
+def _tree(target: Staging) -> Path:
+    """The finished tree of a target: the staging folder, or the live output for a patch."""
+    return target.out if isinstance(target, Patch) else target.path
 
 
-def _prepare(config: Config, tagger: Tagger | None, renderer: Renderer | None,
-             paper: Paper) -> None:
-    """Derive in the parse worker what pages and outputs will need from one paper
-    (its slug is set already, see :func:`sitegen.content.load_content`)."""
-    names = paper_tags(paper, tagger)
-    view = make_view(paper, names, {name: tag_slug(name) for name in names}, config.math)
-    prepare_view(view, config)
-    if renderer is not None:
-        renderer.card(view)
+def _page_renderer(renderer: Renderer, config: Config, build_date: date | None
+                   ) -> Callable[[str, dict[str, Any]], bytes]:
+    """Render a template with a page's context (and ``site``, ``build_date``) to bytes."""
+    renderers: dict[str, Callable[[dict[str, Any]], str]] = {}
 
+    def render(template: str, context: dict[str, Any]) -> bytes:
+        if template not in renderers:
+            renderers[template] = renderer.renderer(template)
+        context = {"site": config, "build_date": build_date, **context}
+        return renderers[template](context).encode("utf-8")
 
-@contextlib.contextmanager
-def no_cycle_collection() -> Iterator[None]:
-    """Pause the cycle collector while building.
-
-    A build holds every paper in memory until it ends, so the collector's full
-    passes over them (dozens per build) find nothing and cost about a quarter
-    of the time of a small rebuild; what a build leaves behind is collected
-    when it is switched back on.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
-def hash_static(config: Config, renderer: Renderer) -> None:
-    """Record a short hash of every theme static file, for cache-busting asset URLs."""
-    folder = renderer.theme / "static"
-    if folder.is_dir():
-        for path in sorted(folder.rglob("*")):
-            if path.is_file():
-                rel = path.relative_to(folder).as_posix()
-                renderer.static_hashes[rel] = hashlib.sha1(
-                    path.read_bytes(), usedforsecurity=False).hexdigest()[:10]
+    return render
 
 
 def host_jobs(config: Config) -> list[Job]:
@@ -360,11 +407,11 @@ def host_jobs(config: Config) -> list[Job]:
             for path, data in sorted(host_files(config).items())]
 
 
-def static_jobs(config: Config, renderer: Renderer) -> list[Job]:
+def static_jobs(config: Config, theme: Theme) -> list[Job]:
     """Theme static files under ``static/`` and the site's own ``static/`` at the top."""
     jobs = []
-    for rel, digest in sorted(renderer.static_hashes.items()):
-        source = renderer.theme / "static" / rel
+    for rel, digest in sorted(theme.static.items()):
+        source = theme.folder / "static" / rel
         jobs.append(Job(f"static/{rel}", digest, source.read_bytes))
     own = config.root / "static"
     if own.is_dir():

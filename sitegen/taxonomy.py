@@ -11,6 +11,7 @@ import hashlib
 import re
 import tomllib
 import unicodedata
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -73,7 +74,7 @@ class Tagger:
             name = normalize_tag(tag)
             if pattern is not None and name:
                 self.rules.append((name, pattern))
-        # Names what the rules are, so tags found earlier can be kept with the paper.
+        # Names what the rules are, so tags derived earlier can be kept with the paper.
         self.token = hashlib.sha1(repr([(n, p.pattern) for n, p in self.rules]).encode(),
                                   usedforsecurity=False).hexdigest()
 
@@ -83,23 +84,31 @@ class Tagger:
         return [name for name, pattern in self.rules if pattern.search(text)]
 
 
-def paper_tags(paper: Paper, tagger: Tagger | None) -> list[str]:
+def paper_tags(paper: Paper, tagger: Tagger | None) -> tuple[str, ...]:
     """The normalised, de-duplicated tags of a paper (from rules when it has none)."""
-    return paper.remember("tags", tagger.token if tagger else None,
-                          lambda: _paper_tags(paper, tagger))
-
-
-def _paper_tags(paper: Paper, tagger: Tagger | None) -> list[str]:
     names = paper.tags or (tagger.tags_for(paper.title, paper.body) if tagger else [])
     out: list[str] = []
     for name in names:
         norm = normalize_tag(name)
         if norm and norm not in out:
             out.append(norm)
-    return out
+    return tuple(out)
 
 
-def group_tags(tagged: list[tuple[T, list[str]]]) -> list[Tag[T]]:
+def merged_names(slugs: dict[str, str]) -> dict[str, str]:
+    """For each tag name (mapped to its slug) that shares its slug with another, the name
+    pages show: the first in sort order, as :func:`group_tags` names the merged tag.
+    Empty when no two names share a slug."""
+    if len(set(slugs.values())) == len(slugs):
+        return {}
+    shown: dict[str, str] = {}
+    for name, slug in slugs.items():
+        if slug not in shown or name < shown[slug]:
+            shown[slug] = name
+    return {name: shown[slug] for name, slug in slugs.items() if shown[slug] != name}
+
+
+def group_tags(tagged: Iterable[tuple[T, Sequence[str]]]) -> list[Tag[T]]:
     """Tags sorted by slug, each with its items in the given order; same-slug names merge."""
     by_slug: dict[str, Tag[T]] = {}
     for item, names in tagged:

@@ -1,27 +1,75 @@
-"""What templates see: paper views, tags, months and pagination.
+"""The typed results of the derive stage: what plan, render and outputs read.
 
-Views are built once per build from validated papers, so every page shows the
-same URLs, tags and counts. Templates get only these typed objects plus a few
-globals (``site``, ``url``, ``asset``).
+:class:`Derived` is everything computed from one paper (tags, page key,
+summary, title HTML, citation and JSON records, list card), made by
+:func:`sitegen.derive.derive_paper` and kept in the parse cache beside the
+paper. :class:`PaperView` is a paper with its derived values and its place in
+the site (URL, tags, neighbours, citation key), as templates see it;
+:class:`SiteData` is the whole derived site. They are made once per build, so
+every page shows the same URLs, tags and counts, and later stages only read
+them. Templates get these typed objects plus a few globals (``site``,
+``url``, ``asset``, see :mod:`sitegen.render`).
 """
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from datetime import date
-from functools import cached_property, lru_cache
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
 
 from markupsafe import Markup
 
-from sitegen.markup import excerpt, render_abstract, render_title
+from sitegen.config import Config
+from sitegen.markup import render_abstract
 from sitegen.model import Organization, Paper
-from sitegen.taxonomy import Tag
+
+if TYPE_CHECKING:
+    from sitegen.content_pages import ContentPage
 
 LINK_LABELS = {
     "code": "Code", "project": "Project page", "model": "Model", "dataset": "Dataset",
     "demo": "Demo", "paper": "Paper", "other": "Link",
 }
+
+
+class Basis(NamedTuple):
+    """The settings a paper's derived values were made with, besides its own file.
+
+    Each part of :class:`Derived` names the fields it depends on (see
+    :func:`sitegen.derive.derive_paper`), so a change of settings redoes only
+    those parts: new keyword rules redo the tags, a template edit the cards.
+    """
+
+    tags: str | None  # the keyword rules (Tagger.token), None without rules
+    math: bool
+    base_url: str
+    bib_files: bool
+    papers_json: bool
+    theme: str  # the site's environment key: version, config, templates, static files
+    formats: tuple[int, int]  # BibTeX and papers.json formats
+
+
+class Derived(NamedTuple):
+    """Everything the derive stage computes from one paper (keyed by its slug).
+
+    A named tuple, not a frozen dataclass: the parse cache reads 10,000 of these
+    back on every incremental build, and a tuple unpickles without running
+    Python code per object (a frozen dataclass's ``__setstate__`` took three
+    times as long).
+    """
+
+    basis: Basis
+    tags: tuple[str, ...]  # its own tag names, normalised (from keyword rules when it has none)
+    shown: tuple[str, ...]  # the names pages show: spellings that share a slug merged
+    key: str  # a hash of everything a page can show about the paper
+    summary: str  # plain-text excerpt of the abstract
+    title_html: str  # the title as HTML, with $math$ rendered
+    cite_base: str  # the citation key before a suffix makes it unique
+    bib: str  # the BibTeX entry after its key line
+    record: bytes | None  # its papers.json record (None when that file is off)
+    card: str | None  # its card on list pages (None when no theme was given)
 
 
 @dataclass(slots=True)
@@ -44,30 +92,35 @@ class LinkView:
 
 @dataclass
 class PaperView:
-    """A paper with everything derived that templates and outputs need."""
+    """A paper with its derived values and its place in the site: what templates see."""
 
     paper: Paper
+    derived: Derived = field(repr=False)
     slug: str
     path: str  # site path of the detail page, e.g. "papers/x/"
     tags: list[TagRef]
-    key: str  # fingerprint of everything a page shows about this paper
-    date: date  # the paper's, as a field: sorts and lists read it tens of thousands of times
+    # Copies of the derived values that plans and sorts read tens of thousands of times.
+    key: str
+    date: date
     summary: str = ""
+    cite_key: str = ""  # unique among the site's papers (see sitegen.outputs.bibtex)
     math: bool = True
     newer: PaperView | None = field(default=None, repr=False, compare=False)
     older: PaperView | None = field(default=None, repr=False, compare=False)
 
     @cached_property
     def abstract_html(self) -> Markup:
-        """The abstract rendered from Markdown (and math), sanitised."""
+        """The abstract rendered from Markdown (and math), sanitised.
+
+        Made when a page shows it, not in the derive stage: an incremental build
+        renders a few pages, and the abstract is most of a paper's rendering cost.
+        """
         return Markup(render_abstract(self.paper.body, self.math))
 
-    @cached_property
+    @property
     def title_html(self) -> Markup:
-        """The title as HTML: escaped text, with ``$math$`` rendered (kept in the cache)."""
-        paper = self.paper
-        return Markup(paper.remember("title_html", self.math,
-                                     lambda: render_title(paper.title, self.math)))
+        """The title as HTML: escaped text, with ``$math$`` rendered."""
+        return Markup(self.derived.title_html)
 
     # Shortcuts so templates read naturally.
     @property
@@ -177,47 +230,16 @@ class Pagination:
         return self.path_of(self.number)
 
 
-def fingerprint_paper(paper: Paper, tags: list[str], slug: str) -> str:
-    """A hash of everything a rendered page can show about ``paper``."""
-    values = (paper.title, paper.date.isoformat(), paper.body, slug, repr(paper.authors),
-              repr(paper.author_count), repr(paper.organization), repr(paper.comments),
-              repr(paper.upvotes), repr(tags), repr(paper.links), repr(paper.arxiv),
-              repr(paper.doi), repr(paper.listed), repr(sorted(paper.extra.items(), key=str)))
-    text = "\x00".join(values) + "\x00"  # one hash of joined text: the same as hashing each
-    return hashlib.sha1(text.encode("utf-8", "surrogatepass"), usedforsecurity=False).hexdigest()
+@dataclass
+class SiteData:
+    """The derived site: everything pages and outputs show, made once per build."""
 
-
-@lru_cache(maxsize=65536)  # bounded like tag_slug: a preview server runs for hours
-def _tag_path(slug: str) -> str:
-    """A tag page's path, one string per tag rather than one per paper and tag."""
-    return f"tags/{slug}/"
-
-
-def make_view(paper: Paper, tag_names: list[str], tag_slugs: dict[str, str],
-              math: bool = True) -> PaperView:
-    """The view of one validated paper (slug already assigned)."""
-    assert paper.slug is not None
-    refs = [TagRef(name, slug := tag_slugs[name], _tag_path(slug)) for name in tag_names]
-    slug = paper.slug
-    key = paper.remember("key", (tag_names, slug),
-                         lambda: fingerprint_paper(paper, tag_names, slug))
-    summary = paper.remember("summary", None, lambda: excerpt(paper.body))
-    return PaperView(paper=paper, slug=paper.slug, path=f"papers/{paper.slug}/", tags=refs,
-                     key=key, date=paper.date, summary=summary, math=math)
-
-
-def tag_views(tags: list[Tag[PaperView]]) -> list[TagView]:
-    """Tag views in slug order."""
-    return [TagView(t.name, t.slug, f"tags/{t.slug}/", t.items) for t in tags]
-
-
-def month_views(papers: list[PaperView]) -> list[MonthView]:
-    """Archive months, newest first, each with its papers in site order."""
-    months: dict[tuple[int, int], MonthView] = {}
-    for view in papers:
-        ym = (view.date.year, view.date.month)
-        if ym not in months:
-            months[ym] = MonthView(ym[0], ym[1], view.month_path)
-        months[ym].papers.append(view)
-    return [months[k] for k in sorted(months, reverse=True)]
-
+    config: Config
+    papers: list[PaperView]  # newest first
+    top: list[PaperView]  # by upvotes, then comments
+    tags: list[TagView]
+    months: list[MonthView]
+    env_key: str  # hash of config, templates and static files
+    cache_dir: Path  # the build cache of this site (search keeps its record there)
+    build_date: date | None = None
+    content_pages: list[ContentPage] = field(default_factory=list)  # content/pages/: About etc.

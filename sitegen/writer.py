@@ -1,4 +1,4 @@
-"""Write planned jobs: reuse unchanged files, render the rest, in parallel when it pays.
+"""Stage 4, render: reuse unchanged files, render the rest, in parallel when it pays.
 
 Small changes go out as a :class:`~sitegen.output.Patch` (only changed files
 are written and moved into place); anything larger, or a first build, writes a
@@ -11,27 +11,24 @@ many small tasks, each by a fresh fork (see :func:`_tasks`).
 from __future__ import annotations
 
 import bisect
-import contextlib
-import gc
 import itertools
 import os
-import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
-from typing import Any
 
+from sitegen import gcpolicy
 from sitegen.cache import OutputCheck
-from sitegen.errors import BuildError, Problem, SitegenError
-from sitegen.output import MARKER, Patch, Staging
-from sitegen.pages import Job
-from sitegen.parallel import forked_pool, workers
+from sitegen.errors import BuildError, Problem, SitegenError, WorkerError
+from sitegen.keys import Job
+from sitegen.output import MARKER, SEARCH_DIR, Patch, Staging
+from sitegen.parallel import Report, Workers, can_fork, workers
 from sitegen.progress import Progress
 
-SEARCH_DIR = "pagefind"  # written by the search step, not by jobs
 PARALLEL_MIN = 1500  # below this many pages to render, forking costs more than it saves
 # A site with more files to render than TASK_JOBS per worker is rendered in more
-# tasks than workers, each by a fresh fork (see forked_pool): paper pages in tasks
+# tasks than workers, each by a fresh fork (see _tasks): paper pages in tasks
 # of TASK_JOBS, the other files (list pages, each showing many papers) of LIST_TASK_JOBS.
 # Each fresh fork copies again what its task touches: at 100,000 papers, list tasks
 # of 1,000 built in 61 s with a 1.83 GB peak, of 500 in 66-73 s with 1.85-1.87 GB
@@ -39,15 +36,14 @@ PARALLEL_MIN = 1500  # below this many pages to render, forking costs more than 
 TASK_JOBS = 12_000
 LIST_TASK_JOBS = 1_000
 TAIL_SPLIT = 4  # the last run of paper pages goes as this many tasks
-_JOBS: list[list[Job]] = []
-_TARGET: Staging | None = None
-_DONE: Any = None  # a shared counter of rendered jobs, for the progress bar
+CHECK_EVERY = 32  # files this process renders between looks at its workers
 
 
 @dataclass
 class Plan:
     """Which jobs must be rendered, which reused and which old files must go."""
 
+    jobs: list[Job] = field(default_factory=list)  # every output file of the site
     render: list[Job] = field(default_factory=list)
     reuse: list[Job] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
@@ -64,7 +60,7 @@ def make_plan(jobs: list[Job], old_keys: dict[str, str], out: Path,
     are rendered again) and tells whether files were added (then the whole tree
     is written anew, which drops them).
     """
-    plan = Plan()
+    plan = Plan(jobs=jobs)
     root = str(out)
     # Unchanged folder times mean no file of the last build went missing, so the
     # files need not be looked at one by one.
@@ -208,130 +204,94 @@ def _tasks(jobs: list[Job], count: int) -> list[list[Job]]:
     return [run for pair in itertools.zip_longest(page_runs, other_runs) for run in pair if run]
 
 
-def _render_slice(index: int, tick: Callable[[], None] | None = None
-                  ) -> list[tuple[str, int, str]]:
-    """Worker body: render share ``index`` of the jobs; return problems.
+Problems = list[tuple[str, int, str]]  # template errors, as plain tuples (workers send them)
 
-    ``tick`` runs after each file (this process's own share updates the progress bar).
-    """
-    assert _TARGET is not None and _DONE is not None
-    counter = _DONE
 
-    def done(_path: str) -> None:
-        with counter.get_lock():
-            counter.value += 1
-        if tick is not None:
-            tick()
-
+def render_run(jobs: list[Job], target: Staging, done: Callable[[str], None]) -> Problems:
+    """Render and write one run of jobs (in a worker, or in this process); return problems."""
     try:
-        _write_jobs(_JOBS[index], _TARGET, done)
+        _write_jobs(jobs, target, done)
+    except WorkerError:  # noticed by ``done`` in this process: not a problem of these pages
+        raise
     except SitegenError as exc:
         return [(p.path, p.line, p.message) for p in exc.problems]
     return []
 
 
-def _render_own(index: int, show: Callable[[], None]) -> list[tuple[str, int, str]]:
-    """Render run ``index`` in this process, collecting the cycles rendering leaves behind
-    (as workers do, see :func:`sitegen.parallel.forked_pool`: the loaded site is frozen)."""
-    enabled = gc.isenabled()
-    gc.enable()
-    try:
-        return _render_slice(index, show)
-    finally:
-        if not enabled:
-            gc.disable()
+def _in_worker(runs: list[list[Job]], target: Staging, index: int, report: Report) -> Problems:
+    """A worker's task: run ``index``, telling the parent every few files how far it got."""
+    count = 0
 
+    def done(_path: str) -> None:
+        nonlocal count
+        count += 1
+        if count == CHECK_EVERY:
+            report(count)
+            count = 0
 
-class _Background(threading.Thread):
-    """Runs ``work`` at the lowest CPU priority, so that it mostly uses the time the
-    render workers leave idle (waiting for the disk) rather than theirs."""
-
-    def __init__(self, work: Callable[[], None]) -> None:
-        super().__init__(name="sitegen-meanwhile", daemon=True)
-        self.work = work
-        self.error: BaseException | None = None
-        self.start()
-
-    def run(self) -> None:
-        with contextlib.suppress(OSError, AttributeError):  # a nice value is only a hint
-            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
-        try:
-            self.work()
-        except BaseException as exc:  # noqa: BLE001 - raised again by join()
-            self.error = exc
-
-    def join(self, timeout: float | None = None) -> None:
-        super().join(timeout)
-        if self.error is not None:
-            raise self.error
+    problems = render_run(runs[index], target, done)
+    report(count)
+    return problems
 
 
 def render_all(jobs: list[Job], target: Staging, progress: Progress,
-               on_write: Callable[[str], None] | None = None, parallel: bool = True,
-               meanwhile: Callable[[], None] = lambda: None) -> None:
+               on_write: Callable[[str], None] | None = None, parallel: bool = True) -> None:
     """Render and write ``jobs`` into ``target``, forking workers for large batches.
 
     ``parallel`` is off in threaded callers (the preview server): forking a
-    process that runs threads is unsafe. ``meanwhile`` runs in this process
-    while the workers render (or after rendering, without workers).
+    process that runs threads is unsafe.
     """
     count = workers()
-    if len(jobs) < PARALLEL_MIN or count < 2 or on_write is not None or not parallel:
+    if len(jobs) < PARALLEL_MIN or on_write is not None or not parallel or not can_fork():
         def done(path: str) -> None:
             if on_write is not None:
                 on_write(path)
             progress.advance()
 
         _write_jobs(jobs, target, done)
-        meanwhile()
         return
-    global _JOBS, _TARGET, _DONE
-    _JOBS, _TARGET = _tasks(jobs, count), target
-    tasks = len(_JOBS)
+    runs = _tasks(jobs, count)
     # One run per worker: this process renders the last run itself, with one
     # worker fewer. A page a forked worker touches is copied once by whichever
     # process writes it first, so each worker that the parent would have left
     # idle is a second copy of its share of the site (and a process to start).
-    own = 1 if tasks == count else 0
-    import multiprocessing
-
-    _DONE = multiprocessing.get_context("fork").Value("q", 0)
-    shown = 0
-
-    def show() -> None:
-        nonlocal shown
-        value = _DONE.value
-        progress.advance(value - shown)
-        shown = value
-
-    try:
-        with forked_pool(count - own, recycle=tasks > count) as pool:
-            results = [pool.apply_async(_render_slice, (i,)) for i in range(tasks - own)]
-            # Started after the first forks; a recycled worker, forked later, inherits
-            # this thread's memory but never uses what it holds (the parse cache).
-            side = _Background(meanwhile)
-            try:
-                problems = _render_own(tasks - 1, show) if own else []
-                for result in results:
-                    while not result.ready():
-                        result.wait(0.2)
-                        show()
-                problems += [p for r in results for p in r.get()]
-            finally:
-                side.join()  # also when a worker failed: nothing outlives the build
-    finally:
-        _JOBS, _TARGET, _DONE = [], None, None
-    progress.advance(len(jobs) - shown)
+    own = len(runs) == count
+    task = partial(_in_worker, runs, target)
+    with Workers("render", task, len(runs), count - own, fresh=True,
+                 on_progress=progress.advance) as pool:
+        problems: Problems = []
+        if own and (index := pool.take_back()) is not None:
+            problems += _render_own(runs[index], target, progress, pool)
+        for _, found in pool.results():
+            problems += found
     if problems:
         raise BuildError(*sorted({Problem(*p) for p in problems}))
 
 
-def write_plan(plan: Plan, target: Staging, quiet: bool, verbose: bool,
-               parallel: bool = True, meanwhile: Callable[[], None] = lambda: None) -> None:
-    """Reuse unchanged files (hard links in a full build) and render the rest.
+def _render_own(jobs: list[Job], target: Staging, progress: Progress,
+                pool: Workers[Problems]) -> Problems:
+    """Render this process's run, looking at the workers every few files (so that one
+    that died is noticed at once) and collecting the cycles rendering leaves behind,
+    as workers do (see :mod:`sitegen.gcpolicy`)."""
+    count = 0
+    results: Problems = []
 
-    ``meanwhile`` is work for this process while workers render (see :func:`render_all`).
-    """
+    def done(_path: str) -> None:
+        nonlocal count
+        progress.advance()
+        count += 1
+        if count % CHECK_EVERY == 0:
+            for _, found in pool.ready():
+                results.extend(found)
+
+    with gcpolicy.collecting():
+        problems = render_run(jobs, target, done)
+    return problems + results
+
+
+def write_plan(plan: Plan, target: Staging, quiet: bool, verbose: bool,
+               parallel: bool = True) -> None:
+    """Reuse unchanged files (hard links in a full build) and render the rest."""
     progress = Progress(len(plan.render) + len(plan.reuse), quiet=quiet)
     if not isinstance(target, Patch):
         for job in plan.reuse:
@@ -339,5 +299,5 @@ def write_plan(plan: Plan, target: Staging, quiet: bool, verbose: bool,
                 plan.render.append(job)
             progress.advance()
     on_write = (lambda path: print(f"wrote {path}")) if verbose else None
-    render_all(plan.render, target, progress, on_write, parallel, meanwhile)
+    render_all(plan.render, target, progress, on_write, parallel)
     progress.close()

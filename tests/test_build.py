@@ -362,15 +362,16 @@ def test_parallel_rendering_gives_the_same_bytes_as_serial(
 
     if sitegen.writer.workers() < 2:
         pytest.skip("one usable core: pages are never rendered in parallel here")
+    assert sitegen.writer.can_fork(), "another thread runs (left by an earlier test?)"
     threshold = sitegen.writer.PARALLEL_MIN
     site = tmp_path / "site"
     write_many_papers(site, threshold + 100)
     recorded = _record_runs(monkeypatch, tmp_path)
     parallel = snapshot(build_site(site, tmp_path / "parallel", clean=True))
-    runs = recorded()
+    runs = sorted(recorded(), key=lambda run: run[2])  # in path order
     # One run per worker, the last one rendered by the building process itself.
-    assert sorted(int(index) for _, _, index in runs) == list(range(sitegen.writer.workers()))
-    here = [int(index) for pid, _, index in runs if pid == str(os.getpid())]
+    assert len(runs) == sitegen.writer.workers()
+    here = [index for index, (pid, _, _) in enumerate(runs) if pid == str(os.getpid())]
     assert here == [len(runs) - 1]
     assert all(int(size) > 0 for _, size, _ in runs)
     monkeypatch.setattr(sitegen.writer, "PARALLEL_MIN", 10**9)
@@ -382,25 +383,25 @@ def test_parallel_rendering_gives_the_same_bytes_as_serial(
 _RECORD: dict[str, Any] = {}
 
 
-def _recorded_render_slice(index: int, *rest: Any) -> list[tuple[str, int, str]]:
-    """A render task that notes its process and size (a module function: tasks are pickled)."""
-    import sitegen.writer
+def _recorded_render_run(jobs: list[Any], *rest: Any) -> list[tuple[str, int, str]]:
+    """A render run that notes its process, size and first file (a module function:
+    forked workers run it from the memory they inherit)."""
 
     with open(_RECORD["file"], "a", encoding="ascii") as handle:
-        handle.write(f"{os.getpid()} {len(sitegen.writer._JOBS[index])} {index}\n")
-    result: list[tuple[str, int, str]] = _RECORD["render"](index, *rest)
+        handle.write(f"{os.getpid()} {len(jobs)} {jobs[0].path if jobs else '-'}\n")
+    result: list[tuple[str, int, str]] = _RECORD["render"](jobs, *rest)
     return result
 
 
 def _record_runs(monkeypatch: pytest.MonkeyPatch, tmp_path: Path
                  ) -> Callable[[], list[list[str]]]:
-    """Make every render run note its process, size and index; returns what they noted."""
+    """Make every render run note its process, size and first file; returns what they noted."""
     import sitegen.writer
 
     pids = tmp_path / "pids"
     monkeypatch.setitem(_RECORD, "file", pids)
-    monkeypatch.setitem(_RECORD, "render", sitegen.writer._render_slice)
-    monkeypatch.setattr(sitegen.writer, "_render_slice", _recorded_render_slice)
+    monkeypatch.setitem(_RECORD, "render", sitegen.writer.render_run)
+    monkeypatch.setattr(sitegen.writer, "render_run", _recorded_render_run)
     return lambda: [line.split() for line in pids.read_text(encoding="ascii").splitlines()]
 
 
@@ -413,6 +414,7 @@ def test_rendering_in_recycled_workers_gives_the_same_bytes_as_serial(
 
     if sitegen.writer.workers() < 2:
         pytest.skip("one usable core: pages are never rendered in parallel here")
+    assert sitegen.writer.can_fork(), "another thread runs (left by an earlier test?)"
     site = tmp_path / "site"
     write_many_papers(site, sitegen.writer.PARALLEL_MIN + 100)
     monkeypatch.setattr(sitegen.writer, "TASK_JOBS", 300)
@@ -679,3 +681,6 @@ def test_quiet_default_and_verbose_output(
     code, out, err = run_cli([*base, "-v"])
     assert code == 0 and err == ""
     assert "wrote papers/long-term-memory-for-dialogue-agents/index.html" in out.splitlines()
+    # Each stage of the build, in order, with its time.
+    stages = re.findall(r"^stage ([a-z-]+): \d+\.\d\d s$", out, re.MULTILINE)
+    assert stages == ["load", "derive", "plan", "render", "post-process", "publish"]

@@ -89,9 +89,9 @@ def test_broken_site_fails_with_exact_message_and_keeps_previous_output(
 
 def _warn_once(monkeypatch: pytest.MonkeyPatch, message: str) -> None:
     """Make content loading report one warning about the first paper (the real loader runs)."""
-    import sitegen.site
+    import sitegen.content
 
-    real = sitegen.site.load_content
+    real = sitegen.content.load_content
 
     def load_with_warning(site_root: Path, *args: Any, **kwargs: Any) -> LoadResult:
         result = real(site_root, *args, **kwargs)
@@ -102,7 +102,7 @@ def _warn_once(monkeypatch: pytest.MonkeyPatch, message: str) -> None:
         result.warnings.append(Problem(label, 2, message))
         return result
 
-    monkeypatch.setattr(sitegen.site, "load_content", load_with_warning)
+    monkeypatch.setattr(sitegen.content, "load_content", load_with_warning)
 
 
 def test_warnings_are_printed_and_do_not_fail_without_strict(

@@ -283,7 +283,7 @@ def die(*args, **kwargs):
 
 point = sys.argv[1]
 if point == "before-search-index":
-    sitegen.outputs.search.run_pagefind = sitegen.outputs.search.index_in_order = die
+    sitegen.outputs.search.index_in_order = die
 elif point == "deleting-old-tree":
     # Once the new tree is swapped in, the old one is deleted. Directory order decides when
     # its marker file goes; make it go first (as it may on any file system), and die right
@@ -383,6 +383,85 @@ def test_a_build_killed_while_pagefind_runs_does_not_spoil_the_next(
     if not caught:
         pytest.skip("Pagefind was never seen running (no /proc/PID/task/TID/children here?)")
     assert not failures, failures
+
+
+# ---------------------------------------------------------------- killed workers
+
+WORKER_PAPERS = 4000  # parsed and rendered by forked workers, over a few seconds
+
+
+@pytest.fixture(scope="module")
+def worker_site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A site large enough for parse and render workers, built once (the previous site)."""
+    root = tmp_path_factory.mktemp("workers")
+    site, out = root / "site", root / "out"
+    (site / "content").mkdir(parents=True)
+    (site / "sitegen.toml").write_text('title = "Workers"\nsearch = false\n', "utf-8")
+    write_papers(site / "content" / "papers", WORKER_PAPERS, SEED)
+    done = subprocess.run([sys.executable, "-m", "sitegen.cli", "build", "--site", str(site),
+                           "--output", str(out), "-q"], capture_output=True, text=True,
+                          timeout=600, check=False)
+    assert done.returncode == 0, done.stderr
+    return site, out
+
+
+def _alive(pid: int) -> bool:
+    """True while ``pid`` runs (a zombie has ended, only not yet been reaped)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("stage", ["parse", "render"])
+def test_a_killed_worker_fails_the_build_at_once_and_keeps_the_previous_site(
+        stage: str, worker_site: tuple[Path, Path]) -> None:
+    """SIGKILL (as the out-of-memory killer sends) one forked worker of a clean build: the
+    build must end within seconds with exit status 1 and a message naming the worker,
+    leave no process behind, and leave the previous site as it was."""
+    from sitegen.parallel import workers
+
+    if workers() < 2:
+        pytest.skip("one usable core: no workers are forked")
+    site, out = worker_site
+    before = tree(out)
+    staging = out.parent / ".out.sitegen-staging"
+    child = subprocess.Popen([sys.executable, "-m", "sitegen.cli", "build", "--site", str(site),
+                              "--output", str(out), "-q", "--clean"], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True, start_new_session=True)
+    seen: set[int] = set()
+    victim = None
+    try:
+        deadline = time.monotonic() + 120
+        while victim is None and child.poll() is None and time.monotonic() < deadline:
+            found = descendants(child.pid)
+            seen.update(found)
+            # Render workers are forked once the staging tree exists, parse workers before.
+            if found and staging.exists() == (stage == "render"):
+                victim = found[0]
+                os.kill(victim, signal.SIGKILL)
+            time.sleep(0.002)
+        assert victim is not None, f"no {stage} worker was seen (the build ended first)"
+        killed = time.monotonic()
+        _, stderr = child.communicate(timeout=30)
+        elapsed = time.monotonic() - killed
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(child.pid, signal.SIGKILL)
+        child.wait(timeout=60)
+    OUTCOMES[f"killed {stage} worker"] += 1
+    assert child.returncode == 1, stderr
+    assert elapsed < 10, f"the build took {elapsed:.1f} s to notice its dead worker"
+    assert "Traceback" not in stderr, stderr
+    assert (f"build failed: a {stage} worker (pid {victim}) was killed by signal 9"
+            in stderr), stderr
+    assert "the previous site was kept" in stderr, stderr
+    left = [pid for pid in seen if _alive(pid)]
+    assert not left, f"processes left behind: {left}"
+    assert not staging.exists()
+    after = tree(out)
+    assert after == before, differences(before, after)
 
 
 # ---------------------------------------------------------------- unwritable output

@@ -7,6 +7,7 @@ import time
 from collections import Counter
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -15,6 +16,15 @@ from sitegen.pages import Job
 from sitegen.parallel import fork_imap, fork_share, workers
 
 REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True)
+def _no_stray_thread() -> None:
+    """sitegen forks no worker while another thread runs: a thread left behind by an
+    earlier test would make these tests see only the serial path."""
+    import threading
+
+    assert threading.active_count() == 1, [thread.name for thread in threading.enumerate()]
 
 
 def _square(value: int) -> int:
@@ -28,7 +38,7 @@ def _tagged(tag: str, value: int) -> tuple[str, int]:
 
 def test_fork_share_gives_every_result_once_from_both_ends() -> None:
     items = list(range(300))
-    results = list(fork_share(partial(_tagged, "worker"), items, partial(_tagged, "here")))
+    results = list(fork_share("test", partial(_tagged, "worker"), items, partial(_tagged, "here")))
     assert sorted(index for index, _ in results) == items
     assert all(value == items[index] ** 2 for index, (_, value) in results)
     here = sorted(index for index, (tag, _) in results if tag == "here")
@@ -37,7 +47,7 @@ def test_fork_share_gives_every_result_once_from_both_ends() -> None:
         return
     assert 0 < len(here) < len(items), "both this process and the workers should take items"
     assert here == list(range(here[0], len(items))), "this process takes items from the back"
-    alone = list(fork_share(partial(_tagged, "worker"), items, None))
+    alone = list(fork_share("test", partial(_tagged, "worker"), items, None))
     assert sorted(alone) == [(i, ("worker", i * i)) for i in items]
 
 
@@ -52,8 +62,8 @@ def test_fork_share_runs_first_here_while_workers_take_items() -> None:
         calls.append(time.perf_counter())
         time.sleep(0.1)
 
-    results = list(fork_share(partial(_tagged, "worker"), items, partial(_tagged, "here"),
-                              first))
+    results = list(fork_share("test", partial(_tagged, "worker"), items,
+                              partial(_tagged, "here"), first))
     assert len(calls) == 1
     assert sorted(index for index, _ in results) == items
     worker_share = sum(1 for _, (tag, _) in results if tag == "worker")
@@ -62,31 +72,47 @@ def test_fork_share_runs_first_here_while_workers_take_items() -> None:
 
 def test_fork_imap_keeps_order_and_values() -> None:
     items = list(range(1001))
-    assert list(fork_imap(_square, items, minimum=1)) == [v * v for v in items]
-    assert list(fork_imap(_square, items, minimum=1, chunk=7)) == [v * v for v in items]
+    assert list(fork_imap("test", _square, items, minimum=1)) == [v * v for v in items]
+    assert list(fork_imap("test", _square, items, minimum=1, chunk=7)) == [v * v for v in items]
 
 
 @pytest.mark.skipif(workers() < 2, reason="needs two cores to fork workers")
 def test_parallel_parse_equals_serial(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     shutil.copytree(REPO / "content", tmp_path / "content")
-    serial = content.load_content(tmp_path, tmp_path / "content", {}, parallel=False)
+    prepare = _derive(tmp_path)
+    serial = content.load_content(tmp_path, tmp_path / "content", {}, parallel=False,
+                                  prepare=prepare)
     monkeypatch.setattr(content, "PARALLEL_PARSE", 1)
     cache: content.ParseCache = {}
-    forked = content.load_content(tmp_path, tmp_path / "content", cache, parallel=True)
+    forked = content.load_content(tmp_path, tmp_path / "content", cache, parallel=True,
+                                  prepare=prepare)
     assert [p.title for p in forked.papers] == [p.title for p in serial.papers]
     assert forked.papers == serial.papers
-    assert all(p.derived.get("summary") for p in forked.papers)
+    assert forked.prepared == serial.prepared and forked.labels == serial.labels
+    assert all(derived.summary and derived.key for derived in forked.prepared)
     assert sorted(cache) == sorted(str(p.path.relative_to(tmp_path)) for p in forked.papers
                                    if p.path)
 
+
+
+def _derive(root: Path) -> Any:
+    """The derive stage's per-paper function, with default settings."""
+    from sitegen.config import Config
+    from sitegen.derive import derive_paper, make_settings
+
+    return partial(derive_paper, settings=make_settings(Config(root=root)))
+
+
+def _load(root: Path, cache: content.ParseCache, **options: Any) -> content.LoadResult:
+    """Load the content under ``root``, each paper derived where it is parsed."""
+    return content.load_content(root, root / "content", cache, prepare=_derive(root), **options)
 
 
 def _store_contents(folder: Path) -> dict[str, tuple[object, ...]]:
     """Every kept paper of a parse store, with its stat key and derived values."""
     from sitegen.cache import ParseStore
 
-    return {label: (key, paper, sorted(paper.derived.items(), key=repr))
-            for label, (key, paper) in ParseStore(folder).load().items()}
+    return dict(ParseStore(folder).load().items())
 
 
 @pytest.mark.skipif(workers() < 2, reason="needs two cores to fork workers")
@@ -102,7 +128,7 @@ def test_parse_workers_keep_whole_shards(tmp_path: Path, monkeypatch: pytest.Mon
     bad = tmp_path / "content" / "papers" / "zz-broken.md"
     bad.write_text("---\ntitle: [unclosed\n---\n", encoding="utf-8")
     serial_store = cache_module.ParseStore(tmp_path / "serial")
-    serial = content.load_content(tmp_path, tmp_path / "content", serial_store.load())
+    serial = _load(tmp_path, serial_store.load())
     serial_store.save()
 
     monkeypatch.setattr(content, "PARALLEL_PARSE", 1)
@@ -113,7 +139,7 @@ def test_parse_workers_keep_whole_shards(tmp_path: Path, monkeypatch: pytest.Mon
     monkeypatch.setattr(cache_module.ParseStore, "_write",
                         lambda self, index, data: (writes.append(index), write(self, index, data)))
     store = cache_module.ParseStore(tmp_path / "forked")
-    forked = content.load_content(tmp_path, tmp_path / "content", store.load(), parallel=True,
+    forked = _load(tmp_path, store.load(), parallel=True,
                                   sink=store)
     assert forked.papers == serial.papers and forked.errors == serial.errors
     assert [e.path for e in forked.errors] == ["content/papers/zz-broken.md"]
@@ -143,7 +169,7 @@ def test_a_shard_replaced_before_it_is_read_back_is_parsed_again(
     from sitegen import cache as cache_module
 
     shutil.copytree(REPO / "content", tmp_path / "content")
-    serial = content.load_content(tmp_path, tmp_path / "content", {})
+    serial = _load(tmp_path, {})
     monkeypatch.setattr(content, "PARALLEL_PARSE", 1)
     unpack = cache_module.ParseStore.unpack
     replaced: list[int] = []
@@ -157,13 +183,13 @@ def test_a_shard_replaced_before_it_is_read_back_is_parsed_again(
 
     monkeypatch.setattr(cache_module.ParseStore, "unpack", unpack_after_replacing)
     store = cache_module.ParseStore(tmp_path / "cache")
-    forked = content.load_content(tmp_path, tmp_path / "content", store.load(), parallel=True,
+    forked = _load(tmp_path, store.load(), parallel=True,
                                   sink=store)
     assert replaced, "the worker should have written a shard"
     assert forked.papers == serial.papers and forked.errors == serial.errors
     store.save()
     fresh = cache_module.ParseStore(tmp_path / "fresh")
-    content.load_content(tmp_path, tmp_path / "content", fresh.load())
+    _load(tmp_path, fresh.load())
     fresh.save()
     assert _store_contents(tmp_path / "cache") == _store_contents(tmp_path / "fresh")
 
@@ -178,19 +204,19 @@ def test_parse_workers_leave_mixed_shards_to_the_store(
     papers = sorted((tmp_path / "content" / "papers").glob("*.md"))
     monkeypatch.setattr(content, "PARALLEL_PARSE", 1)
     store = ParseStore(tmp_path / "cache")
-    content.load_content(tmp_path, tmp_path / "content", store.load(), parallel=True, sink=store)
+    _load(tmp_path, store.load(), parallel=True, sink=store)
     for path in papers[::3]:
         path.write_text(path.read_text(encoding="utf-8").replace("\ntitle: \"",
                                                                  "\ntitle: \"Edited "),
                         encoding="utf-8")
     store = ParseStore(tmp_path / "cache")
-    again = content.load_content(tmp_path, tmp_path / "content", store.load(), parallel=True,
+    again = _load(tmp_path, store.load(), parallel=True,
                                  sink=store)
     store.save()
     edited = [p for p in again.papers if p.title.startswith("Edited ")]
     assert len(edited) == len(papers[::3])
     fresh = ParseStore(tmp_path / "fresh")
-    content.load_content(tmp_path, tmp_path / "content", fresh.load())
+    _load(tmp_path, fresh.load())
     fresh.save()
     assert _store_contents(tmp_path / "cache") == _store_contents(tmp_path / "fresh")
 
@@ -267,3 +293,56 @@ def test_a_large_site_without_paper_pages_is_still_dealt() -> None:
     jobs = _jobs([f"extra/f{i:05d}/index.html" for i in range(3 * writer.TASK_JOBS)])
     runs = writer._tasks(jobs, 2)
     assert sum(len(run) for run in runs) == len(jobs) and all(runs)
+
+
+@pytest.mark.skipif(workers() < 2, reason="needs two cores to fork workers")
+def test_no_thread_runs_when_workers_are_forked(tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every fork of a build (parse, derive, render) happens with no other thread alive;
+    with another thread running, the build forks nothing and gives the same site."""
+    import os
+    import threading
+
+    from sitegen import derive
+    from sitegen.cli import main
+
+    site = tmp_path / "site"
+    shutil.copytree(REPO / "content", site / "content")
+    monkeypatch.setattr(content, "PARALLEL_PARSE", 1)
+    monkeypatch.setattr(derive, "PARALLEL_DERIVE", 1)
+    monkeypatch.setattr(writer, "PARALLEL_MIN", 1)
+    threads: list[int] = []
+    real_fork = os.fork
+
+    def fork() -> int:
+        threads.append(threading.active_count())
+        return real_fork()
+
+    monkeypatch.setattr(os, "fork", fork)
+    out = ["--site", str(site), "-q"]
+    assert main(["build", *out]) == 0  # parse by shards, render
+    forks = len(threads)
+    (site / "templates").mkdir()
+    (site / "templates" / "partials").mkdir()
+    card = (REPO / "themes" / "default" / "templates" / "partials" / "card.html")
+    (site / "templates" / "partials" / "card.html").write_text(
+        card.read_text("utf-8") + "<!-- edited -->\n", "utf-8")
+    assert main(["build", *out]) == 0  # every card derived again
+    assert main(["build", *out, "--clean"]) == 0  # parse in order, render
+    assert forks >= 2 and len(threads) >= forks + 4
+    assert set(threads) == {1}
+    built = {path.relative_to(site / "public"): path.read_bytes()
+             for path in (site / "public").rglob("*") if path.is_file()}
+
+    threads.clear()
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        assert main(["build", *out, "--clean"]) == 0
+    finally:
+        stop.set()
+        other.join()
+    assert threads == [], "nothing forks while another thread runs"
+    assert {path.relative_to(site / "public"): path.read_bytes()
+            for path in (site / "public").rglob("*") if path.is_file()} == built

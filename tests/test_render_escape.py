@@ -110,14 +110,14 @@ def test_cards_are_the_cards_one_per_line(renderer: Renderer, tmp_path: Path) ->
     """``cards(papers)`` shows what a loop over ``card(paper)`` shows."""
     from datetime import date
 
+    from sitegen.derive import derive_site, make_settings
     from sitegen.model import Paper
-    from sitegen.views import make_view
 
-    views = []
-    for number, title in enumerate(["<b>One</b>", "Two & two", "Three"]):
-        paper = Paper(title=title, date=date(2024, 1, 1 + number), body="An *abstract*.")
-        paper.slug = f"p{number}"
-        views.append(make_view(paper, ["t"], {"t": "t"}))
+    papers = [Paper(title=title, date=date(2024, 1, 1 + number), body="An *abstract*.",
+                    slug=f"p{number}", tags=["t"])
+              for number, title in enumerate(["<b>One</b>", "Two & two", "Three"])]
+    settings = make_settings(renderer.config, card=renderer.render_card)
+    views = derive_site(papers, [None] * 3, settings, tmp_path / "cache")[0].papers
     loop = "<div>\n{% for p in papers %}\n{{ card(p) }}\n{% endfor %}\n</div>"
     (tmp_path / "templates" / "loop.html").write_text(loop, "utf-8")
     joined = "<div>\n{{ cards(papers) }}\n</div>"

@@ -137,39 +137,41 @@ def test_tex_escape_specials() -> None:
     assert escaped == "\\textbraceright{}" * 2 + "\\textbraceleft{}" * 2
 
 
-def test_citation_keys_are_unique_and_stable() -> None:
-    from sitegen.views import make_view
+def _derived(papers: list[Paper], root: Path) -> Any:
+    """The derived site of ``papers`` (default settings, no theme)."""
+    from sitegen.config import Config
+    from sitegen.derive import derive_site, make_settings
 
-    views = [make_view(p, [], {}) for p in PAPERS]
-    keys = citation_keys(views)
+    data, _ = derive_site(papers, [None] * len(papers), make_settings(Config(root=root)),
+                          root / ".sitegen-cache")
+    return data
+
+
+def test_citation_keys_are_unique_and_stable(tmp_path: Path) -> None:
+    keys = {view.slug: view.cite_key for view in _derived(PAPERS, tmp_path).papers}
     assert keys["attention"] == "vaswani2017attention"
     assert keys["attention-two"] == "vaswani2017attentionb"
     newer = Paper(title="Attention Again", slug="zz-newer", date=date(2017, 12, 1),
                   authors=["A. Vaswani"])
-    more = citation_keys(views + [make_view(newer, [], {})])
+    more = {view.slug: view.cite_key for view in _derived([*PAPERS, newer], tmp_path).papers}
     assert {k: more[k] for k in keys} == keys  # a newer paper never renames older keys
     assert more["zz-newer"] == "vaswani2017attentionc"
+    stems = [(p.date, p.slug or "", "stem") for p in PAPERS]
+    assert citation_keys(stems) == dict(zip([p.slug for p in sorted(PAPERS, key=lambda p: (
+        p.date, p.slug))], ["stem", "stemb", "stemc", "stemd", "steme"], strict=True))
     assert [_suffix(n) for n in (1, 25, 26, 27)] == ["b", "z", "ba", "bb"]
 
 
 def test_paper_page_keys_follow_citation_keys(tmp_path: Path) -> None:
     """Deleting the older of two papers with one key stem renames the newer one's key,
     so its page (which shows the entry) must be rebuilt although nothing else changed."""
-    from sitegen.config import Config
-    from sitegen.outputs import output_jobs
-    from sitegen.pages import SiteData, plan_pages
-    from sitegen.render import Renderer
-    from sitegen.views import make_view
+    from sitegen.pages import plan_pages
 
     older = Paper(title="Memory Matters", slug="mm-1", date=date(2022, 1, 1), authors=["A Lee"])
     newer = Paper(title="Memory Matters", slug="mm-2", date=date(2022, 12, 1), authors=["A Lee"])
-    config = Config(root=tmp_path)
 
     def page_key(papers: list[Paper]) -> str:
-        views = [make_view(p, [], {}) for p in papers]
-        data = SiteData(config, views, views, [], [], "env")
-        jobs = plan_pages(data, lambda template, context: b"")
-        output_jobs(data, Renderer(config), jobs)
+        jobs = plan_pages(_derived(papers, tmp_path), lambda template, context: b"")
         return next(j.key for j in jobs if j.path == "papers/mm-2/index.html")
 
     assert page_key([newer, older]) != page_key([newer])

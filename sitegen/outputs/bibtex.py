@@ -34,6 +34,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
+from datetime import date
 
 from sitegen.config import Config
 from sitegen.markup import find_math
@@ -93,10 +94,6 @@ def ascii_word_list(text: str) -> list[str]:
 
 def base_key(view: PaperView) -> str:
     """``lastname`` + ``year`` + ``firstword`` before any suffix for uniqueness."""
-    return view.paper.remember("bib_base", (FORMAT, view.key), lambda: _base_key(view))
-
-
-def _base_key(view: PaperView) -> str:
     last = ""
     if view.authors:
         name = view.authors[0].strip()
@@ -108,14 +105,12 @@ def _base_key(view: PaperView) -> str:
     return f"{last or 'anon'}{view.date.year:04d}{first}"
 
 
-def citation_keys(papers: Iterable[PaperView]) -> dict[str, str]:
-    """A unique citation key for every paper, by slug."""
+def citation_keys(papers: Iterable[tuple[date, str, str]]) -> dict[str, str]:
+    """A unique citation key for every paper, by slug, from ``(date, slug, base key)``."""
     taken: dict[str, int] = {}
     keys: dict[str, str] = {}
     used: set[str] = set()
-    # Tuples sort in C; the index keeps the views themselves from being compared.
-    ordered = sorted([(v.date, v.slug, i, base_key(v), v) for i, v in enumerate(papers)])
-    for _, _, _, base, view in ordered:
+    for _, slug, base in sorted(papers):
         count = taken.get(base, 0)
         key = base if count == 0 else base + _suffix(count)
         while key in used:  # a suffixed key can equal another paper's base key
@@ -123,7 +118,7 @@ def citation_keys(papers: Iterable[PaperView]) -> dict[str, str]:
             key = base + _suffix(count)
         taken[base] = count + 1
         used.add(key)
-        keys[view.slug] = key
+        keys[slug] = key
     return keys
 
 
@@ -218,19 +213,15 @@ def _author(name: str) -> str:
     return escaped
 
 
-def entry(view: PaperView, key: str, config: Config) -> str:
-    """The BibTeX entry of one paper (``@misc``, with ``eprint`` when on arXiv).
-
-    The fields are kept in the build cache with the paper; only the key line,
-    which depends on the other papers, is made each time.
-    """
-    token = (FORMAT, config.base_url, view.key)
-    return f"@misc{{{key},\n" + view.paper.remember("bib", token,
-                                                       lambda: _fields(view, config))
+def entry(view: PaperView) -> str:
+    """The BibTeX entry of one paper: its key line (the key depends on the other papers)
+    and the fields the derive stage made (:func:`entry_fields`)."""
+    return f"@misc{{{view.cite_key},\n" + view.derived.bib
 
 
-def _fields(view: PaperView, config: Config) -> str:
-    """An entry's lines after the key line, closing brace included."""
+def entry_fields(view: PaperView, config: Config) -> str:
+    """An entry's lines after the key line, closing brace included (``@misc``, with
+    ``eprint`` when on arXiv)."""
     fields: list[tuple[str, str]] = [("title", tex_title(view.title))]
     if view.authors:
         fields.append(("author", " and ".join(_author(a) for a in view.authors)))

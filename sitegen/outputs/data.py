@@ -13,8 +13,8 @@ import json
 from typing import Any
 
 from sitegen.config import Config
-from sitegen.pages import Job, SiteData, make_key
-from sitegen.views import PaperView
+from sitegen.keys import Job, make_key
+from sitegen.views import PaperView, SiteData
 
 FORMAT = 3  # bump when the shape of papers.json, robots.txt or their cached parts change
 _ENCODER = json.JSONEncoder(sort_keys=True, ensure_ascii=False)  # made once, not per record
@@ -45,19 +45,16 @@ def paper_record(view: PaperView, config: Config, bib: str | None = None) -> dic
 
 
 def record_text(view: PaperView, config: Config, bib: str | None = None) -> bytes:
-    """:func:`paper_record` as UTF-8 JSON (sorted keys), kept in the build cache with the paper.
+    """:func:`paper_record` as UTF-8 JSON (sorted keys); made by the derive stage and kept
+    in the parse cache with the paper.
 
     Bytes, so that ``papers.json`` is a join of ready parts: encoding the whole
     document again on every rebuild costs more than everything else it needs.
     """
-    def encode() -> bytes:
-        text = _ENCODER.encode(paper_record(view, config, bib))
-        return text.encode("utf-8", "replace")
-
-    return view.paper.remember("json", (FORMAT, config.base_url, view.key, bib), encode)
+    return _ENCODER.encode(paper_record(view, config, bib)).encode("utf-8", "replace")
 
 
-def papers_json(data: SiteData, bib_paths: dict[str, str]) -> list[bytes]:
+def papers_json(data: SiteData) -> list[bytes]:
     """The whole ``papers.json`` document, in parts: sorted keys, as ``json.dumps`` would
     write it.
 
@@ -71,7 +68,9 @@ def papers_json(data: SiteData, bib_paths: dict[str, str]) -> list[bytes]:
     parts = [f'{head[:-1]}, "papers": ['.encode("utf-8", "replace")]
     separator = b", "
     for view in data.papers:
-        parts += (record_text(view, config, bib_paths.get(view.slug)), separator)
+        record = view.derived.record
+        assert record is not None, "the derive stage makes every record when papers_json is on"
+        parts += (record, separator)
     if data.papers:
         parts.pop()
     parts.append(f"], {tail[1:]}\n".encode("utf-8", "replace"))
@@ -87,7 +86,7 @@ def data_jobs(data: SiteData, bib_paths: dict[str, str]) -> list[Job]:
         return [robots]
     json_key = make_key("papers.json", FORMAT, config.title, config.description,
                         config.base_url, [(v.key, bib_paths.get(v.slug)) for v in data.papers])
-    return [Job("papers.json", json_key, lambda: papers_json(data, bib_paths)), robots]
+    return [Job("papers.json", json_key, lambda: papers_json(data)), robots]
 
 
 def robots_txt(config: Config) -> bytes:

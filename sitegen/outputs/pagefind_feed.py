@@ -41,13 +41,13 @@ def page_files(site: Path, glob: str) -> list[Path]:
 
 def index_in_order(binary: Path, site: Path, output: Path, files: list[Path],
                    exclude: tuple[str, ...],
-                   preexec: Callable[[], None] | None = None) -> None:
-    """Index ``files`` (under ``site``), in their order, into ``output``."""
+                   wrap: Callable[[list[str]], list[str]] = list) -> None:
+    """Index ``files`` (under ``site``), in their order, into ``output``; ``wrap`` turns
+    Pagefind's command into the one started (one that dies with sitegen)."""
     with tempfile.TemporaryFile() as errors:
         try:
-            process = subprocess.Popen([str(binary), "--service"], stdin=subprocess.PIPE,
-                                       stdout=subprocess.PIPE, stderr=errors,
-                                       preexec_fn=preexec)
+            process = subprocess.Popen(wrap([str(binary), "--service"]), stdin=subprocess.PIPE,
+                                       stdout=subprocess.PIPE, stderr=errors)
         except OSError as exc:
             raise BuildError(f"search: could not run Pagefind: {exc}") from None
         try:

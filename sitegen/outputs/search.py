@@ -22,19 +22,18 @@ it is) instead of being rebuilt.
 
 from __future__ import annotations
 
-import ctypes
 import hashlib
 import json
 import os
 import shutil
-import signal
-import subprocess
+import sys
 from pathlib import Path
 
-from sitegen.errors import BuildError, Problem
+from sitegen.errors import BuildError
+from sitegen.keys import make_key
 from sitegen.outputs.pagefind_feed import index_in_order, page_files
 from sitegen.outputs.pagefind_files import make_reproducible
-from sitegen.pages import SiteData, make_key
+from sitegen.views import SiteData
 
 FORMAT = 1
 FOLDER = "pagefind"
@@ -78,30 +77,28 @@ def index_key(data: SiteData) -> str:
                     [(v.slug, v.key) for v in data.papers])
 
 
-def _die_with_parent() -> None:
-    """In the child: get SIGKILL when sitegen dies, so a killed build leaves no indexer
-    writing into a folder the next build will use (Linux ``PR_SET_PDEATHSIG``)."""
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL)  # 1 = PR_SET_PDEATHSIG
-    except (OSError, AttributeError):  # pragma: no cover - not Linux
-        pass
+# Started in place of Pagefind, this asks Linux to SIGKILL it when sitegen dies
+# (PR_SET_PDEATHSIG survives exec), then becomes Pagefind. So a killed build leaves no
+# indexer writing into a folder the next build will use. Done by a program of its own
+# rather than between fork and exec in sitegen (a pre-exec hook), which is unsafe in a
+# process with threads, such as the preview server.
+_TRAMPOLINE = """
+import ctypes, os, signal, sys
+try:
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # 1 = PR_SET_PDEATHSIG
+except (OSError, AttributeError):
+    pass
+if os.getppid() != int(sys.argv[1]):  # sitegen is already gone
+    sys.exit(1)
+os.execv(sys.argv[2], sys.argv[2:])
+"""
 
 
-def run_pagefind(site: Path, output: Path) -> None:
-    """Index ``site`` into ``output``; a failure is a build error with Pagefind's message."""
-    command = [str(pagefind_binary()), "--site", str(site), "--output-path", str(output),
-               "--glob", GLOB, "--silent"]
-    for selector in EXCLUDE:
-        command += ["--exclude-selectors", selector]
-    try:
-        done = subprocess.run(command, capture_output=True, text=True, check=False,
-                              stdin=subprocess.DEVNULL, preexec_fn=_die_with_parent)
-    except OSError as exc:
-        raise BuildError(f"search: could not run Pagefind: {exc}") from None
-    if done.returncode != 0:
-        detail = (done.stderr or done.stdout).strip().splitlines()[-5:]
-        raise BuildError(Problem(FOLDER, 0, "Pagefind failed: " + " / ".join(detail)))
+def _dying_with_us(command: list[str]) -> list[str]:
+    """``command`` started through :data:`_TRAMPOLINE`: it dies when sitegen does."""
+    if not sys.platform.startswith("linux") or not sys.executable:
+        return command
+    return [sys.executable, "-I", "-S", "-c", _TRAMPOLINE, str(os.getpid()), *command]
 
 
 def _entry_hash(folder: Path) -> str | None:
@@ -112,11 +109,7 @@ def _entry_hash(folder: Path) -> str | None:
 
 
 def _record_path(data: SiteData) -> Path:
-    if data.cache_dir is not None:
-        return data.cache_dir / RECORD
-    from sitegen.site import CACHE_DIR  # imported here: sitegen.site imports this package
-
-    return data.config.root / CACHE_DIR / RECORD
+    return data.cache_dir / RECORD
 
 
 def _record(data: SiteData) -> dict[str, str]:
@@ -162,7 +155,7 @@ def build_index(data: SiteData, site: Path) -> str:
         # In sorted order: the command line would number pages in the order the file
         # system lists them (see pagefind_feed), so tmpfs and ext4 gave different indexes.
         index_in_order(pagefind_binary(), site, fresh, page_files(site, GLOB), EXCLUDE,
-                       _die_with_parent)
+                       _dying_with_us)
         make_reproducible(fresh)
         _replace_folder(fresh, target)
     finally:
@@ -193,3 +186,16 @@ def remove_index(site: Path) -> None:
     folder = site / FOLDER
     if (folder / ENTRY).is_file():
         shutil.rmtree(folder)
+
+
+def update_index(data: SiteData, tree: Path) -> None:
+    """The post-process stage: build (or carry over) the search index over a finished tree,
+    or drop it when search is off.
+
+    ``tree`` is the new tree, or the live output for an in-place patch; the
+    index is keyed by the paper pages, so an unchanged one is carried over.
+    """
+    if data.config.search:
+        build_index(data, tree)
+    else:
+        remove_index(tree)
