@@ -20,7 +20,12 @@ from typing import Any
 import yaml
 
 from sitegen.errors import Problem
-from sitegen.frontmatter_checks import plain_shape, shape_problem, stray_character
+from sitegen.frontmatter_checks import (
+    plain_shape,
+    shape_problem,
+    split_front_matter,
+    stray_character,
+)
 from sitegen.model import LINK_KINDS, Link, Organization, Paper, Source, classify_link
 from sitegen.slugs import SLUG_RE
 
@@ -71,17 +76,6 @@ def decode(data: bytes, label: str) -> tuple[str | None, Problem | None]:
         bad = data[exc.start]
         return None, Problem(label, line, f"is not UTF-8 text (byte 0x{bad:02x}); save it as UTF-8")
     return text.replace("\r\n", "\n").replace("\r", "\n"), None
-
-
-def split_front_matter(text: str) -> tuple[str, str, int] | None:
-    """Return (front matter, body, line where the body starts) or None if there is none."""
-    lines = text.split("\n")
-    if not lines or lines[0].strip() != "---":
-        return None
-    for index in range(1, len(lines)):
-        if lines[index].strip() in ("---", "..."):
-            return "\n".join(lines[1:index]) + "\n", "\n".join(lines[index + 1 :]), index + 2
-    return None
 
 
 def _scalar(node: yaml.Node, what: str) -> str:

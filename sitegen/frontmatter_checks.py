@@ -38,6 +38,17 @@ def _has_control(text: str) -> bool:
         b"\xef\xbf\xbe" in data or b"\xef\xbf\xbf" in data)
 
 
+def split_front_matter(text: str) -> tuple[str, str, int] | None:
+    """Return (front matter, body, line where the body starts) or None if there is none."""
+    lines = text.split("\n")
+    if not lines or lines[0].strip() != "---":
+        return None
+    for index in range(1, len(lines)):
+        if lines[index].strip() in ("---", "..."):
+            return "\n".join(lines[1:index]) + "\n", "\n".join(lines[index + 1 :]), index + 2
+    return None
+
+
 def stray_character(text: str, label: str) -> Problem | None:
     """A control character anywhere in the text, or a byte order mark in its front matter."""
     match = _CONTROL.search(text) if _has_control(text) else None
@@ -46,8 +57,6 @@ def stray_character(text: str, label: str) -> Problem | None:
         return Problem(label, line, f"contains {_name(match.group())}; remove it (no page may "
                                     "show it)")
     if "\ufeff" in text:  # a leading one was removed when the file was decoded
-        from sitegen.frontmatter import split_front_matter  # it imports this module
-
         parts = split_front_matter(text)
         at = text.find("\ufeff")
         # Unclosed front matter (a BOM can hide the closing "---") runs to the end.

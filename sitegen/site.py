@@ -293,8 +293,8 @@ class Site:
 
     def jobs(self, loaded: Loaded, data: SiteData) -> list[Job]:
         """Every output file of the site as a job, sorted by path; two for one path is an error."""
-        from sitegen.content_pages import page_jobs
         from sitegen.outputs.jobs import output_jobs
+        from sitegen.page_render import page_jobs
         from sitegen.pages import plan_pages
 
         render = _page_renderer(loaded.renderer, self.config, data.build_date)

@@ -19,14 +19,9 @@ import pytest
 
 from sitegen.config import load_config
 from sitegen.content import scan_content
-from sitegen.content_pages import (
-    RESERVED,
-    load_pages,
-    menu_entries,
-    parse_page,
-    render_body,
-)
+from sitegen.content_pages import RESERVED, load_pages, menu_entries, parse_page
 from sitegen.outputs.search import FOLDER as SEARCH_FOLDER
+from sitegen.page_render import render_body
 from sitegen.site import Site
 
 ROOT = Path(__file__).resolve().parent.parent
