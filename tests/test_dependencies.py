@@ -69,7 +69,7 @@ def test_the_import_scan_sees_imports_inside_functions() -> None:
     modules = imported_modules()
     # Imported only inside functions: a scan of module-level imports would miss them.
     assert "sitegen/outputs/search.py" in modules["pagefind"]
-    assert "sitegen/content_pages.py" in modules["markdown"]
+    assert "sitegen/page_render.py" in modules["markdown"]
     assert "sitegen/content_pages.py" in modules["frontmatter"]
     assert "tornado" in modules and "markupsafe" in modules
 

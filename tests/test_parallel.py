@@ -308,6 +308,7 @@ def test_no_thread_runs_when_workers_are_forked(tmp_path: Path,
 
     site = tmp_path / "site"
     shutil.copytree(REPO / "content", site / "content")
+    shutil.copy(REPO / "sitegen.toml", site / "sitegen.toml")
     monkeypatch.setattr(content, "PARALLEL_PARSE", 1)
     monkeypatch.setattr(derive, "PARALLEL_DERIVE", 1)
     monkeypatch.setattr(writer, "PARALLEL_MIN", 1)
