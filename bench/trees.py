@@ -35,8 +35,8 @@ SITEGEN_CONFIGS = {"sitegen": SITEGEN_TOML, "sitegen-full": SITEGEN_FULL_TOML}
 
 def sitegen_text(paper: SynthPaper) -> str:
     """A sitegen content file, written by sitegen's own serializer."""
+    from sitegen.importers.content_files import dumps
     from sitegen.model import Paper
-    from sitegen.store import dumps
 
     return dumps(Paper(
         title=paper.title, date=paper.date, body=paper.abstract, authors=list(paper.authors),

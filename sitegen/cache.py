@@ -22,9 +22,9 @@ from typing import Any
 
 from sitegen import __version__
 from sitegen.config import Config
-from sitegen.content import ContentScan, ParseCache
+from sitegen.content import ContentScan, ParsedEntries
 from sitegen.keys import make_key
-from sitegen.output import MARKER
+from sitegen.publish import MARKER
 
 CACHE_FILE = "build.marshal"
 FORMAT = 4
@@ -166,7 +166,7 @@ class BuildCache:
 PARSE_DIR = "content"
 PARSE_FORMAT = 4  # bump when what is kept of a parsed paper changes
 SHARDS = 64
-MAX_SHARD_SHARE = 4  # a shard this many times its share makes the store lay shards out anew
+MAX_SHARD_SHARE = 4  # a shard this many times its share makes the parse cache lay shards anew
 
 
 def assign_shards(labels: list[str], where: dict[str, int]) -> dict[str, int]:
@@ -197,25 +197,25 @@ def assign_shards(labels: list[str], where: dict[str, int]) -> dict[str, int]:
 
 def _shard_digest(items: list[tuple[str, Any]]) -> int:
     """Cheap identity of a shard's contents: its labels and their files' stats (what was
-    derived again since is marked by :meth:`ParseStore.replace`)."""
+    derived again since is marked by :meth:`ParseCache.replace`)."""
     return hash(tuple((label, entry[0]) for label, entry in items))
 
 
-class ParseStore:
+class ParseCache:
     """Parsed papers from earlier builds, kept in shards so a small edit rewrites little."""
 
     def __init__(self, cache_dir: Path) -> None:
         self.folder = cache_dir / PARSE_DIR
-        self.data: ParseCache = {}
+        self.data: ParsedEntries = {}
         self.digests: dict[int, int] = {}
         self.where: dict[str, int] = {}  # the shard that keeps each label
         self.changed: set[str] = set()  # labels whose derived values were made again
         self.loaded = False
 
-    def load(self) -> ParseCache:
+    def load(self) -> ParsedEntries:
         """Read every shard written by this version of sitegen; skip unreadable ones.
 
-        A store kept in memory between builds (the preview server's) is read once.
+        A parse cache kept in memory between builds (the preview server's) is read once.
         """
         if self.loaded:
             return self.data
@@ -275,7 +275,7 @@ class ParseStore:
         """The shard of each of ``labels`` (sorted); see :func:`assign_shards`."""
         return assign_shards(labels, self.where)
 
-    def pack(self, group: int, entries: ParseCache) -> tuple[bytes, bool]:
+    def pack(self, group: int, entries: ParsedEntries) -> tuple[bytes, bool]:
         """In a parse worker: write one whole shard. Returns the SHA-1 of the file written
         (the main process reads it back) and True, or the shard's bytes and False."""
         data = self._dumps(sorted(entries.items()))
@@ -283,7 +283,7 @@ class ParseStore:
             return hashlib.sha1(data, usedforsecurity=False).digest(), True
         return data, False
 
-    def keep(self, group: int, entries: ParseCache) -> None:
+    def keep(self, group: int, entries: ParsedEntries) -> None:
         """In the main process: write one whole shard parsed here, as :meth:`pack` does,
         and record it as :meth:`unpack` does (the papers are the ones given)."""
         items = sorted(entries.items())
@@ -300,7 +300,7 @@ class ParseStore:
             return False
         return True
 
-    def unpack(self, group: int, data: bytes, written: bool) -> ParseCache | None:
+    def unpack(self, group: int, data: bytes, written: bool) -> ParsedEntries | None:
         """The papers of a packed shard, read back from its file when a worker wrote it;
         None if that file is no longer the one written. A written shard is not written
         again unless its papers change (see :func:`_shard_digest`)."""
@@ -312,7 +312,7 @@ class ParseStore:
             if hashlib.sha1(text, usedforsecurity=False).digest() != data:
                 return None  # replaced meanwhile (by another build of this site)
             data = text
-        shard: ParseCache = pickle.loads(data)[1]
+        shard: ParsedEntries = pickle.loads(data)[1]
         self.where.update(dict.fromkeys(shard, group))
         if written:
             self.digests[group] = _shard_digest(sorted(shard.items()))

@@ -231,7 +231,7 @@ def _read(path: Path, size: int) -> bytes:
 
 StatKey = tuple[int, int, int]
 # A file's stat key, its paper and what ``prepare`` made of it (see load_content).
-ParseCache = dict[str, tuple[StatKey, Paper, Any]]
+ParsedEntries = dict[str, tuple[StatKey, Paper, Any]]
 
 
 class ShardSink(Protocol):
@@ -247,17 +247,17 @@ class ShardSink(Protocol):
     def assign(self, labels: list[str]) -> dict[str, int]:
         """The group of each content file (``labels`` sorted)."""
 
-    def pack(self, group: int, entries: ParseCache) -> tuple[bytes, bool]:
+    def pack(self, group: int, entries: ParsedEntries) -> tuple[bytes, bool]:
         """In a worker: keep the group; what the main process needs to read it back."""
 
-    def unpack(self, group: int, data: bytes, written: bool) -> ParseCache | None:
+    def unpack(self, group: int, data: bytes, written: bool) -> ParsedEntries | None:
         """In the main process: the papers of a packed group (None: parse it again)."""
 
-    def keep(self, group: int, entries: ParseCache) -> None:
+    def keep(self, group: int, entries: ParsedEntries) -> None:
         """In the main process: keep a whole group parsed there (no packing to send)."""
 
 
-def load_content(site_root: Path, content_dir: Path, cache: ParseCache | None = None,
+def load_content(site_root: Path, content_dir: Path, cache: ParsedEntries | None = None,
                  parallel: bool = False, scan: ContentScan | None = None,
                  prepare: Callable[[Paper], Any] | None = None,
                  sink: ShardSink | None = None,
@@ -367,7 +367,7 @@ def _load_group(task: _Group, sink: ShardSink, load: Callable[[tuple[str, str]],
     results = [(label, key, load((path, label))) for path, label, key in files]
     if not whole:
         return None, [(label, loaded) for label, _, loaded in results]
-    good: ParseCache = {label: (key, loaded[0], loaded[1]) for label, key, loaded in results
+    good: ParsedEntries = {label: (key, loaded[0], loaded[1]) for label, key, loaded in results
                         if loaded[0] is not None and key is not None}
     if here:
         sink.keep(number, good)
@@ -386,7 +386,7 @@ def _load_pair(pair: tuple[str, str], prepare: Callable[[Paper], Any] | None = N
     return paper, prepare(paper) if prepare is not None else None, problems
 
 
-def _cached(path: str, label: str, key: tuple[int, int, int] | None, cache: ParseCache | None
+def _cached(path: str, label: str, key: tuple[int, int, int] | None, cache: ParsedEntries | None
             ) -> tuple[str, str, tuple[int, int, int] | None, _Loaded | None]:
     """The file, its stat key, and its cached parse when the file is unchanged.
 

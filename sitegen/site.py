@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sitegen import __version__, gcpolicy
-from sitegen.cache import BuildCache, OutputCheck, ParseStore, content_signature
+from sitegen.cache import BuildCache, OutputCheck, ParseCache, content_signature
 from sitegen.config import CACHE_DIR, Config
 from sitegen.content import ContentScan, scan_content
 from sitegen.errors import (
@@ -49,8 +49,8 @@ from sitegen.errors import (
     WorkerError,
 )
 from sitegen.keys import Job, make_key
-from sitegen.output import MARKER, SEARCH_DIR, Patch, Staging, refuse_reason
 from sitegen.outputs.hosting import host_files
+from sitegen.publish import MARKER, SEARCH_DIR, Patch, Staging, refuse_reason
 from sitegen.theme import Theme, load_theme
 
 if TYPE_CHECKING:
@@ -134,21 +134,21 @@ class Site:
 
     def __init__(self, config: Config, quiet: bool = False, verbose: bool = False,
                  cache_dir: Path | None = None, parallel: bool = True,
-                 store: ParseStore | None = None) -> None:
-        """``parallel`` allows forked workers; ``store`` is parsed content kept in memory
-        from earlier builds (the preview's)."""
+                 parse_cache: ParseCache | None = None) -> None:
+        """``parallel`` allows forked workers; ``parse_cache`` is parsed content kept in
+        memory from earlier builds (the preview's)."""
         self.config = config
         self.quiet = quiet
         self.verbose = verbose
         self.cache_dir = cache_dir or config.root / CACHE_DIR
         self.parallel = parallel
-        self._store = store
+        self._parse_cache = parse_cache
         self.warnings: list[Problem] = list(config.warnings)
 
     @property
-    def store(self) -> ParseStore | None:
+    def parse_cache(self) -> ParseCache | None:
         """The parsed content this site read (to hand to the next build of the same site)."""
-        return self._store
+        return self._parse_cache
 
     def build(self, use_cache: bool = True) -> BuildResult:
         """Build the site into the output folder; the old site stays if anything fails."""
@@ -238,14 +238,14 @@ class Site:
         # Every page shows the navigation: its entries are part of every page's key.
         settings = make_settings(self.config, with_menu(setup.env_key, pages),
                                  self._tagger(setup.theme), renderer.render_card)
-        store = self._store
-        if store is None or store.folder.parent != self.cache_dir:
-            self._store = store = ParseStore(self.cache_dir)
+        parsed = self._parse_cache
+        if parsed is None or parsed.folder.parent != self.cache_dir:
+            self._parse_cache = parsed = ParseCache(self.cache_dir)
         result = load_content(self.config.root, self.config.content_path,
-                              store.load() if setup.use_cache else store.data,
+                              parsed.load() if setup.use_cache else parsed.data,
                               parallel=self.parallel, scan=setup.scan,
                               prepare=partial(derive_paper, settings=settings),
-                              sink=store if setup.use_cache else None,
+                              sink=parsed if setup.use_cache else None,
                               meanwhile=renderer.warm_up)
         self.warnings.extend(result.warnings)
         if result.errors or page_problems:
@@ -269,9 +269,9 @@ class Site:
 
         data, fresh = derive_site(loaded.papers, loaded.derived, loaded.settings,
                                   self.cache_dir, self.parallel)
-        if self._store is not None and loaded.setup.use_cache:
+        if self._parse_cache is not None and loaded.setup.use_cache:
             for index, derived in fresh.items():
-                self._store.replace(loaded.labels[index], derived)
+                self._parse_cache.replace(loaded.labels[index], derived)
         return replace(data, content_pages=loaded.pages)
 
     # Stage 3: plan.
@@ -371,9 +371,9 @@ class Site:
             setup.cache.save(self.cache_dir, setup.signature, keys, setup.out, stamps)
         except OSError:  # the site is built; a stale record must not be trusted next time
             BuildCache.forget(self.cache_dir)
-        if self._store is not None and setup.use_cache:
+        if self._parse_cache is not None and setup.use_cache:
             with contextlib.suppress(OSError):
-                self._store.save()
+                self._parse_cache.save()
 
     @staticmethod
     def _discard(target: Staging) -> None:

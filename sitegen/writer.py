@@ -1,8 +1,8 @@
 """Stage 4, render: reuse unchanged files, render the rest, in parallel when it pays.
 
-Small changes go out as a :class:`~sitegen.output.Patch` (only changed files
+Small changes go out as a :class:`~sitegen.publish.Patch` (only changed files
 are written and moved into place); anything larger, or a first build, writes a
-full tree into :class:`~sitegen.output.Staging`. Rendering of many pages is
+full tree into :class:`~sitegen.publish.Staging`. Rendering of many pages is
 spread over the cores with forked workers, which inherit the loaded site and
 write their share of files straight into staging; a large site is rendered in
 many small tasks, each by a fresh fork (see :func:`_tasks`).
@@ -22,9 +22,9 @@ from sitegen import gcpolicy
 from sitegen.cache import OutputCheck
 from sitegen.errors import BuildError, Problem, SitegenError, WorkerError
 from sitegen.keys import Job
-from sitegen.output import MARKER, SEARCH_DIR, Patch, Staging
 from sitegen.parallel import Report, Workers, can_fork, workers
 from sitegen.progress import Progress
+from sitegen.publish import MARKER, SEARCH_DIR, Patch, Staging
 
 PARALLEL_MIN = 1500  # below this many pages to render, forking costs more than it saves
 # A site with more files to render than TASK_JOBS per worker is rendered in more

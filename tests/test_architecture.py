@@ -117,7 +117,7 @@ LATER = {
     "sitegen.writer": ["sitegen.derive", "sitegen.pages", "sitegen.outputs.search",
                        "sitegen.site"],
     "sitegen.outputs.search": ["sitegen.site", "sitegen.writer"],
-    "sitegen.site": ["sitegen.serve", "sitegen.cli", "sitegen.commands"],
+    "sitegen.site": ["sitegen.serve", "sitegen.check", "sitegen.cli", "sitegen.commands"],
 }
 
 

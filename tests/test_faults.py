@@ -275,7 +275,7 @@ def test_a_killed_build_keeps_the_previous_site_and_the_next_build_is_right(
 # A child build that SIGKILLs itself at one exact point, for the races above made certain.
 HOOKED_BUILD = """
 import os, signal, sys
-import sitegen.output, sitegen.outputs.search
+import sitegen.publish, sitegen.outputs.search
 from sitegen.cli import main
 
 def die(*args, **kwargs):
@@ -289,7 +289,7 @@ elif point == "deleting-old-tree":
     # its marker file goes; make it go first (as it may on any file system), and die right
     # after it is unlinked, while the rest of the old tree is still there.
     armed = []
-    real_exchange, real_scandir, real_unlink = sitegen.output._exchange, os.scandir, os.unlink
+    real_exchange, real_scandir, real_unlink = sitegen.publish._exchange, os.scandir, os.unlink
 
     class Listing:
         def __init__(self, entries):
@@ -314,15 +314,15 @@ elif point == "deleting-old-tree":
         with real_scandir(*args, **kwargs) as found:
             entries = list(found)
         if armed:
-            entries.sort(key=lambda entry: entry.name != sitegen.output.MARKER)
+            entries.sort(key=lambda entry: entry.name != sitegen.publish.MARKER)
         return Listing(entries)
 
     def unlink(path, *args, **kwargs):
         real_unlink(path, *args, **kwargs)
-        if armed and os.path.basename(os.fsdecode(path)) == sitegen.output.MARKER:
+        if armed and os.path.basename(os.fsdecode(path)) == sitegen.publish.MARKER:
             die()
 
-    sitegen.output._exchange, os.scandir, os.unlink = exchange, scandir, unlink
+    sitegen.publish._exchange, os.scandir, os.unlink = exchange, scandir, unlink
 sys.exit(main(sys.argv[2:]))
 """
 
@@ -538,21 +538,21 @@ def _failing(real: Callable[..., Any], after: int, code: int) -> Callable[..., A
 def test_an_output_write_error_keeps_the_previous_site(
         fault: str, small_site: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:
-    import sitegen.output
+    import sitegen.publish
 
     site, out = small_site
     before = tree(out)
     _edit(site, "every page")
     if fault == "read-only file system":
-        monkeypatch.setattr(sitegen.output.Path, "mkdir",
-                            _failing(sitegen.output.Path.mkdir, 0, errno.EROFS))
+        monkeypatch.setattr(sitegen.publish.Path, "mkdir",
+                            _failing(sitegen.publish.Path.mkdir, 0, errno.EROFS))
     elif fault == "disk full after 100 files":
-        monkeypatch.setattr(sitegen.output.Staging, "write",
-                            _failing(sitegen.output.Staging.write, 100, errno.ENOSPC))
+        monkeypatch.setattr(sitegen.publish.Staging, "write",
+                            _failing(sitegen.publish.Staging.write, 100, errno.ENOSPC))
     else:
-        monkeypatch.setattr(sitegen.output.os, "link", _failing(os.link, 0, errno.EPERM))
-        monkeypatch.setattr(sitegen.output.Staging, "write",
-                            _failing(sitegen.output.Staging.write, 10, errno.EPERM))
+        monkeypatch.setattr(sitegen.publish.os, "link", _failing(os.link, 0, errno.EPERM))
+        monkeypatch.setattr(sitegen.publish.Staging, "write",
+                            _failing(sitegen.publish.Staging.write, 10, errno.EPERM))
     code, _, stderr = run_main(["build", "--site", site, "--output", out, "-q"], capsys)
     monkeypatch.undo()
     OUTCOMES["write errors"] += 1

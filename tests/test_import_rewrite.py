@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 
 from sitegen.content import load_file
+from sitegen.importers.content_files import dumps
 from sitegen.importers.rewrite import comments, update_in_place
-from sitegen.store import dumps
 
 CliResult = tuple[int, str, str]
 pytestmark = pytest.mark.import_site

@@ -11,7 +11,7 @@ import pytest
 
 from sitegen import check as check_module
 from sitegen.check import check_site, run_check
-from sitegen.check_sitemap import guess_base_url
+from sitegen.check.sitemap import guess_base_url
 from sitegen.cli import main
 from sitegen.config import CONFIG_NAME, OPTIONS, Config, load_config, option_names
 from sitegen.errors import CheckError

@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 
+from sitegen.importers.content_files import dumps
 from sitegen.markup import excerpt, find_math, render_abstract, render_title
 from sitegen.model import Paper
-from sitegen.store import dumps
 
 MATHML = "{http://www.w3.org/1998/Math/MathML}"
 

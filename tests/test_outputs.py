@@ -1,6 +1,6 @@
 """Feeds, sitemap, robots.txt, papers.json and the search index of a built site.
 
-A small site is written with ``sitegen.store.dumps`` (one paper with a hostile
+A small site is written with ``sitegen.importers.content_files.dumps`` (one paper with a hostile
 title), built through the CLI, and every output is parsed back (feedparser,
 ElementTree, json, html5lib) and compared with the papers it came from.
 """
@@ -18,8 +18,8 @@ from typing import Any
 import feedparser
 import pytest
 
+from sitegen.importers.content_files import dumps
 from sitegen.model import Link, Organization, Paper
-from sitegen.store import dumps
 
 HOSTILE = "</script><script>alert(1)</script> & ]]> <img onerror=x> \"double\" 'single'"
 BASE = "https://example.org/sub/"
@@ -277,7 +277,7 @@ def test_papers_json_is_what_json_dumps_writes(built: Path) -> None:
 
 @pytest.mark.parametrize("count", [0, 1, 1023, 1024, 1025, 5000])
 def test_files_written_from_parts_hold_the_joined_bytes(tmp_path: Path, count: int) -> None:
-    from sitegen.output import Staging
+    from sitegen.publish import Staging
 
     parts = [f"{index}:{'x' * (index % 7)}".encode() for index in range(count)]
     staging = Staging(tmp_path / "out")

@@ -83,7 +83,7 @@ def test_parallel_parse_equals_serial(tmp_path: Path, monkeypatch: pytest.Monkey
     serial = content.load_content(tmp_path, tmp_path / "content", {}, parallel=False,
                                   prepare=prepare)
     monkeypatch.setattr(content, "PARALLEL_PARSE", 1)
-    cache: content.ParseCache = {}
+    cache: content.ParsedEntries = {}
     forked = content.load_content(tmp_path, tmp_path / "content", cache, parallel=True,
                                   prepare=prepare)
     assert [p.title for p in forked.papers] == [p.title for p in serial.papers]
@@ -103,16 +103,16 @@ def _derive(root: Path) -> Any:
     return partial(derive_paper, settings=make_settings(Config(root=root)))
 
 
-def _load(root: Path, cache: content.ParseCache, **options: Any) -> content.LoadResult:
+def _load(root: Path, cache: content.ParsedEntries, **options: Any) -> content.LoadResult:
     """Load the content under ``root``, each paper derived where it is parsed."""
     return content.load_content(root, root / "content", cache, prepare=_derive(root), **options)
 
 
-def _store_contents(folder: Path) -> dict[str, tuple[object, ...]]:
-    """Every kept paper of a parse store, with its stat key and derived values."""
-    from sitegen.cache import ParseStore
+def _cached_contents(folder: Path) -> dict[str, tuple[object, ...]]:
+    """Every kept paper of a parse cache, with its stat key and derived values."""
+    from sitegen.cache import ParseCache
 
-    return dict(ParseStore(folder).load().items())
+    return dict(ParseCache(folder).load().items())
 
 
 @pytest.mark.skipif(workers() < 2, reason="needs two cores to fork workers")
@@ -127,20 +127,20 @@ def test_parse_workers_keep_whole_shards(tmp_path: Path, monkeypatch: pytest.Mon
     shutil.copytree(REPO / "content", tmp_path / "content")
     bad = tmp_path / "content" / "papers" / "zz-broken.md"
     bad.write_text("---\ntitle: [unclosed\n---\n", encoding="utf-8")
-    serial_store = cache_module.ParseStore(tmp_path / "serial")
-    serial = _load(tmp_path, serial_store.load())
-    serial_store.save()
+    serial_cache = cache_module.ParseCache(tmp_path / "serial")
+    serial = _load(tmp_path, serial_cache.load())
+    serial_cache.save()
 
     monkeypatch.setattr(content, "PARALLEL_PARSE", 1)
     if not sharing:
         monkeypatch.setattr(content, "SHARE_PARSE_MAX", 0)
     writes: list[int] = []
-    write = cache_module.ParseStore._write
-    monkeypatch.setattr(cache_module.ParseStore, "_write",
+    write = cache_module.ParseCache._write
+    monkeypatch.setattr(cache_module.ParseCache, "_write",
                         lambda self, index, data: (writes.append(index), write(self, index, data)))
-    store = cache_module.ParseStore(tmp_path / "forked")
-    forked = _load(tmp_path, store.load(), parallel=True,
-                                  sink=store)
+    parsed = cache_module.ParseCache(tmp_path / "forked")
+    forked = _load(tmp_path, parsed.load(), parallel=True,
+                                  sink=parsed)
     assert forked.papers == serial.papers and forked.errors == serial.errors
     assert [e.path for e in forked.errors] == ["content/papers/zz-broken.md"]
     # This process parses shards from the back, the worker from the front; each
@@ -148,17 +148,17 @@ def test_parse_workers_keep_whole_shards(tmp_path: Path, monkeypatch: pytest.Mon
     shards = sorted(int(p.stem) for p in (tmp_path / "forked" / "content").glob("*.pickle"))
     if not sharing:
         assert writes == [] and len(shards) > 1, "the workers should write every shard"
-        store.save()
+        parsed.save()
         assert writes == [], "what the workers wrote is not written again"
-        assert _store_contents(tmp_path / "forked") == _store_contents(tmp_path / "serial")
+        assert _cached_contents(tmp_path / "forked") == _cached_contents(tmp_path / "serial")
         return
     assert writes, "this process should parse (and keep) some of the shards itself"
     assert len(set(writes)) == len(writes), "no shard is written twice"
     assert set(writes) < set(shards), "the worker should write the other shards"
     assert min(writes) > min(set(shards) - set(writes)), "this process works from the back"
-    store.save()
+    parsed.save()
     assert len(writes) == len(set(writes)), "what was written is not written again"
-    assert _store_contents(tmp_path / "forked") == _store_contents(tmp_path / "serial")
+    assert _cached_contents(tmp_path / "forked") == _cached_contents(tmp_path / "serial")
 
 
 @pytest.mark.skipif(workers() < 2, reason="needs two cores to fork workers")
@@ -171,54 +171,54 @@ def test_a_shard_replaced_before_it_is_read_back_is_parsed_again(
     shutil.copytree(REPO / "content", tmp_path / "content")
     serial = _load(tmp_path, {})
     monkeypatch.setattr(content, "PARALLEL_PARSE", 1)
-    unpack = cache_module.ParseStore.unpack
+    unpack = cache_module.ParseCache.unpack
     replaced: list[int] = []
 
-    def unpack_after_replacing(self: cache_module.ParseStore, group: int, data: bytes,
-                               written: bool) -> content.ParseCache | None:
+    def unpack_after_replacing(self: cache_module.ParseCache, group: int, data: bytes,
+                               written: bool) -> content.ParsedEntries | None:
         if written and not replaced:
             replaced.append(group)
             self._write(group, self._dumps([]))  # what another build might have left
         return unpack(self, group, data, written)
 
-    monkeypatch.setattr(cache_module.ParseStore, "unpack", unpack_after_replacing)
-    store = cache_module.ParseStore(tmp_path / "cache")
-    forked = _load(tmp_path, store.load(), parallel=True,
-                                  sink=store)
+    monkeypatch.setattr(cache_module.ParseCache, "unpack", unpack_after_replacing)
+    parsed = cache_module.ParseCache(tmp_path / "cache")
+    forked = _load(tmp_path, parsed.load(), parallel=True,
+                                  sink=parsed)
     assert replaced, "the worker should have written a shard"
     assert forked.papers == serial.papers and forked.errors == serial.errors
-    store.save()
-    fresh = cache_module.ParseStore(tmp_path / "fresh")
+    parsed.save()
+    fresh = cache_module.ParseCache(tmp_path / "fresh")
     _load(tmp_path, fresh.load())
     fresh.save()
-    assert _store_contents(tmp_path / "cache") == _store_contents(tmp_path / "fresh")
+    assert _cached_contents(tmp_path / "cache") == _cached_contents(tmp_path / "fresh")
 
 
 @pytest.mark.skipif(workers() < 2, reason="needs two cores to fork workers")
-def test_parse_workers_leave_mixed_shards_to_the_store(
+def test_parse_workers_leave_mixed_shards_to_the_parse_cache(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Shards that also hold unchanged papers are written by the main process, whole."""
-    from sitegen.cache import ParseStore
+    from sitegen.cache import ParseCache
 
     shutil.copytree(REPO / "content", tmp_path / "content")
     papers = sorted((tmp_path / "content" / "papers").glob("*.md"))
     monkeypatch.setattr(content, "PARALLEL_PARSE", 1)
-    store = ParseStore(tmp_path / "cache")
-    _load(tmp_path, store.load(), parallel=True, sink=store)
+    parsed = ParseCache(tmp_path / "cache")
+    _load(tmp_path, parsed.load(), parallel=True, sink=parsed)
     for path in papers[::3]:
         path.write_text(path.read_text(encoding="utf-8").replace("\ntitle: \"",
                                                                  "\ntitle: \"Edited "),
                         encoding="utf-8")
-    store = ParseStore(tmp_path / "cache")
-    again = _load(tmp_path, store.load(), parallel=True,
-                                 sink=store)
-    store.save()
+    parsed = ParseCache(tmp_path / "cache")
+    again = _load(tmp_path, parsed.load(), parallel=True,
+                                 sink=parsed)
+    parsed.save()
     edited = [p for p in again.papers if p.title.startswith("Edited ")]
     assert len(edited) == len(papers[::3])
-    fresh = ParseStore(tmp_path / "fresh")
+    fresh = ParseCache(tmp_path / "fresh")
     _load(tmp_path, fresh.load())
     fresh.save()
-    assert _store_contents(tmp_path / "cache") == _store_contents(tmp_path / "fresh")
+    assert _cached_contents(tmp_path / "cache") == _cached_contents(tmp_path / "fresh")
 
 
 def test_shards_are_runs_of_the_sorted_labels_that_labels_keep() -> None:

@@ -16,9 +16,9 @@ from typing import Any
 import bibtexparser
 import pytest
 
+from sitegen.importers.content_files import dumps
 from sitegen.model import Paper
 from sitegen.outputs.bibtex import _suffix, citation_keys, tex_escape, tex_title
-from sitegen.store import dumps
 
 BASE = "https://example.org/"
 PAPERS = [

@@ -24,7 +24,7 @@ import pytest
 
 import sitegen.serve as serve_module
 from sitegen.serve import PREVIEW_OUTPUT, PreviewServer, allowed_hosts, is_loopback
-from sitegen.serve_watch import PollSource, WatchdogSource, WatchPlan
+from sitegen.serve.watch import PollSource, WatchdogSource, WatchPlan
 
 PAPER = "content/papers/ai-native-memory-a-pathway-from-llms-towards-agi.md"
 SLUG = "ai-native-memory-a-pathway-from-llms-towards-agi"

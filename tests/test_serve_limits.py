@@ -29,7 +29,7 @@ from tornado.httpclient import HTTPRequest
 from tornado.websocket import websocket_connect
 
 from sitegen.serve import PreviewServer
-from sitegen.serve_http import MAX_JSON_DEPTH, json_depth
+from sitegen.serve.http import MAX_JSON_DEPTH, json_depth
 
 LIMIT = 128  # the child's open-file limit
 FLOOD = 400  # connections opened against it

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-import sitegen.serve_watch as serve_watch
-from sitegen.serve_watch import PollSource, Source, WatchdogSource, WatchPlan, open_source
+import sitegen.serve.watch as serve_watch
+from sitegen.serve.watch import PollSource, Source, WatchdogSource, WatchPlan, open_source
 
 QUIET = 0.3  # long enough for any event of an earlier step to have arrived
 SEEN = 5.0  # how long a change may take to show (polling scans every 0.1 s)

@@ -24,6 +24,7 @@ from typing import Any
 from sitegen.content import content_files, load_file
 from sitegen.errors import Problem
 from sitegen.frontmatter import parse_paper
+from sitegen.importers.content_files import dumps, fingerprint
 from sitegen.importers.rewrite import (
     changed_fields,
     has_comments,
@@ -32,7 +33,6 @@ from sitegen.importers.rewrite import (
 )
 from sitegen.model import Paper, Source, normalize_arxiv, normalize_title
 from sitegen.slugs import slugify, unique_suffix
-from sitegen.store import dumps, fingerprint
 
 # Fields a source owns: re-imports update them unless a person edited them.
 OWNED = frozenset({"author_count", "comments", "upvotes", "listed", "source", "links",

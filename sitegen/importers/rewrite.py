@@ -21,7 +21,7 @@ from pathlib import Path
 import yaml
 
 from sitegen.frontmatter import parse_paper
-from sitegen.store import dumps
+from sitegen.importers.content_files import dumps
 
 _FRONT_END = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.MULTILINE)
 _TOP_KEY = re.compile(r"^([^\s#:-][^:\n]*):", re.MULTILINE)

@@ -14,7 +14,7 @@ canonical links are there as they will be.
 
 What is watched: ``sitegen.toml``, the content folder, the site's
 ``templates/`` and ``static/``, and the theme folder (see
-:mod:`sitegen.serve_watch`). A burst of saves causes one build,
+:mod:`sitegen.serve.watch`). A burst of saves causes one build,
 :data:`DEBOUNCE` seconds after the last change; a change that arrives during a
 build causes another build, and open pages reload only after a build that no
 newer change followed, so a reload never shows a stale page. Only pages whose
@@ -31,7 +31,7 @@ stays served; the next successful build clears them. Requests are served from
 whatever the output folder holds at that moment, which a build only ever
 changes by atomic renames, so a request never sees a half-written file.
 
-The HTTP side and its safety rules are in :mod:`sitegen.serve_http`.
+The HTTP side and its safety rules are in :mod:`sitegen.serve.http`.
 """
 
 from __future__ import annotations
@@ -51,13 +51,13 @@ from tornado.httpserver import HTTPServer
 from tornado.netutil import bind_sockets
 
 from sitegen import gcpolicy
-from sitegen.cache import ParseStore
+from sitegen.cache import ParseCache
 from sitegen.config import CACHE_DIR, Config, load_config
 from sitegen.errors import SitegenError
 from sitegen.lock import site_lock
-from sitegen.serve_accept import PreviewHTTPServer
-from sitegen.serve_http import Hub, PreviewState, make_app
-from sitegen.serve_watch import Source, WatchPlan, open_source
+from sitegen.serve.accept import PreviewHTTPServer
+from sitegen.serve.http import Hub, PreviewState, make_app
+from sitegen.serve.watch import Source, WatchPlan, open_source
 from sitegen.site import BuildResult, Setup, Site
 from sitegen.theme import theme_dir
 from sitegen.views import SiteData
@@ -144,7 +144,7 @@ class PreviewServer:
         self.builds = 0
         self._unfinished: _Unfinished | None = None
         self._held = contextlib.ExitStack()  # the site lock, from a build to its search index
-        self._store: ParseStore | None = None  # parsed papers, kept between rebuilds
+        self._parse_cache: ParseCache | None = None  # parsed papers, kept between rebuilds
         self.last_result: BuildResult | None = None
         self._config: Config | None = None  # the last config that loaded
         self._served: Config | None = None  # the config of the last good build
@@ -186,9 +186,9 @@ class PreviewServer:
             cache_dir = self.root / PREVIEW_CACHE if self.private else None
             # Threads run here, so no forked workers.
             site = Site(self._config, quiet=True, cache_dir=cache_dir, parallel=False,
-                        store=self._store)
+                        parse_cache=self._parse_cache)
             result, self._unfinished = build_preview(site)
-            self._store = site.store
+            self._parse_cache = site.parse_cache
             problems: tuple[str, ...] = ()
         except SitegenError as exc:
             problems = tuple(str(p) for p in exc.problems)

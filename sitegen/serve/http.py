@@ -18,7 +18,7 @@ reach, so this module changes them:
 * A malformed websocket message closes that one connection; so does one nested
   deeper than :data:`MAX_JSON_DEPTH` (``json`` would recurse until RecursionError).
 * Out of file descriptors, the server backs off instead of spinning (see
-  :mod:`sitegen.serve_accept`); a file it cannot open for that reason is a 503.
+  :mod:`sitegen.serve.accept`); a file it cannot open for that reason is a 503.
 
 The live-reload ``<script>`` is added to HTML responses here, never written
 into built files; while the last build failed, an error banner is added too.

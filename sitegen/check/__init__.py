@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit
 
-from sitegen.check_html import PageScan, Ref, scan_css, scan_html
-from sitegen.check_sitemap import SITEMAP, Resolver, Target, guess_base_url, read_sitemap
+from sitegen.check.scan import PageScan, Ref, scan_css, scan_html
+from sitegen.check.sitemap import SITEMAP, Resolver, Target, guess_base_url, read_sitemap
 from sitegen.config import Config, load_config
 from sitegen.errors import CheckError, Problem
 from sitegen.outputs.hosting import LIMITS, bad_names, case_collisions, format_size
