@@ -1,15 +1,12 @@
-"""Broken sites and refused output folders: exact messages, exit 1, nothing touched.
+"""Build failures outside the corpus: warnings and --strict, usage errors, refused options.
 
-Every case under ``tests/sites/invalid/`` (see its README.md) is built in a
-child process after a good build into the same output, so the test sees what a
-user sees: the exit code, standard error, and a previous site that is still
-byte-for-byte what it was.
+The broken sites, each with its exact message, are cases of the one corpus,
+``tests/hostile/`` (run by ``tests/test_corpus.py``).
 """
 
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -18,73 +15,6 @@ import pytest
 
 from sitegen.content import LoadResult
 from sitegen.errors import Problem
-
-SITES = Path(__file__).resolve().parent / "sites"
-INVALID = SITES / "invalid"
-CASES = sorted(p.name for p in INVALID.iterdir() if (p / "expected.txt").is_file())
-CASE_ONLY_FILES = ("expected.txt", "args.txt", "README.md")
-SITE_PARTS = ("sitegen.toml", "content", "templates", "static")
-#: The configuration of a case without its own: defaults, with a full base URL.
-DEFAULT_CONFIG = 'base_url = "https://example.org/"\n'
-
-
-def test_every_case_folder_has_expected_output() -> None:
-    folders = sorted(p.name for p in INVALID.iterdir() if p.is_dir())
-    assert folders == CASES
-    assert len(CASES) >= 15
-
-
-def _swap_in(case: Path, site: Path) -> None:
-    """Replace the site's inputs with the broken case's files."""
-    for part in SITE_PARTS:
-        target = site / part
-        if target.is_dir():
-            shutil.rmtree(target)
-        elif target.exists():
-            target.unlink()
-    for entry in case.iterdir():
-        if entry.name in CASE_ONLY_FILES:
-            continue
-        if entry.is_dir():
-            shutil.copytree(entry, site / entry.name)
-        else:
-            shutil.copy2(entry, site / entry.name)
-    if not (site / "sitegen.toml").exists():  # a case about content: the defaults, as a site
-        (site / "sitegen.toml").write_text(DEFAULT_CONFIG, encoding="utf-8")
-
-
-@pytest.mark.parametrize("case", CASES)
-def test_broken_site_fails_with_exact_message_and_keeps_previous_output(
-        case: str, tmp_path: Path, run_cli_process: Callable[..., tuple[int, str, str]],
-        snapshot: Callable[[Path], dict[str, bytes]],
-        tree_difference: Callable[..., str]) -> None:
-    folder = INVALID / case
-    home = tmp_path / "home"
-    home.mkdir()
-    (home / ".profile").write_text("# a file that must survive\n", encoding="utf-8")
-    site = tmp_path / "work" / "site"
-    out = tmp_path / "work" / "out"
-    shutil.copytree(SITES / "golden", site)
-    env = {"HOME": str(home)}
-
-    code, _, err = run_cli_process(["build", "--output", str(out), "-q"], cwd=site, env=env)
-    assert code == 0, err
-    assert (out / "index.html").is_file()
-
-    _swap_in(folder, site)
-    before = snapshot(tmp_path)
-    args_file = folder / "args.txt"
-    args = (args_file.read_text(encoding="utf-8").splitlines() if args_file.is_file()
-            else ["--output", str(out)])
-    code, stdout, stderr = run_cli_process(["build", *args], cwd=site, env=env)
-
-    expected = (folder / "expected.txt").read_text(encoding="utf-8").splitlines()
-    assert "Traceback" not in stderr
-    assert stderr.splitlines() == expected
-    assert code == 1, stdout + stderr
-    assert stdout == ""
-    difference = tree_difference(before, snapshot(tmp_path))
-    assert not difference, f"the failed build changed files:\n{difference}"
 
 
 def _warn_once(monkeypatch: pytest.MonkeyPatch, message: str) -> None:

@@ -1,50 +1,68 @@
-"""The hostile-input corpus: broken content, sites and listings, each with its exact message.
+"""The one corpus of broken and hostile input, and its one runner: every case, every kind.
 
-Every case under ``tests/hostile/{content,sites,listings}/`` (see
-``tests/hostile/README.md``) runs the real command line in a child process,
-after a good build of ``tests/hostile/base/`` into ``../out``, and must:
+Every case is a folder under ``tests/hostile/`` (see ``tests/hostile/README.md``);
+the folder it sits in says its kind, and each kind runs the real command line
+in a child process:
 
-- exit with code 1, print nothing on standard output and no traceback;
-- print exactly the lines of its ``expected.txt`` on standard error;
-- leave every file under the temporary root (the previous site, the content,
-  the home folder) byte-identical.
+- *refused* (``content/``, ``sites/``, ``listings/``): after a good build of
+  ``base/`` into ``../out``, the broken build or import must exit 1, print
+  nothing on standard output and no traceback, print exactly the lines of its
+  ``expected.txt`` on standard error, and leave every file under the temporary
+  root (the previous site, the content, the home folder) byte-identical;
+- *accepted* (``accepted/``): legal but dangerous input that must build, in
+  time, with exactly its ``expected.txt``, then pass the checks its
+  ``case.toml`` names (TeX run on ``papers.bib``, strings absent, a second
+  build byte-identical);
+- *serve* (``serve/``): one websocket message to a running preview server,
+  which must close that connection only, log no traceback and keep serving.
 
-A few inputs must be *accepted* (``tags: [no, yes]``, ``title: 1.10``, a
-UTF-8 byte order mark with CRLF line ends, ...); they are checked at the end
-against the built pages.
+A few accepted inputs that need checks of their own (``tags: [no, yes]``,
+``title: 1.10``, a byte order mark with CRLF line ends, Unicode file names)
+are tests at the end of this module.
 """
 
 from __future__ import annotations
 
+import asyncio
+import json
 import os
 import shutil
+import signal
 import stat
 import subprocess
 import sys
+import time
 import tomllib
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import pytest
+from test_bibtex_tex import DOCUMENT, SECRET, compile_bib, require_tex
+from tornado.httpclient import HTTPRequest
+from tornado.websocket import websocket_connect
 
 from sitegen.cli import main
 
 HOSTILE = Path(__file__).resolve().parent / "hostile"
 BASE = HOSTILE / "base"
-GROUPS = ("content", "sites", "listings")
+#: The kinds of case, each a folder of ``tests/hostile/``; the first three must be refused.
+REFUSED = ("content", "sites", "listings")
+KINDS = (*REFUSED, "accepted", "serve")
 META = ("expected.txt", "case.toml", "README.md")
-MIN_CASES = 60
+MIN_CASES = 200  # every kind counted
 
 
-def _cases(group: str) -> list[str]:
-    folder = HOSTILE / group
+def _cases(kind: str) -> list[str]:
+    """The case names of one kind: the sub-folders of ``tests/hostile/<kind>/``."""
+    folder = HOSTILE / kind
     return sorted(p.name for p in folder.iterdir() if p.is_dir())
 
 
 def _case_params() -> list[Any]:
     params = []
-    for group in GROUPS:
+    for group in REFUSED:
         for name in _cases(group):
             spec = _spec(HOSTILE / group / name)
             marks = []
@@ -264,25 +282,231 @@ def test_hostile_case(group: str, name: str, tmp_path: Path, built_base: Path) -
     assert not changed, f"the failed command changed files:\n{changed}"
 
 
+# ---------------------------------------------------------------- accepted: must build, safely
+
+ACCEPTED = HOSTILE / "accepted"
+ACCEPTED_KEYS = {"seconds", "generate", "search", "tex", "bib_excludes", "deterministic"}
+TEX_FILES = {"papers.bib", "paper.tex", "paper.aux", "paper.log", "paper.bbl", "paper.blg",
+             "paper.pdf", "paper.out"}
+
+
+def _tree(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def _copy_accepted(case: Path, papers: Path, secret: Path, marker: Path) -> None:
+    for source in sorted(case.rglob("*")):
+        rel = source.relative_to(case)
+        if not source.is_file() or rel.as_posix() in META:
+            continue
+        target = papers / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        text = source.read_text("utf-8")
+        text = text.replace("{secret}", secret.with_suffix("").as_posix())
+        target.write_text(text.replace("{marker}", marker.as_posix()), encoding="utf-8")
+
+
+def _generate_papers(papers: Path, spec: dict[str, Any]) -> None:
+    for item in spec.get("generate", []):
+        body = "".join(str(text) * int(count) for text, count in item["parts"])
+        head = f"---\ntitle: {item['title']}\ndate: 2024-03-05\n---\n\n"
+        (papers / item["file"]).write_text(head + body + "\n", encoding="utf-8")
+
+
+def _build_within(site: Path, out: str, seconds: float) -> tuple[int, str, str]:
+    env = {**os.environ}
+    env.pop("PYTHONWARNINGS", None)
+    try:
+        done = subprocess.run([sys.executable, "-m", "sitegen.cli", "build", "--output", out,
+                               "-q"], cwd=site, env=env, capture_output=True, text=True,
+                              timeout=seconds, check=False)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"the build took more than {seconds} s")
+    return done.returncode, done.stdout, done.stderr
+
+
+@pytest.mark.parametrize("name", _cases("accepted"))
+def test_accepted_case(name: str, tmp_path: Path) -> None:
+    case = ACCEPTED / name
+    spec = _spec(case)
+    if spec.get("tex"):
+        require_tex()
+    secret = tmp_path / "secret.tex"
+    secret.write_text(SECRET + "\n", encoding="utf-8")
+    marker = tmp_path / "marker"
+    site = tmp_path / "project" / "site"
+    shutil.copytree(BASE, site)
+    if spec.get("search"):
+        config = site / "sitegen.toml"
+        config.write_text(config.read_text("utf-8").replace("search = false", "search = true"),
+                          encoding="utf-8")
+    papers = site / "content" / "papers"
+    _copy_accepted(case, papers, secret, marker)
+    _generate_papers(papers, spec)
+
+    code, stdout, stderr = _build_within(site, "../out", float(spec.get("seconds", 120)))
+    assert "Traceback" not in stderr, stderr
+    assert (code, stdout) == (0, ""), stderr
+    assert stderr.splitlines() == (case / "expected.txt").read_text("utf-8").splitlines()
+    out = site.parent / "out"
+    bib = (out / "papers.bib").read_text("utf-8")
+    for text in spec.get("bib_excludes", []):
+        assert text not in bib, text
+    if spec.get("search"):
+        assert (out / "pagefind" / "pagefind-entry.json").is_file()
+    if spec.get("tex"):
+        _check_tex(tmp_path, bib, marker)
+    if spec.get("deterministic"):
+        _check_deterministic(site, out)
+
+
+def _check_tex(tmp_path: Path, bib: str, marker: Path) -> None:
+    work = tmp_path / "tex"
+    work.mkdir()
+    (work / "papers.bib").write_text(bib, encoding="utf-8")
+    (work / "paper.tex").write_text(DOCUMENT, encoding="utf-8")
+    before = sorted(p.name for p in tmp_path.iterdir())
+    text, logs = compile_bib(work)
+    assert SECRET not in "".join(text.split()) and SECRET not in logs
+    assert not marker.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
+    assert {p.name for p in work.iterdir()} <= TEX_FILES
+    entries = bib.count("@misc{")  # every entry, the hostile ones too, is printed
+    assert (work / "paper.bbl").read_text(errors="replace").count("\\bibitem") == entries
+    assert f"[{entries}]" in text
+
+
+def _check_deterministic(site: Path, out: Path) -> None:
+    shm = Path("/dev/shm")
+    if not shm.is_dir() or not os.access(shm, os.W_OK):
+        pytest.skip("needs a writable /dev/shm")
+    other = shm / f"sitegen-accepted-{uuid.uuid4().hex}"
+    try:
+        code, _, stderr = _build_within(site, str(other / "out"), 120)
+        assert code == 0, stderr
+        assert _tree(other / "out") == _tree(out)
+    finally:
+        shutil.rmtree(other, ignore_errors=True)
+
+
+# ---------------------------------------------------------------- serve: hostile websocket messages
+
+SERVE = HOSTILE / "serve"
+
+
+def _message(case: Path) -> str | bytes:
+    """``message.txt`` is sent as a text frame, ``message.bin`` as a binary one."""
+    text = case / "message.txt"
+    return text.read_text("utf-8") if text.is_file() else (case / "message.bin").read_bytes()
+
+
+class Preview:
+    """``sitegen serve`` in a child process, on a free loopback port."""
+
+    def __init__(self, site: Path, log: Path) -> None:
+        self.log = log
+        self._errors: IO[str] = log.open("w", encoding="utf-8")
+        env = {**os.environ, "HOME": str(site.parent)}
+        env.pop("PYTHONWARNINGS", None)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "sitegen.cli", "serve", "--port", "0"], cwd=site, env=env,
+            stdout=subprocess.PIPE, stderr=self._errors, text=True)
+        assert self.process.stdout is not None
+        line = ""  # the first build's summary, then "serving http://127.0.0.1:PORT (...)"
+        for line in self.process.stdout:
+            if line.startswith("serving "):
+                break
+        assert line.startswith("serving http://127.0.0.1:"), line + self.errors()
+        self.host = line.split("//", 1)[1].split("/", 1)[0].split(" ", 1)[0]
+
+    def errors(self) -> str:
+        return self.log.read_text(encoding="utf-8")
+
+    def stop(self) -> None:
+        self.process.send_signal(signal.SIGINT)
+        try:
+            self.process.wait(20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self._errors.close()
+
+
+@pytest.fixture(scope="module")
+def preview(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Preview]:
+    root = tmp_path_factory.mktemp("hostile-serve")
+    shutil.copytree(BASE, root / "site")
+    running = Preview(root / "site", root / "serve-errors.txt")
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+async def _connect(host: str) -> Any:
+    request = HTTPRequest(f"ws://{host}/livereload",
+                          headers={"Host": host, "Origin": f"http://{host}"}, request_timeout=10)
+    return await websocket_connect(request)
+
+
+@pytest.mark.parametrize("name", _cases("serve"))
+def test_serve_case(name: str, preview: Preview) -> None:
+    message = _message(SERVE / name)
+
+    async def scenario() -> None:
+        conn = await _connect(preview.host)
+        started = time.monotonic()
+        await conn.write_message(message, binary=isinstance(message, bytes))
+        assert await asyncio.wait_for(conn.read_message(), 10) is None  # closed
+        assert time.monotonic() - started < 5
+        good = await _connect(preview.host)
+        await good.write_message(json.dumps({"command": "hello"}))
+        reply = await asyncio.wait_for(good.read_message(), 10)
+        assert json.loads(reply)["command"] == "hello"
+        good.close()
+
+    asyncio.run(scenario())
+    assert preview.process.poll() is None, preview.errors()
+    errors = preview.errors()
+    assert "RecursionError" not in errors and "Traceback" not in errors, errors
+
+
+# ---------------------------------------------------------------- the corpus as a whole
+
+
+def _check_layout(kind: str, case: Path) -> None:
+    label = f"{kind}/{case.name}"
+    inputs = [p for p in case.rglob("*") if p.is_file() and p.name not in META]
+    if kind == "serve":
+        assert {p.name for p in inputs} in ({"message.txt"}, {"message.bin"}), label
+        return
+    assert (case / "expected.txt").is_file(), f"{label} has no expected.txt"
+    spec = _spec(case)
+    if kind == "accepted":
+        assert set(spec) <= ACCEPTED_KEYS, (label, spec)
+        assert any(p.suffix == ".md" for p in inputs) or spec.get("generate"), \
+            f"{label} has no input"
+        return
+    assert set(spec) <= {"args", "setup", "exit", "xfail", "generate"}, f"{label}: {spec}"
+    assert spec.get("setup", "") in ("", *SETUPS), f"{label}: unknown setup"
+    assert inputs or {"setup", "args", "generate"} & set(spec), f"{label} is empty"
+
+
 def test_corpus_size_and_layout() -> None:
-    counts = {group: len(_cases(group)) for group in GROUPS}
+    folders = sorted(p.name for p in HOSTILE.iterdir() if p.is_dir())
+    assert folders == sorted(("base", *KINDS)), "a folder of tests/hostile/ that no kind runs"
+    counts = {kind: len(_cases(kind)) for kind in KINDS}
     total = sum(counts.values())
-    print(f"\nhostile corpus: {total} cases ({', '.join(f'{g} {n}' for g, n in counts.items())})")
+    print(f"\nhostile corpus: {total} cases ({', '.join(f'{k} {n}' for k, n in counts.items())})")
     assert total >= MIN_CASES
-    for group in GROUPS:
-        for name in _cases(group):
-            case = HOSTILE / group / name
-            assert (case / "expected.txt").is_file(), f"{group}/{name} has no expected.txt"
-            spec = _spec(case)
-            assert set(spec) <= {"args", "setup", "exit", "xfail", "generate"}, \
-                f"{group}/{name}: {spec}"
-            assert spec.get("setup", "") in ("", *SETUPS), f"{group}/{name}: unknown setup"
-            has_input = any(p.name not in META for p in case.iterdir())
-            assert has_input or {"setup", "args", "generate"} & set(spec), \
-                f"{group}/{name} is empty"
+    assert all(counts.values()), counts
+    for kind in KINDS:
+        for name in _cases(kind):
+            _check_layout(kind, HOSTILE / kind / name)
 
 
-# ---------------------------------------------------------------- inputs that must be accepted
+# ---------------------------------------------- accepted inputs with checks of their own
 
 
 def _site_with(tmp_path: Path, files: dict[str, bytes]) -> Path:
