@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from kinds import KIND_OF
 
 from sitegen.cli import main
 
@@ -239,3 +240,11 @@ def parse_page() -> Callable[[bytes | str | Path], Any]:
         return parse_html(source.read_bytes() if isinstance(source, Path) else source)
 
     return parse
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark each test with its module's kind (see ``tests/kinds.py``)."""
+    for item in items:
+        kind = KIND_OF.get(item.module.__name__ if item.module else "")
+        if kind:
+            item.add_marker(getattr(pytest.mark, kind))
