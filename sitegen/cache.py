@@ -16,6 +16,7 @@ import marshal
 import os
 import pickle
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,10 +25,10 @@ from sitegen import __version__
 from sitegen.config import Config
 from sitegen.content import ContentScan, ParsedEntries
 from sitegen.keys import make_key
-from sitegen.publish import MARKER
+from sitegen.publish import MARKER, SEARCH_DIR
 
 CACHE_FILE = "build.marshal"
-FORMAT = 4
+FORMAT = 5
 Stamp = tuple[int, int, int]  # a file's size, modification time and status-change time (ns)
 
 
@@ -87,6 +88,66 @@ def output_stamps(out: Path) -> dict[str, Stamp]:
     return stamps
 
 
+def _stamp(info: os.stat_result) -> Stamp:
+    return info.st_size, info.st_mtime_ns, info.st_ctime_ns
+
+
+def _folders_of(paths: Iterable[str]) -> set[str]:
+    """Every folder that holds one of ``paths``, up to the top (``""``)."""
+    folders = {""}
+    for path in paths:
+        folder = path.rpartition("/")[0]
+        while folder and folder not in folders:
+            folders.add(folder)
+            folder = folder.rpartition("/")[0]
+    return folders
+
+
+def _folder_times(out: Path, folders: Iterable[str], into: dict[str, int]) -> dict[str, int]:
+    """Modification times of ``folders`` (a folder's time moves whenever an entry is added
+    to it, removed or renamed), put into ``into``; a folder that is gone is dropped."""
+    prefix = str(out) + os.sep
+    for folder in folders:
+        try:
+            into[folder] = os.stat(prefix + folder if folder else str(out)).st_mtime_ns
+        except OSError:
+            into.pop(folder, None)
+    return into
+
+
+def record_output(out: Path) -> tuple[dict[str, Stamp], dict[str, int]]:
+    """The stamps of every file of a freshly published output and the times of its folders."""
+    files = output_stamps(out)
+    return files, _folder_times(out, _folders_of(files), {})
+
+
+def record_patch(out: Path, cache: BuildCache, touched: list[str]
+                 ) -> tuple[dict[str, Stamp], dict[str, int]]:
+    """:func:`record_output` after a patch that wrote or removed ``touched``: only those
+    files, their folders and a search index that was made anew are looked at again."""
+    files, tree = dict(cache.files), dict(cache.tree)
+    prefix = str(out) + os.sep
+    for path in touched:
+        try:
+            files[path] = _stamp(os.stat(prefix + path))
+        except OSError:
+            files.pop(path, None)
+    folders = set(_folders_of(touched))
+    index = out / SEARCH_DIR
+    try:
+        index_time = index.stat().st_mtime_ns
+    except OSError:
+        index_time = None
+    if index_time != tree.get(SEARCH_DIR):  # the index was replaced (or removed)
+        files = {p: v for p, v in files.items() if not p.startswith(SEARCH_DIR + "/")}
+        fresh = {f"{SEARCH_DIR}/{p}": v for p, v in output_stamps(index).items()}
+        files.update(fresh)
+        tree = {f: t for f, t in tree.items() if f != SEARCH_DIR and
+                not f.startswith(SEARCH_DIR + "/")}
+        folders |= _folders_of(fresh)
+    return files, _folder_times(out, folders, tree)
+
+
 @dataclass(frozen=True)
 class OutputCheck:
     """How the live output differs from what the last build recorded of it."""
@@ -109,7 +170,8 @@ class BuildCache:
     output: str = ""
     marker: list[int] = field(default_factory=list)
     folders: dict[str, int] = field(default_factory=dict)
-    files: dict[str, Stamp] = field(default_factory=dict)
+    files: dict[str, Stamp] = field(default_factory=dict)  # every published file's stamp
+    tree: dict[str, int] = field(default_factory=dict)  # their folders' times ("" the top)
 
     @classmethod
     def load(cls, cache_dir: Path) -> BuildCache:
@@ -117,11 +179,12 @@ class BuildCache:
             data = marshal.loads((cache_dir / CACHE_FILE).read_bytes())
             if data.get("format") != (__version__, FORMAT):
                 return cls()
-            keys, folders, files = data["keys"], data["folders"], data["files"]
-            if not all(isinstance(x, dict) for x in (keys, folders, files)):
+            keys, folders, files, tree = (data["keys"], data["folders"], data["files"],
+                                          data["tree"])
+            if not all(isinstance(x, dict) for x in (keys, folders, files, tree)):
                 return cls()
             return cls(str(data["signature"]), keys, str(data["output"]),
-                       [int(x) for x in data["marker"]], folders, files)
+                       [int(x) for x in data["marker"]], folders, files, tree)
         except (OSError, ValueError, KeyError, TypeError, AttributeError, EOFError):
             return cls()
 
@@ -129,10 +192,19 @@ class BuildCache:
         """Compare the live output with the stamps recorded after the last build."""
         if str(out) != self.output or not self.files:
             return OutputCheck(frozenset(self.keys), True)
-        now = output_stamps(out)
-        files = self.files
-        changed = frozenset(path for path, stamp in files.items() if now.get(path) != stamp)
-        return OutputCheck(changed, any(path not in files for path in now))
+        prefix, stat = str(out) + os.sep, os.stat  # one stat per file: tens of thousands
+        changed = []
+        for path, stamp in self.files.items():
+            try:
+                info = stat(prefix + path)
+            except OSError:
+                changed.append(path)
+                continue
+            if (info.st_size, info.st_mtime_ns, info.st_ctime_ns) != stamp:
+                changed.append(path)
+        # A file added anywhere moves the time of the folder it was added to.
+        extra = _folder_times(out, self.tree, {}) != self.tree
+        return OutputCheck(frozenset(changed), extra)
 
     def is_current(self, signature: str, out: Path, check: OutputCheck) -> bool:
         """True when nothing changed since the last build and its output is as it left it."""
@@ -150,13 +222,16 @@ class BuildCache:
             (cache_dir / CACHE_FILE).unlink(missing_ok=True)
 
     def save(self, cache_dir: Path, signature: str, keys: dict[str, str], out: Path,
-             folders: dict[str, int] | None = None) -> None:
-        """Record this build (written through a temporary file and a rename), with the
-        stamps of what the output holds now that it is published."""
+             folders: dict[str, int] | None = None,
+             state: tuple[dict[str, Stamp], dict[str, int]] | None = None) -> None:
+        """Record this build (written through a temporary file and a rename), with
+        ``state``: the stamps of what the output holds now that it is published (see
+        :func:`record_output`, :func:`record_patch`)."""
         cache_dir.mkdir(parents=True, exist_ok=True)
+        files, tree = state if state is not None else record_output(out)
         data = {"format": (__version__, FORMAT), "signature": signature, "keys": keys,
                 "output": str(out), "marker": list(_stat_key(out / MARKER)),
-                "folders": folders or {}, "files": output_stamps(out)}
+                "folders": folders or {}, "files": files, "tree": tree}
         tmp = cache_dir / (CACHE_FILE + ".tmp")
         tmp.write_bytes(marshal.dumps(data))
         os.replace(tmp, cache_dir / CACHE_FILE)

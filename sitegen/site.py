@@ -37,7 +37,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sitegen import __version__, gcpolicy
-from sitegen.cache import BuildCache, OutputCheck, ParseCache, content_signature
+from sitegen.cache import (
+    BuildCache,
+    OutputCheck,
+    ParseCache,
+    content_signature,
+    record_output,
+    record_patch,
+)
 from sitegen.config import CACHE_DIR, Config
 from sitegen.content import ContentScan, scan_content
 from sitegen.errors import (
@@ -365,10 +372,12 @@ class Site:
 
         keys = {job.path: job.key for job in plan.jobs}
         try:
-            stamps = (folder_stamps(setup.out, [j.path for j in plan.render] + plan.removed,
-                                    setup.cache.folders) if plan.patch
+            touched = [j.path for j in plan.render] + plan.removed
+            stamps = (folder_stamps(setup.out, touched, setup.cache.folders) if plan.patch
                       else folder_stamps(setup.out, keys))
-            setup.cache.save(self.cache_dir, setup.signature, keys, setup.out, stamps)
+            state = (record_patch(setup.out, setup.cache, touched) if plan.patch
+                     else record_output(setup.out))
+            setup.cache.save(self.cache_dir, setup.signature, keys, setup.out, stamps, state)
         except OSError:  # the site is built; a stale record must not be trusted next time
             BuildCache.forget(self.cache_dir)
         if self._parse_cache is not None and setup.use_cache:
