@@ -92,7 +92,7 @@ def _stamp(info: os.stat_result) -> Stamp:
     return info.st_size, info.st_mtime_ns, info.st_ctime_ns
 
 
-def _folders_of(paths: Iterable[str]) -> set[str]:
+def folders_of(paths: Iterable[str]) -> set[str]:
     """Every folder that holds one of ``paths``, up to the top (``""``)."""
     folders = {""}
     for path in paths:
@@ -103,7 +103,7 @@ def _folders_of(paths: Iterable[str]) -> set[str]:
     return folders
 
 
-def _folder_times(out: Path, folders: Iterable[str], into: dict[str, int]) -> dict[str, int]:
+def folder_times(out: Path, folders: Iterable[str], into: dict[str, int]) -> dict[str, int]:
     """Modification times of ``folders`` (a folder's time moves whenever an entry is added
     to it, removed or renamed), put into ``into``; a folder that is gone is dropped."""
     prefix = str(out) + os.sep
@@ -118,7 +118,7 @@ def _folder_times(out: Path, folders: Iterable[str], into: dict[str, int]) -> di
 def record_output(out: Path) -> tuple[dict[str, Stamp], dict[str, int]]:
     """The stamps of every file of a freshly published output and the times of its folders."""
     files = output_stamps(out)
-    return files, _folder_times(out, _folders_of(files), {})
+    return files, folder_times(out, folders_of(files), {})
 
 
 def record_patch(out: Path, cache: BuildCache, touched: list[str]
@@ -132,7 +132,7 @@ def record_patch(out: Path, cache: BuildCache, touched: list[str]
             files[path] = _stamp(os.stat(prefix + path))
         except OSError:
             files.pop(path, None)
-    folders = set(_folders_of(touched))
+    folders = set(folders_of(touched))
     index = out / SEARCH_DIR
     try:
         index_time = index.stat().st_mtime_ns
@@ -144,8 +144,8 @@ def record_patch(out: Path, cache: BuildCache, touched: list[str]
         files.update(fresh)
         tree = {f: t for f, t in tree.items() if f != SEARCH_DIR and
                 not f.startswith(SEARCH_DIR + "/")}
-        folders |= _folders_of(fresh)
-    return files, _folder_times(out, folders, tree)
+        folders |= folders_of(fresh)
+    return files, folder_times(out, folders, tree)
 
 
 @dataclass(frozen=True)
@@ -203,7 +203,7 @@ class BuildCache:
             if (info.st_size, info.st_mtime_ns, info.st_ctime_ns) != stamp:
                 changed.append(path)
         # A file added anywhere moves the time of the folder it was added to.
-        extra = _folder_times(out, self.tree, {}) != self.tree
+        extra = folder_times(out, self.tree, {}) != self.tree
         return OutputCheck(frozenset(changed), extra)
 
     def is_current(self, signature: str, out: Path, check: OutputCheck) -> bool:

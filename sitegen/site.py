@@ -42,6 +42,7 @@ from sitegen.cache import (
     OutputCheck,
     ParseCache,
     content_signature,
+    folders_of,
     record_output,
     record_patch,
 )
@@ -373,10 +374,12 @@ class Site:
         keys = {job.path: job.key for job in plan.jobs}
         try:
             touched = [j.path for j in plan.render] + plan.removed
-            stamps = (folder_stamps(setup.out, touched, setup.cache.folders) if plan.patch
-                      else folder_stamps(setup.out, keys))
-            state = (record_patch(setup.out, setup.cache, touched) if plan.patch
-                     else record_output(setup.out))
+            if plan.patch:
+                stamps = folder_stamps(setup.out, touched, setup.cache.folders)
+                state = record_patch(setup.out, setup.cache, touched)
+            else:  # the folders of the pages, as the record of the whole tree has them
+                state = record_output(setup.out)
+                stamps = {f: state[1][f] for f in folders_of(keys) if f and f in state[1]}
             setup.cache.save(self.cache_dir, setup.signature, keys, setup.out, stamps, state)
         except OSError:  # the site is built; a stale record must not be trusted next time
             BuildCache.forget(self.cache_dir)

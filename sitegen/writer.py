@@ -19,7 +19,7 @@ from functools import partial
 from pathlib import Path
 
 from sitegen import gcpolicy
-from sitegen.cache import OutputCheck
+from sitegen.cache import OutputCheck, folder_times, folders_of
 from sitegen.errors import BuildError, Problem, SitegenError, WorkerError
 from sitegen.keys import Job
 from sitegen.parallel import Report, Workers, can_fork, workers
@@ -89,20 +89,8 @@ def folder_stamps(out: Path, paths: Iterable[str], old: dict[str, int] | None = 
     missing). With ``old`` (the stamps before a patch) only the folders of
     ``paths`` (what the patch wrote or removed) are looked at again.
     """
-    folders: set[str] = set()
-    for path in paths:
-        folder = path.rpartition("/")[0]
-        while folder and folder not in folders:  # a folder seen before brought its parents
-            folders.add(folder)
-            folder = folder.rpartition("/")[0]
-    stamps = dict(old) if old is not None else {}
-    prefix, stat = str(out) + os.sep, os.stat  # one stat per folder: thousands of them
-    for folder in sorted(folders):
-        try:
-            stamps[folder] = stat(prefix + folder).st_mtime_ns
-        except OSError:  # a folder the patch emptied and removed
-            stamps.pop(folder, None)
-    return stamps
+    folders = folders_of(paths) - {""}
+    return folder_times(out, folders, dict(old) if old is not None else {})
 
 
 def _only_ours(out: Path, old_keys: dict[str, str], stamps: dict[str, int]) -> bool:
