@@ -27,6 +27,7 @@ from sitegen.model import Organization, Paper
 
 if TYPE_CHECKING:
     from sitegen.content_pages import ContentPage
+    from sitegen.periods import PeriodView, Trending
 
 LINK_LABELS = {
     "code": "Code", "project": "Project page", "model": "Model", "dataset": "Dataset",
@@ -243,3 +244,6 @@ class SiteData:
     cache_dir: Path  # the build cache of this site (search keeps its record there)
     build_date: date | None = None
     content_pages: list[ContentPage] = field(default_factory=list)  # content/pages/: About etc.
+    # Listing days, weeks and months, and the trending list (see sitegen.periods).
+    periods: dict[str, list[PeriodView]] = field(default_factory=dict)
+    trending: Trending | None = None
