@@ -11,48 +11,12 @@ in the whole site, never from the clock: the same content gives the same site.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sitegen.views import PaperView
+from sitegen.views import PaperView, PeriodView, Trending, TrendingItem
 
 TRENDING_DAYS = 7
 KINDS = ("date", "week", "month")
-
-
-@dataclass
-class PeriodView:
-    """One day, week or month of listings, with its neighbours of the same kind."""
-
-    kind: str  # "date", "week" or "month"
-    name: str  # "2026-01-09", "2026-W02", "2026-01"
-    label: str  # "January 9, 2026", "Week 2, 2026 (Jan 5 – Jan 11)", "January 2026"
-    path: str
-    papers: list[PaperView] = field(default_factory=list)
-    newer: PeriodView | None = field(default=None, repr=False)
-    older: PeriodView | None = field(default=None, repr=False)
-
-    @property
-    def count(self) -> int:
-        return len(self.papers)
-
-
-@dataclass
-class TrendingItem:
-    """A paper on the trending page and the upvotes it gained in the window."""
-
-    paper: PaperView
-    gain: int
-    upvotes: int
-
-
-@dataclass
-class Trending:
-    """The trending list and the window it was counted over (None: no counts recorded)."""
-
-    items: list[TrendingItem] = field(default_factory=list)
-    since: date | None = None
-    until: date | None = None
 
 
 def _day(listed: date) -> tuple[str, str]:
