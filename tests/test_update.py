@@ -43,11 +43,12 @@ def services() -> Iterator[Services]:
         yield running
 
 
-def _site(tmp_path: Path, sources: str) -> Path:
+def _site(tmp_path: Path, sources: str, top: str = "") -> Path:
+    """A new site following ``sources``; ``top`` is put before every table."""
     site = tmp_path / "site"
     init_site(site)
-    with (site / "sitegen.toml").open("a", encoding="utf-8") as handle:
-        handle.write("\n" + sources)
+    config = site / "sitegen.toml"
+    config.write_text(top + config.read_text("utf-8") + "\n" + sources, "utf-8")
     return site
 
 
@@ -283,3 +284,25 @@ def test_a_broken_state_file_is_a_clear_error(tmp_path: Path, services: Services
     (site / STATE_NAME).write_text("{not json", "utf-8")
     with pytest.raises(InputError, match=f"{STATE_NAME}: cannot be read"):
         run_update(site, today=date(2026, 3, 6))
+
+
+def test_an_incremental_build_after_an_update_equals_a_clean_one(
+        tmp_path: Path, services: Services, run_cli: Run,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The new pages' keys hold what they show: gains, neighbours and order change with
+    the second day, and the pages reused from the first build must not go stale."""
+    site = _site(tmp_path, _hf(services, days=2), top="search = false\n")
+    incremental, clean = tmp_path / "incremental", tmp_path / "clean"
+    assert _run(run_cli, monkeypatch, DAY_ONE, str(site))[0] == 0
+    assert run_cli(["build", "--site", str(site), "--output", str(incremental)])[0] == 0
+    assert _run(run_cli, monkeypatch, DAY_TWO, str(site))[0] == 0
+    assert run_cli(["build", "--site", str(site), "--output", str(incremental)])[0] == 0
+    assert run_cli(["build", "--site", str(site), "--output", str(clean), "--clean"])[0] == 0
+
+    def tree(root: Path) -> dict[str, bytes]:
+        return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*"))
+                if p.is_file() and "pagefind" not in p.parts}
+
+    built = tree(incremental)
+    assert f"date/{DAY_TWO}/index.html" in built and "trending/index.html" in built
+    assert built == tree(clean)

@@ -161,6 +161,8 @@ def fetch_source(spec: SourceSpec, today: date, last: date | None, opener: Opene
             continue  # a day without papers (a weekend): nothing to read, nothing wrong
         parsed = _parse(spec, text, url)
         result.warnings.extend(parsed.warnings)
+        if not parsed.papers and not parsed.warnings:  # never skipped without a word
+            result.warnings.append(Problem(url, 0, "no paper found in this answer"))
         for paper in parsed.papers:
             if day is not None:  # the day's list is what hf-daily reads: that is its date
                 paper.listed = day
