@@ -148,6 +148,10 @@ def _init_parser(sub: Any) -> None:
 """)
     init.add_argument("directory", nargs="?", type=Path, default=Path("."), metavar="DIR",
                       help="the folder to create the site in (default: the current folder)")
+    init.add_argument("--schedule", action="store_true",
+                      help="write a workflow that runs 'sitegen update' every day, commits "
+                           "the new papers and publishes the site, and an hf-daily source "
+                           "(default: a workflow that publishes on every push)")
 
 
 def _check_parser(sub: Any) -> None:
@@ -165,6 +169,26 @@ def _check_parser(sub: Any) -> None:
     _strict(check, "as the build does")
 
 
+def _update_parser(sub: Any) -> None:
+    update = _command(sub, "update", "fetch the site's [[sources]] and merge new papers and "
+                                     "counts into content/papers/", """
+  sitegen update                   # every source of ./sitegen.toml
+  sitegen update mysite --dry-run  # show what would change, write nothing
+  sitegen update --strict          # fail if any source fails
+""")
+    update.add_argument("directory", nargs="?", type=Path, default=None, metavar="SITE",
+                        help="the site root (default: --site, or the current folder)")
+    _site(update)
+    update.add_argument("--dry-run", action="store_true",
+                        help="fetch and show what would be added and changed, writing "
+                             "nothing (default: write)")
+    update.add_argument("--strict", action="store_true",
+                        help="fail when any source fails or gives warnings, writing nothing "
+                             "(default: report it, and fail only when every source failed)")
+    _waiting(update)
+    _verbosity(update)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every sub-command."""
     from sitegen import __version__
@@ -177,7 +201,8 @@ def build_parser() -> argparse.ArgumentParser:
   sitegen COMMAND --help   # the options of one command""")
     parser.add_argument("--version", action="version", version=f"sitegen {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for add in (_import_parser, _build_parser, _serve_parser, _init_parser, _check_parser):
+    for add in (_import_parser, _build_parser, _serve_parser, _init_parser, _check_parser,
+                _update_parser):
         add(sub)
     return parser
 
@@ -197,7 +222,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "init":
         from sitegen.scaffold import init_site
 
-        return init_site(args.directory)
+        return init_site(args.directory, schedule=args.schedule)
     from sitegen.config import CONFIG_NAME, require_site
 
     if args.command == "import":
@@ -209,6 +234,12 @@ def _run(args: argparse.Namespace) -> int:
             init_site(args.site)
         require_site(args.site)
         return do_import(args)
+    if args.command == "update":
+        from sitegen.commands import do_update
+
+        args.site = args.directory or args.site
+        require_site(args.site)
+        return do_update(args)
     require_site(args.site)  # build, serve and check need a site; nothing is written
     if args.command == "build":
         from sitegen.commands import do_build

@@ -69,3 +69,12 @@ def do_build(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
     if not args.quiet:
         print(result.summary())
     return 0
+
+
+def do_update(args: argparse.Namespace) -> int:
+    """Run ``sitegen update``."""
+    from sitegen.sources.update import print_outcome, run_update
+
+    outcome = run_update(args.site, dry_run=args.dry_run, strict=args.strict, wait=args.wait)
+    print_outcome(outcome, args.dry_run, args.quiet)
+    return 0

@@ -25,13 +25,15 @@ from typing import Any, get_args, get_origin, get_type_hints
 from urllib.parse import urlsplit
 
 from sitegen.errors import ConfigError, Problem
+from sitegen.sources.spec import KINDS, sources_problems
 
 CONFIG_NAME = "sitegen.toml"
 CACHE_DIR = ".sitegen-cache"  # the build cache and the site lock, in the site root
 DOCS_PAGE = "docs/configuration.md"
 # The options that each switch off one optional output (all on by default).
 OPTIONAL_OUTPUTS = ("feeds", "top_pages", "archive", "bib_files", "papers_json")
-KIND_NAMES = {str: "a string", int: "an integer", bool: "true or false", dict: "a table"}
+KIND_NAMES = {str: "a string", int: "an integer", bool: "true or false", dict: "a table",
+              list: "an array of tables"}
 
 
 # Validators beyond the type: each says why a value is refused, or returns None.
@@ -65,12 +67,17 @@ def _tag_rules_problem(value: dict[str, Any]) -> str | None:
     return None
 
 
+def _sources_problem(value: list[Any]) -> str | None:
+    # One line per problem, each "[N].key: reason": the loader places it at the N-th [[sources]].
+    return "\n".join(sources_problems(value)) or None
+
+
 @dataclass(frozen=True)
 class Option:
     """One option of ``sitegen.toml``: what the loader, ``sitegen init`` and the docs say."""
 
     name: str
-    kind: type  # str, int, bool or dict (a TOML table)
+    kind: type  # str, int, bool, dict (a TOML table) or list (an array of tables)
     default: Any
     help: str
     minimum: int | None = None
@@ -167,6 +174,15 @@ class Config:
                                            "unchanged content gives identical files).")
     strict: bool = _option(False, "Treat warnings as errors in build and check.",
                            flag="--strict")
+    listing_pages: bool = _option(True, "Write trending/ (upvotes gained over the last 7 days "
+                                        "of recorded counts) and a page per listing day, "
+                                        "week and month: date/, week/, month/.")
+    sources: list[dict[str, Any]] | None = _option(
+        None, "Where 'sitegen update' fetches papers from: one [[sources]] table each, with a "
+              "kind (" + ", ".join(KINDS) + ") and its keys; see 'Sources' below.",
+        check=_sources_problem, accepts="an array of [[sources]] tables",
+        example=('kind = "hf-daily"', "", "[[sources]]", 'kind = "arxiv-query"',
+                 'query = "cat:cs.CL AND abs:retrieval"', "max_papers = 50"))
     # Set by load_config: where the site lives and where the values came from.
     root: Path = field(default=Path("."), compare=False)
     source: str = field(default="", compare=False)
@@ -251,11 +267,16 @@ def require_site(site_root: Path) -> None:
 
 
 def _key_line(text: str, key: str) -> int:
-    """The line of ``key = ...`` (or ``[key]``) in the TOML text, or 0."""
-    pattern = re.compile(rf"^\s*(?:{re.escape(key)}\s*=|\[\s*{re.escape(key)}\s*\])")
+    """The line of ``key = ...`` (or ``[key]``, or the N-th ``[[key]]`` for ``key[N]``) in
+    the TOML text, or 0."""
+    name, _, nth = key.partition("[")
+    count = int(nth.rstrip("]")) if nth.rstrip("]").isdigit() else 1
+    pattern = re.compile(rf"^\s*(?:{re.escape(name)}\s*=|\[\[?\s*{re.escape(name)}\s*\]\]?)")
     for number, line in enumerate(text.splitlines(), 1):
         if pattern.match(line):
-            return number
+            count -= 1
+            if count == 0:
+                return number
     return 0
 
 
@@ -269,6 +290,11 @@ def _from_mapping(data: dict[str, Any], label: str, text: str) -> dict[str, Any]
             problems.append(Problem(label, line, f"unknown key '{key}' (known keys: {known})"))
             continue
         reason = check_value(key, value)
+        if reason and reason.startswith("["):  # inside an array of tables: name the entry
+            for part in reason.splitlines():
+                where = key + part.split("]", 1)[0] + "]"
+                problems.append(Problem(label, _key_line(text, where), f"{key}{part}"))
+            continue
         if reason:
             problems.append(Problem(label, line, f"Config value '{key}': {reason}"))
             continue

@@ -16,9 +16,12 @@ from pathlib import Path
 
 from sitegen.config import CONFIG_NAME, DOCS_PAGE, OPTIONS, Option, check_value
 from sitegen.scaffold import toml_value
+from sitegen.sources.spec import KEYS, KINDS
+from sitegen.sources.state import STATE_NAME
 
 COMMAND = "python -m sitegen.config_docs"
-_KIND_WORDS = {str: "string", int: "integer", bool: "boolean", dict: "table"}
+_KIND_WORDS = {str: "string", int: "integer", bool: "boolean", dict: "table",
+               list: "array of tables"}
 
 
 def _cell(text: str) -> str:
@@ -42,8 +45,27 @@ def _section(option: Option) -> list[str]:
     if option.flag:
         lines.append(f"- Command line: `{option.flag}` overrides it for one run")
     if option.example:
-        lines += ["", "Example:", "", "```toml", f"[{option.name}]", *option.example, "```"]
+        header = f"[[{option.name}]]" if option.kind is list else f"[{option.name}]"
+        lines += ["", "Example:", "", "```toml", header, *option.example, "```"]
     return lines + [""]
+
+
+def _sources_section() -> list[str]:
+    """The kinds of ``[[sources]]`` and their keys, from their declarations."""
+    out = ["## Sources", "",
+           "`sitegen update` fetches each `[[sources]]` entry, merges what it finds into",
+           "the content files (hand edits are kept), records each paper's upvotes and",
+           "comments by date in its `counts` field, and keeps the day of each source's",
+           f"last successful run in `{STATE_NAME}` beside `{CONFIG_NAME}` (commit it).",
+           "A source that fails is reported and the others are still merged; the run",
+           "fails when every source failed. Kinds:", ""]
+    out += [f"- `{kind.name}`: {kind.help}"
+            + (f" (default endpoint `{kind.endpoint}`)" if kind.endpoint else "")
+            for kind in KINDS.values()]
+    out += ["", "Keys of a source:", "", "| key | type | meaning |", "| --- | --- | --- |"]
+    out += [f"| `{key}` | {_KIND_WORDS[kind]} | {_cell(meaning)} |"
+            for key, (kind, meaning) in KEYS.items()]
+    return out + [""]
 
 
 def reference_text() -> str:
@@ -80,6 +102,7 @@ def reference_text() -> str:
             "", "## Options", ""]
     for option in OPTIONS:
         out += _section(option)
+    out += _sources_section()
     return "\n".join(out).rstrip("\n") + "\n"
 
 

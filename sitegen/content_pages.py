@@ -40,7 +40,8 @@ if TYPE_CHECKING:
 
 
 #: Top-level names the site's own outputs use: a page may not take them.
-RESERVED = frozenset({"archive", "page", "pagefind", "papers", "search", "static", "tags", "top"})
+RESERVED = frozenset({"archive", "page", "pagefind", "papers", "search", "static", "tags", "top",
+                      "trending", "date", "week", "month"})
 FIELDS = ("title", "description", "menu")
 MENU_FIELDS = ("weight", "title")
 TEMPLATE = "page.html"

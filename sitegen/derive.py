@@ -32,6 +32,7 @@ from sitegen.markup import excerpt, render_title
 from sitegen.model import Paper
 from sitegen.outputs import bibtex, data
 from sitegen.parallel import fork_imap
+from sitegen.periods import listing_periods, trending
 from sitegen.taxonomy import Tagger, group_tags, merged_names, paper_tags, tag_slug
 from sitegen.views import (
     Basis,
@@ -214,8 +215,11 @@ def _site(views: list[PaperView], config: Config, env_key: str, cache_dir: Path)
     top = sorted(views, key=lambda v: (-(v.upvotes or 0), -(v.comments or 0),
                                        -v.date.toordinal(), v.slug))
     build_date = date.today() if config.build_timestamp else None
-    return SiteData(config, views, top, tags, month_views(views), env_key, cache_dir,
+    site = SiteData(config, views, top, tags, month_views(views), env_key, cache_dir,
                     build_date)
+    if config.listing_pages:
+        site.periods, site.trending = listing_periods(views), trending(views)
+    return site
 
 
 def month_views(papers: list[PaperView]) -> list[MonthView]:

@@ -184,6 +184,18 @@ def _sources(node: yaml.Node) -> list[Source]:
     return out
 
 
+def _counts(node: yaml.Node) -> dict[date, tuple[int | None, int | None]]:
+    """``{2026-01-09: [upvotes, comments]}``, a count unknown as null, oldest date first."""
+    out: dict[date, tuple[int | None, int | None]] = {}
+    for day, pair in _mapping(node, "a mapping of date: [upvotes, comments]").items():
+        when = _date(yaml.ScalarNode("tag:yaml.org,2002:str", day))
+        if not isinstance(pair, yaml.SequenceNode) or len(pair.value) != 2:
+            raise FieldError(f"{day}: expected [upvotes, comments]")
+        upvotes, comments = (None if _is_null(n) else _int(n) for n in pair.value)
+        out[when] = (upvotes, comments)
+    return dict(sorted(out.items()))
+
+
 def _slug(node: yaml.Node) -> str:
     raw = _text(node)
     if not SLUG_RE.fullmatch(raw):
@@ -212,6 +224,7 @@ _FIELDS: dict[str, Callable[[yaml.Node], Any]] = {
     "doi": _text,
     "listed": _date,
     "source": _sources,
+    "counts": _counts,
     "imported": _hashes,
 }
 

@@ -36,6 +36,7 @@ FIELD_ORDER = (
     "doi",
     "listed",
     "source",
+    "counts",
 )
 
 
@@ -64,6 +65,10 @@ class Source:
     listed: date | None = None
 
 
+#: (upvotes, comments) seen on one date; either may be unknown.
+Counts = tuple[int | None, int | None]
+
+
 @dataclass
 class Paper:
     """One paper: the known front-matter fields, the Markdown body and the rest in ``extra``."""
@@ -83,6 +88,8 @@ class Paper:
     doi: str | None = None
     listed: _Date | None = None
     source: list[Source] = field(default_factory=list)
+    # Upvotes and comments as ``sitegen update`` saw them, by the date it saw them.
+    counts: dict[_Date, Counts] = field(default_factory=dict)
     # Importer bookkeeping: field name -> hash of the value the importer last wrote.
     imported: dict[str, str] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)

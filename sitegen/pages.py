@@ -45,8 +45,8 @@ Render = Callable[[str, dict[str, Any]], bytes]
 
 def _list_jobs(data: SiteData, render: Render, kind: str, base: str, title: str,
                papers: list[PaperView], extra: dict[str, Any] | None = None,
-               feeds: list[tuple[str, str]] | None = None, extra_key: object = None
-               ) -> Iterable[Job]:
+               feeds: list[tuple[str, str]] | None = None, extra_key: object = None,
+               template: str = "list.html") -> Iterable[Job]:
     """The paginated pages of one list (home, top, a tag, a month)."""
     per = data.config.per_page
     total = max(1, math.ceil(len(papers) / per))
@@ -60,7 +60,7 @@ def _list_jobs(data: SiteData, render: Render, kind: str, base: str, title: str,
                        [v.key for v in chunk], extra_key, meta.feeds)
         context = {"page": meta, "papers": chunk, "pagination": pagination, "heading": title,
                    **extra}
-        yield Job(file_for(pagination.path), key, partial(render, "list.html", context))
+        yield Job(file_for(pagination.path), key, partial(render, template, context))
 
 
 def _detail_jobs(data: SiteData, render: Render) -> Iterable[Job]:
@@ -106,8 +106,36 @@ def plan_pages(data: SiteData, render: Render) -> list[Job]:
         nav = [(m.path, m.label) if m else None for m in (newer, older)]
         jobs += _list_jobs(data, render, "month", month.path, f"Papers of {month.label}",
                            month.papers, extra=extra, feeds=site_feed, extra_key=nav)
+    if config.listing_pages:
+        jobs += _listing_jobs(data, render, site_feed)
     jobs += _detail_jobs(data, render)
     jobs += _index_jobs(data, render, site_feed)
+    return jobs
+
+
+def _listing_jobs(data: SiteData, render: Render, feeds: list[tuple[str, str]]) -> list[Job]:
+    """The trending page and a page per listing day, week and month (see sitegen.periods).
+
+    Each key holds what the page shows beyond its cards: the gains and window of
+    trending, a period's neighbours and the newest periods trending links to.
+    """
+    trend = data.trending
+    items = trend.items if trend else []
+    newest = {kind: (periods[0].path, periods[0].label) if periods else None
+              for kind, periods in data.periods.items()}
+    window = (trend.since, trend.until) if trend else None
+    jobs = list(_list_jobs(
+        data, render, "trending", "trending/", "Trending papers", [i.paper for i in items],
+        extra={"gains": {i.paper.slug: i.gain for i in items}, "trending": trend,
+               "newest": newest}, feeds=feeds, template="trending.html",
+        extra_key=([(i.paper.slug, i.gain) for i in items], window, newest)))
+    for kind, periods in data.periods.items():
+        for period in periods:
+            nav = [(p.path, p.label) if p else None for p in (period.newer, period.older)]
+            jobs += _list_jobs(data, render, kind, period.path,
+                               f"Papers of {period.label}", period.papers,
+                               extra={"period": period}, feeds=feeds, template="period.html",
+                               extra_key=(period.label, nav))
     return jobs
 
 

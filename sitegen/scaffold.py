@@ -59,8 +59,9 @@ def _option_lines(option: Option) -> list[str]:
     if option.flag:
         lines += _comment(f"For one run: sitegen build {option.flag}.")
     if option.default is None:  # a table: shown as an example to uncomment
-        lines += ["# Default: unset.", f"# [{option.name}]"]
-        return lines + [f"# {line}" for line in option.example]
+        header = f"[[{option.name}]]" if option.kind is list else f"[{option.name}]"
+        lines += ["# Default: unset.", f"# {header}"]
+        return lines + [f"# {line}".rstrip() for line in option.example]
     literal = toml_value(option.default)
     prefix = "" if option.name in ACTIVE_OPTIONS else "# "
     return lines + [f"# Default: {literal}", f"{prefix}{option.name} = {literal}"]
@@ -74,20 +75,23 @@ def config_text() -> str:
     out = [f"# sitegen {__version__} site configuration. Every option is listed with its",
            "# default; uncomment a line to change it. All options are described in",
            f"# {DOCS_PAGE} of sitegen.", ""]
-    plain = [o for o in OPTIONS if o.kind is not dict]
-    tables = [o for o in OPTIONS if o.kind is dict]
+    plain = [o for o in OPTIONS if o.kind not in (dict, list)]
+    tables = [o for o in OPTIONS if o.kind in (dict, list)]
     for option in plain + tables:
         out += _option_lines(option) + [""]
     return "\n".join(out).rstrip("\n") + "\n"
 
 
-def workflow_text(install: str = f'python -m pip install "{SITEGEN_REQUIREMENT}"') -> str:
-    """The GitHub Pages workflow, installing sitegen with the command ``install``.
+def workflow_text(install: str = f'python -m pip install "{SITEGEN_REQUIREMENT}"',
+                  schedule: bool = False) -> str:
+    """The GitHub Pages workflow, installing sitegen with the command ``install``; with
+    ``schedule``, the one that runs ``sitegen update`` daily and commits what it adds.
 
     Its actions are at the versions of scaffold_files/actions.toml, which the
     repository's own workflows share.
     """
-    template = resources.files("sitegen").joinpath("scaffold_files", "pages.yml")
+    name = "update.yml" if schedule else "pages.yml"
+    template = resources.files("sitegen").joinpath("scaffold_files", name)
     return pin_actions(template.read_text(encoding="utf-8").replace(INSTALL_MARKER, install))
 
 
@@ -129,14 +133,22 @@ GITIGNORE = """# Built site and build cache: made by 'sitegen build', never comm
 """
 
 
-def site_files(directory: Path = Path(".")) -> dict[str, str]:
+#: The source a scheduled site starts with (appended to its sitegen.toml).
+SCHEDULED_SOURCES = """
+# The sources 'sitegen update' fetches (the scheduled workflow runs it daily).
+[[sources]]
+kind = "hf-daily"
+"""
+
+
+def site_files(directory: Path = Path("."), schedule: bool = False) -> dict[str, str]:
     """Every file of a new site, by relative path."""
     return {
-        CONFIG_NAME: config_text(),
+        CONFIG_NAME: config_text() + (SCHEDULED_SOURCES if schedule else ""),
         "content/papers/.gitkeep": "",
         "templates/README.md": templates_readme(directory),
         ".gitignore": GITIGNORE,
-        WORKFLOW_PATH: workflow_text(),
+        WORKFLOW_PATH: workflow_text(schedule=schedule),
     }
 
 
@@ -167,11 +179,11 @@ def _in_the_way(directory: Path, names: list[str]) -> list[Problem]:
     return [Problem(str(path), 0, why) for path, why in sorted(problems.items())]
 
 
-def init_site(directory: Path) -> int:
+def init_site(directory: Path, schedule: bool = False) -> int:
     """Run ``sitegen init``: write a new site into ``directory`` (created if missing)."""
     if directory.exists() and not directory.is_dir():
         raise InitError(Problem(str(directory), 0, "is a file, not a folder"))
-    files = site_files(directory)
+    files = site_files(directory, schedule)
     problems = _in_the_way(directory, list(files))
     if problems:
         raise InitError(*problems, Problem("", 0, "refusing to overwrite: nothing was written; "

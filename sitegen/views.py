@@ -206,6 +206,41 @@ class MonthView:
 
 
 @dataclass
+class PeriodView:
+    """One day, week or month of listings, with its neighbours of the same kind."""
+
+    kind: str  # "date", "week" or "month"
+    name: str  # "2026-01-09", "2026-W02", "2026-01"
+    label: str  # "January 9, 2026", "Week 2, 2026 (Jan 5 – Jan 11)", "January 2026"
+    path: str
+    papers: list[PaperView] = field(default_factory=list)
+    newer: PeriodView | None = field(default=None, repr=False)
+    older: PeriodView | None = field(default=None, repr=False)
+
+    @property
+    def count(self) -> int:
+        return len(self.papers)
+
+
+@dataclass
+class TrendingItem:
+    """A paper on the trending page and the upvotes it gained (see sitegen.periods)."""
+
+    paper: PaperView
+    gain: int
+    upvotes: int
+
+
+@dataclass
+class Trending:
+    """The trending list and the window it was counted over (None: no counts recorded)."""
+
+    items: list[TrendingItem] = field(default_factory=list)
+    since: date | None = None
+    until: date | None = None
+
+
+@dataclass
 class Pagination:
     """Where a list page sits among its siblings."""
 
@@ -243,3 +278,6 @@ class SiteData:
     cache_dir: Path  # the build cache of this site (search keeps its record there)
     build_date: date | None = None
     content_pages: list[ContentPage] = field(default_factory=list)  # content/pages/: About etc.
+    # Listing days, weeks and months, and the trending list (see sitegen.periods).
+    periods: dict[str, list[PeriodView]] = field(default_factory=dict)
+    trending: Trending | None = None

@@ -136,7 +136,7 @@ def test_a_site_without_pages_has_no_extra_navigation(
         parse_page: Callable[[Path], Any]) -> None:
     out = build_site(make_site(tmp_path / "site", {}), tmp_path / "out")
     labels = [label for label, _ in nav_links(parse_page(out / "index.html"))]
-    assert labels == ["Latest", "Top", "Archive", "Tags"]
+    assert labels == ["Latest", "Top", "Trending", "Archive", "Tags"]
 
 
 def test_pages_folder_is_not_read_as_papers(tmp_path: Path) -> None:

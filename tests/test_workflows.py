@@ -111,7 +111,7 @@ def test_workflow_publishes_as_github_pages_documents(generated: Path) -> None:
     triggers = workflow[True]  # YAML 1.1 reads the key "on" as true
     assert triggers["push"]["branches"] == ["main"]
     assert "workflow_dispatch" in triggers
-    assert "# schedule:" in text and "#   - cron:" in text
+    assert "sitegen init --schedule" in text and "schedule" not in triggers
     assert workflow["permissions"] == {"contents": "read", "pages": "write", "id-token": "write"}
     assert workflow["concurrency"] == {"group": "pages", "cancel-in-progress": False}
 

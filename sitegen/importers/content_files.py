@@ -40,7 +40,16 @@ def _key(dumper: yaml.SafeDumper, value: _Key) -> yaml.ScalarNode:
     return dumper.represent_scalar("tag:yaml.org,2002:str", str(value))
 
 
+class _Pair(list[Any]):
+    """A short list written on one line (``[12, 3]``): one day of ``counts``."""
+
+
+def _pair(dumper: yaml.SafeDumper, value: _Pair) -> yaml.SequenceNode:
+    return dumper.represent_sequence("tag:yaml.org,2002:seq", value, flow_style=True)
+
+
 _Dumper.add_representer(str, _str)
+_Dumper.add_representer(_Pair, _pair)
 _Dumper.add_representer(_Key, _key)
 
 
@@ -56,10 +65,16 @@ def _plain(value: Any) -> Any:
             out[_Key("listed")] = value.listed
         return out
     if isinstance(value, dict):
-        return {_Key(str(k)): _plain(v) for k, v in value.items()}
+        return {k if isinstance(k, date) else _Key(str(k)): _pair_or_plain(v)
+                for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_plain(v) for v in value]
     return value
+
+
+def _pair_or_plain(value: Any) -> Any:
+    """A tuple in a mapping (a day of ``counts``) is written on one line."""
+    return _Pair(value) if isinstance(value, tuple) else _plain(value)
 
 
 def field_values(paper: Paper) -> dict[str, Any]:
@@ -67,7 +82,7 @@ def field_values(paper: Paper) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name in FIELD_ORDER:
         value = getattr(paper, name)
-        if value is None or value == []:
+        if value is None or value == [] or value == {}:
             continue
         out[name] = value
     for key, value in paper.extra.items():

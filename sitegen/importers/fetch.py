@@ -33,6 +33,20 @@ USER_AGENT = f"sitegen/{__version__}"
 _ARXIV_ID = re.compile(r"^(?:\d{4}\.\d{4,5}|[a-z][a-z.\-]*/\d{7})(?:v\d+)?$", re.IGNORECASE)
 
 
+class ServerAnswered(InputError):
+    """The server answered with an HTTP error: its status and ``Retry-After`` are kept so
+    that a caller can decide to try again (``sitegen update`` does on 429 and 5xx)."""
+
+    def __init__(self, url: str, code: int, reason: str, retry_after: str | None) -> None:
+        super().__init__(Problem(url, 0, f"the server answered {code} {reason}"))
+        self.code = code
+        self.retry_after = retry_after
+
+
+class Unreachable(InputError):
+    """The download failed on the way (no connection, timeout, cut short): worth a retry."""
+
+
 class Opener(Protocol):
     """What :func:`urllib.request.build_opener` returns, as far as fetching needs it."""
 
@@ -191,9 +205,10 @@ def fetch_text(url: str, opener: Opener, deadline: float = DEADLINE) -> str:
                 data = _read(response, url, watch)
                 charset = _charset(response)
         except urllib.error.HTTPError as exc:
-            raise _error(url, f"the server answered {exc.code} {exc.reason}") from None
+            raise ServerAnswered(url, exc.code, exc.reason, exc.headers.get("Retry-After")) \
+                from None
         except (OSError, http.client.HTTPException, ValueError) as exc:
-            raise _failure(url, exc, watch) from None
+            raise _failure(url, exc, watch, transient=True) from None
     if not data.strip():
         raise _error(url, "the answer is empty; nothing to import")
     text, problem = decode(data, url)
@@ -238,8 +253,15 @@ def _error(url: str, message: str) -> InputError:
     return InputError(Problem(url, 0, message))
 
 
-def _failure(url: str, exc: BaseException, watch: _Watch) -> InputError:
-    """The message for a download that failed with ``exc``."""
+def _failure(url: str, exc: BaseException, watch: _Watch, transient: bool = False
+             ) -> InputError:
+    """The error for a download that failed with ``exc`` (:class:`Unreachable` when
+    ``transient``: the network, not the answer, failed)."""
+    error = _failure_message(url, exc, watch)
+    return Unreachable(*error.problems) if transient else error
+
+
+def _failure_message(url: str, exc: BaseException, watch: _Watch) -> InputError:
     reason = exc.reason if isinstance(exc, urllib.error.URLError) else exc
     if watch.expired:
         return _late(url, watch)

@@ -5,7 +5,7 @@ the file's ``imported`` map as a short hash of the value written. On the next
 import a field whose current value no longer matches its hash (or that the
 importer never wrote) was edited by a person and is left alone. Fields that
 sources own (``author_count``, ``comments``, ``upvotes``, ``listed``,
-``source``, ``links``, ``github_stars`` and ``arxiv_version``) are updated when
+``source``, ``links``, ``github_stars``, ``arxiv_version`` and ``counts``) are updated when
 unedited; every other field is only filled in when the file lacks it.
 
 An incoming paper matches a file by arXiv id (versions ignored), then DOI, then
@@ -36,10 +36,10 @@ from sitegen.slugs import slugify, unique_suffix
 
 # Fields a source owns: re-imports update them unless a person edited them.
 OWNED = frozenset({"author_count", "comments", "upvotes", "listed", "source", "links",
-                   "github_stars", "arxiv_version"})
+                   "github_stars", "arxiv_version", "counts"})
 # Fields the importer may fill; "body" is the Markdown abstract.
 FILLABLE = ("title", "date", "authors", "author_count", "organization", "comments", "upvotes",
-            "tags", "links", "arxiv", "doi", "listed", "source", "body")
+            "tags", "links", "arxiv", "doi", "listed", "source", "counts", "body")
 
 
 @dataclass
@@ -280,6 +280,8 @@ def _combine(name: str, current: Any, new: Any) -> Any:
     if name == "links":
         urls = {link.url.rstrip("/") for link in current}
         return list(current) + [link for link in new if link.url.rstrip("/") not in urls]
+    if name == "counts":  # a day's counts replace that day's; other days are kept
+        return dict(sorted({**current, **new}.items()))
     if name == "listed" and current is not None:
         return max(current, new)
     return new
