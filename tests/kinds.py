@@ -28,13 +28,14 @@ KINDS: dict[str, tuple[str, ...]] = {
         "test_import_rewrite", "test_import_sources", "test_init_check", "test_math",
         "test_outputs", "test_pagefind_files", "test_render_escape", "test_scholarly",
         "test_search_determinism", "test_serve_watch", "test_workflows",
+        "test_example_papers",
     ),
     "golden": ("test_golden", "test_build_crawl"),
     "corpus": ("test_corpus", "test_hostile_xss", "test_fuzz", "test_linear_time",
                "test_import_linear"),
     "browser": ("test_search_browser", "test_serve_browser"),
     "server": ("test_serve", "test_serve_security", "test_serve_limits", "test_deploy_nginx",
-               "test_hosting", "test_workflow_run", "test_import_fetch"),
+               "test_hosting", "test_workflow_run", "test_import_fetch", "test_enrich"),
     "fault": ("test_faults", "test_race", "test_lock", "test_parallel"),
 }
 
