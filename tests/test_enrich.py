@@ -46,6 +46,23 @@ HMT = PAPERS + "hmt-hierarchical-memory-transformer-for-long-context-language-pr
 BIGRAM = PAPERS + "bigram-subnetworks-mapping-to-next-tokens-in-transformer-language-models.md"
 
 
+# An arXiv API error answer, in the form the API's user manual documents (constructed).
+ERROR_FEED = b"""<?xml version="1.0" encoding="UTF-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom" xmlns:opensearch="http://a9.com/-/spec/opensearch/1.1/">
+  <entry>
+    <id>http://arxiv.org/api/errors#malformed_query</id>
+    <title>Error</title>
+    <summary>malformed query</summary>
+    <updated>2026-01-09T00:00:00-05:00</updated>
+    <link href="http://arxiv.org/api/errors#malformed_query" rel="alternate" type="text/html"/>
+    <author>
+      <name>arXiv api core</name>
+    </author>
+  </entry>
+</feed>
+"""
+
+
 class Handler(http.server.BaseHTTPRequestHandler):
     """Answers ``/api/query`` (arXiv) and ``/api/papers/search`` (Hugging Face)."""
 
@@ -60,6 +77,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             text = query["search_query"][0]
             name = next((f for k, f in ARXIV.items() if k in text), "arxiv_no_results.xml")
             body, kind = (FIXTURES / name).read_bytes(), "application/atom+xml; charset=utf-8"
+            if "malformed" in text:
+                body = ERROR_FEED
         elif url.path == "/api/papers/search":
             name = next((f for k, f in HF.items() if k in query["q"][0].lower()), "")
             body = (FIXTURES / name).read_bytes() if name else b"[]"
@@ -257,3 +276,18 @@ def test_threshold_is_the_stated_similarity() -> None:
     near = Candidate("2405.00001", "Scaling Laws for Tiny Model", paper.date)  # one letter
     assert decide(paper, [near], Settings(threshold=0.9)).verdict == "matched"
     assert decide(paper, [near], Settings(threshold=0.999)).verdict == "weak"
+
+
+def test_an_error_answer_fails_the_lookup_and_is_not_cached(
+        tmp_path: Path, run_cli: Run, server: http.server.ThreadingHTTPServer) -> None:
+    site = tmp_path / "site"
+    (site / PAPERS).mkdir(parents=True)
+    (site / PAPERS / "p.md").write_text('---\ntitle: "A Malformed Query"\ndate: 2024-01-01\n---\n',
+                                        "utf-8")
+    configure(site, server)
+    for attempt in (1, 2):
+        code, _, err = run_cli(["enrich", "--site", site])
+        assert code == 1
+        assert "p.md: warning: lookup failed: " in err and "arXiv API error: malformed query" in err
+        asked = [path for _, path, _ in server.requests]  # type: ignore[attr-defined]
+        assert asked.count("/api/query") == attempt  # asked again: the error was not kept

@@ -39,6 +39,7 @@ from typing import Any
 from sitegen.errors import InputError
 from sitegen.importers import arxiv as arxiv_format
 from sitegen.importers import hf_api
+from sitegen.importers.base import Parsed
 from sitegen.importers.fetch import DEADLINE, Opener, default_opener, fetch_text
 from sitegen.model import Paper, normalize_arxiv, normalize_title
 
@@ -160,16 +161,31 @@ class Lookup:
                                         "max_results": MAX_RESULTS})
         atom_url = f"{self.settings.arxiv_endpoint}?{query}"
         hf_url = f"{self.settings.hf_endpoint}?{urllib.parse.urlencode({'q': title})}"
-        found = _from_papers(arxiv_format.parse_atom(
-            self.get(atom_url, "arxiv", self.settings.arxiv_pace), atom_url).papers, "arXiv")
-        found += _from_papers(hf_api.parse(
-            self.get(hf_url, "hf", self.settings.hf_pace), hf_url).papers, "Hugging Face")
-        return _merge(found)
+        atom = arxiv_format.parse_atom(self.get(atom_url, "arxiv", self.settings.arxiv_pace),
+                                       atom_url)
+        self._check(atom, atom_url, "arXiv API error")
+        hf_text = self.get(hf_url, "hf", self.settings.hf_pace)
+        hf = hf_api.parse(hf_text, hf_url)
+        self._check(hf, hf_url, "" if hf_text.strip() != "[]" else None)
+        return _merge(_from_papers(atom.papers, "arXiv") + _from_papers(hf.papers, "Hugging Face"))
+
+    def _check(self, parsed: Parsed, url: str, marker: str | None) -> None:
+        """Raise when an answer held no paper and a problem containing ``marker`` (an error
+        answer, or one that could not be read); it is dropped from the cache, to ask again."""
+        if parsed.papers or marker is None:
+            return
+        problems = [p for p in parsed.warnings if marker in p.message]
+        if problems:
+            self._path(url).unlink(missing_ok=True)
+            raise InputError(*problems)
+
+    def _path(self, url: str) -> Path:
+        return self.cache_dir / (hashlib.sha256(url.encode("utf-8")).hexdigest() + ".txt")
 
     def get(self, url: str, source: str, pace: float) -> str:
         """The text at ``url``: from the cache, or fetched no sooner than ``pace`` seconds
         after the previous request to ``source``, then kept."""
-        path = self.cache_dir / (hashlib.sha256(url.encode("utf-8")).hexdigest() + ".txt")
+        path = self._path(url)
         try:
             text = path.read_text("utf-8")
         except FileNotFoundError:
