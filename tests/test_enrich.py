@@ -197,9 +197,13 @@ def test_arxiv_requests_are_paced(tmp_path: Path, run_cli: Run,
                                     "State Space Models", "A paper nobody wrote"]):
         (site / PAPERS / f"p{number}.md").write_text(
             f'---\ntitle: "{title}"\ndate: 2024-11-18\n---\n\nText.\n', "utf-8")
+    broken = '---\ntitle: "Broken\ndate: 2024-01-01\n---\n'
+    (site / PAPERS / "broken.md").write_text(broken, "utf-8")
     configure(site, server, pace=0.4)
     code, out, err = run_cli(["enrich", "--site", site])
     assert code == 0, err
+    assert re.search(r"content/papers/broken\.md:\d+: warning: cannot be read \(.*\); not "
+                     r"looked up", err), err
     times = [t for t, path, _ in server.requests if path == "/api/query"]  # type: ignore[attr-defined]
     assert len(times) == 3
     gaps = [b - a for a, b in zip(times, times[1:], strict=False)]

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sitegen.config import CACHE_DIR, load_config
-from sitegen.errors import InputError, StrictError, visible
+from sitegen.errors import InputError, Problem, StrictError, visible
 from sitegen.importers.base import source_name
 from sitegen.importers.enrich import Decision, Lookup, Settings, decide, lookup_failed
 from sitegen.importers.library import Library, write_all
@@ -47,6 +47,7 @@ class Result:
     requests: int = 0
     cached: int = 0
     writes: list[tuple[Path, str]] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)  # unreadable files and the like
 
     def count(self, verdict: str) -> int:
         return sum(1 for o in self.outcomes if o.decision.verdict == verdict)
@@ -88,7 +89,9 @@ def enrich_site(site_root: Path, lookup: Lookup | None = None) -> Result:
             continue
         incoming = _incoming(paper, decision, settings)
         if library.match(incoming) is not entry:
-            decision.verdict, decision.reason = "taken", "its id or DOI matches another file"
+            outcome = result.outcomes[-1]
+            outcome.decision = Decision("taken", None, [decision.chosen],
+                                        "its DOI or title matches another file")
             continue
         library.add(incoming, label)
         used.add(decision.chosen.candidate.arxiv)
@@ -96,6 +99,10 @@ def enrich_site(site_root: Path, lookup: Lookup | None = None) -> Result:
     result.applied = [_label(site_root, path) for path, _ in writes]
     result.writes = writes
     result.kept_edits = library.report.kept_edits
+    result.warnings = library.report.warnings + [
+        Problem(_label(site_root, path), problem.line,
+                f"cannot be read ({problem.message}); not looked up")
+        for path, problem in sorted(library.broken.items())]
     result.requests, result.cached = lookup.requests, lookup.cached
     return result
 
@@ -141,6 +148,9 @@ def _incoming(paper: Paper, decision: Decision, settings: Settings) -> Paper:
 
 def report(result: Result, dry_run: bool, quiet: bool, verbose: bool) -> None:
     """Print each looked-up paper's outcome (unresolved ones always, to standard error)."""
+    for problem in result.warnings:
+        where = str(Problem(problem.path, problem.line, "")).rstrip(": ")
+        print(visible(f"{where}: warning: {problem.message}"), file=sys.stderr)
     for outcome in result.outcomes:
         decision = outcome.decision
         if decision.verdict == "matched":
