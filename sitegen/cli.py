@@ -98,6 +98,9 @@ def _import_parser(sub: Any) -> None:
     imp.add_argument("--strict", action="store_true",
                      help="fail on warnings (such as skipped blocks), writing nothing "
                           "(default: warn and import the rest)")
+    imp.add_argument("--enrich", action="store_true",
+                     help="then run 'sitegen enrich': look up the papers without an arXiv "
+                          "id (default: no lookup)")
     _waiting(imp)
     _verbosity(imp)
 
@@ -187,6 +190,35 @@ def _update_parser(sub: Any) -> None:
                              "(default: report it, and fail only when every source failed)")
     _waiting(update)
     _verbosity(update)
+# --- sitegen enrich ---------------------------------------------------------------------
+
+def _enrich_parser(sub: Any) -> None:
+    enrich = _command(sub, "enrich", "look up papers that have no arXiv id by title (arXiv, "
+                                     "Hugging Face) and fill in id, authors and links", """
+  sitegen enrich --dry-run     # list what would be filled in
+  sitegen enrich mysite --strict
+""")
+    enrich.add_argument("site_dir", nargs="?", type=Path, default=None, metavar="SITE",
+                        help="the site root (default: --site, or the current folder)")
+    _site(enrich)
+    enrich.add_argument("--dry-run", action="store_true",
+                        help="look up and report, write nothing (default: fill in matches)")
+    enrich.add_argument("--strict", action="store_true",
+                        help="fail, writing nothing, when any paper is left ambiguous, "
+                             "weak, refused or not found (default: list them, fill in the rest)")
+    _waiting(enrich)
+    _verbosity(enrich)
+
+
+def _run_enrich(args: argparse.Namespace, after_import: bool = False) -> int:
+    from sitegen.importers.enrich_run import run_command
+
+    site = getattr(args, "site_dir", None) or args.site
+    return run_command(site, dry_run=getattr(args, "dry_run", False), strict=args.strict,
+                       quiet=args.quiet, verbose=args.verbose, wait=args.wait,
+                       after_import=after_import)
+
+# --- end of sitegen enrich ---------------------------------------------------------------
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -202,7 +234,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"sitegen {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for add in (_import_parser, _build_parser, _serve_parser, _init_parser, _check_parser,
-                _update_parser):
+                _update_parser, _enrich_parser):
         add(sub)
     return parser
 
@@ -233,13 +265,17 @@ def _run(args: argparse.Namespace) -> int:
 
             init_site(args.site)
         require_site(args.site)
-        return do_import(args)
+        code = do_import(args)
+        return _run_enrich(args, after_import=True) if args.enrich and code == 0 else code
     if args.command == "update":
         from sitegen.commands import do_update
 
         args.site = args.directory or args.site
         require_site(args.site)
         return do_update(args)
+    if args.command == "enrich":
+        require_site(args.site_dir or args.site)
+        return _run_enrich(args)
     require_site(args.site)  # build, serve and check need a site; nothing is written
     if args.command == "build":
         from sitegen.commands import do_build

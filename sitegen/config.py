@@ -70,6 +70,28 @@ def _tag_rules_problem(value: dict[str, Any]) -> str | None:
 def _sources_problem(value: list[Any]) -> str | None:
     # One line per problem, each "[N].key: reason": the loader places it at the N-th [[sources]].
     return "\n".join(sources_problems(value)) or None
+# The keys of the [enrich] table: name -> (kind, what it is); read by ``sitegen enrich``.
+ENRICH_KEYS: dict[str, tuple[type, str]] = {
+    "arxiv_endpoint": (str, "the arXiv API query URL"),
+    "hf_endpoint": (str, "the Hugging Face papers search URL"),
+    "arxiv_pace": (float, "seconds between two arXiv requests"),
+    "hf_pace": (float, "seconds between two Hugging Face requests"),
+    "threshold": (float, "the title similarity a match needs, from 0 to 1"),
+    "date_window": (int, "how many days a match's date may differ"),
+}
+
+
+def _enrich_problem(value: dict[str, Any]) -> str | None:
+    for key, item in value.items():
+        if key not in ENRICH_KEYS:
+            return f"unknown key {key!r} (known keys: {', '.join(ENRICH_KEYS)})"
+        kind, _ = ENRICH_KEYS[key]
+        number = kind is float and isinstance(item, int | float)
+        if isinstance(item, bool) or not (isinstance(item, kind) or number):
+            return f"{key}: expected {'a number' if kind is float else KIND_NAMES[kind]}"
+        if kind is not str and item < 0:
+            return f"{key}: must not be negative"
+    return None
 
 
 @dataclass(frozen=True)
@@ -183,6 +205,12 @@ class Config:
         check=_sources_problem, accepts="an array of [[sources]] tables",
         example=('kind = "hf-daily"', "", "[[sources]]", 'kind = "arxiv-query"',
                  'query = "cat:cs.CL AND abs:retrieval"', "max_papers = 50"))
+    enrich: dict[str, Any] | None = _option(
+        None, "Where and how 'sitegen enrich' looks papers up (arXiv and Hugging Face "
+              "endpoints, pace, title threshold, date window). Unset: the public APIs, one "
+              "arXiv request per 3 seconds, similarity 0.9, 7 days.",
+        check=_enrich_problem, accepts="a table of endpoint, pace, threshold and window "
+                                       "settings (see docs/enrich.md)")
     # Set by load_config: where the site lives and where the values came from.
     root: Path = field(default=Path("."), compare=False)
     source: str = field(default="", compare=False)

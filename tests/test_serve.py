@@ -279,7 +279,9 @@ def test_a_first_build_that_fails_shows_an_error_page_until_fixed(
     server = start()
     status, _, body = get(server, "/")
     assert status == 500
-    assert f"{PAPER}:6: invalid YAML".encode() in body and b"livereload.js" in body
+    lines = (example_site / PAPER).read_text("utf-8").splitlines()
+    line = lines.index("comments: [oops") + 2  # YAML notices on the line after
+    assert f"{PAPER}:{line}: invalid YAML".encode() in body and b"livereload.js" in body
     builds = server.builds
     edit(example_site, "comments: [oops", "comments: 0")
     assert server.wait_for_builds(builds + 1, timeout=30)
