@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from datetime import date as _Date
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
@@ -160,7 +161,7 @@ class PaperView:
         return f"archive/{self.paper.date.year:04d}/{self.paper.date.month:02d}/"
 
     @property
-    def listed(self) -> date | None:
+    def listed(self) -> _Date | None:
         """The day a listing showed the paper (may differ from its publication date)."""
         return self.paper.listed
 
