@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -237,3 +238,40 @@ def test_search_results_read_like_cards(site: tuple[str, Path], browser: Any) ->
         assert "$" not in found.inner_text()
     finally:
         page.close()
+
+
+def test_preview_error_banner_is_readable_in_light_and_dark(tmp_path: Path,
+                                                            browser: Any) -> None:
+    """The banner of ``sitegen serve`` over a paper page, whose style sheet styles ``pre``."""
+    if not AXE.is_file():
+        pytest.skip("axe-core is not installed; scripts/test installs it into .cache/npm/")
+    from conftest import copy_example_to
+
+    from sitegen.serve import PreviewServer
+
+    site = copy_example_to(tmp_path / "example")
+    source = site / "content" / "papers" / f"{ARXIV_PAPER}.md"
+    with PreviewServer(site, port=0, quiet=True) as server:
+        page = browser.new_page(viewport=DESKTOP)
+        page.goto(f"{server.url}papers/{ARXIV_PAPER}/")
+        page.wait_for_function("() => window.LiveReload && "
+                               "window.LiveReload.connector.protocol > 0", timeout=15000)
+        deadline = time.monotonic() + 15
+        while not server.hub.clients and time.monotonic() < deadline:
+            time.sleep(0.02)
+        with page.expect_event("load", timeout=20000):
+            text = source.read_text("utf-8")
+            source.write_text(text.replace("date: ", "date: [broken\n", 1), "utf-8")
+        page.close()
+        for scheme in ("light", "dark"):
+            context = browser.new_context(viewport=DESKTOP, color_scheme=scheme)
+            page = context.new_page()
+            page.goto(f"{server.url}papers/{ARXIV_PAPER}/")
+            banner = page.locator("#sitegen-error")
+            assert banner.is_visible() and f"{ARXIV_PAPER}.md:" in banner.inner_text()
+            for part in ("#sitegen-error strong", "#sitegen-error pre"):
+                colours = page.eval_on_selector(part, "e => [getComputedStyle(e).color, "
+                                                      "getComputedStyle(e).backgroundColor]")
+                assert colours == ["rgb(255, 255, 255)", "rgb(127, 29, 29)"], (scheme, part)
+            assert axe_violations(page, include="#sitegen-error") == [], scheme
+            context.close()
