@@ -1,7 +1,7 @@
 // On every page: the light/dark switch and the keys that open search.
 // Without JavaScript the page follows the system's colour scheme and the
 // switch stays hidden; the choice is kept in localStorage and applied by a
-// one-line script in <head> before the first paint.
+// theme.js, loaded in <head>, before the first paint.
 
 const KEY = "sitegen-theme";
 const root = document.documentElement;
