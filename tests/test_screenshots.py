@@ -1,11 +1,11 @@
 """Screenshots of the default theme compared with the committed ones in tests/screenshots/.
 
-A card, the top of a paper page and search results, in Debian chromium at a
-fixed viewport, light scheme. Fonts and anti-aliasing differ a little between
+A card (light and dark), the top of a paper page and search results, in Debian
+chromium at a fixed viewport. Fonts and anti-aliasing differ a little between
 machines, so images are compared within a tolerance (Pillow): the same size,
 and at most ``MAX_CHANGED`` of the pixels differing by more than ``PIXEL_DELTA``
 in some channel. On a mismatch the new image and a difference image are
-written beside the test's temporary folder and named in the failure.
+written to the test's temporary folder, which the failure names.
 
 Regenerate them all, then look at them (they are kept for reviewers)::
 
@@ -56,8 +56,8 @@ def opened(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Any]
             browser.close()
 
 
-def _page(browser: Any) -> Any:
-    context = browser.new_context(viewport=DESKTOP, color_scheme="light",
+def _page(browser: Any, scheme: str = "light") -> Any:
+    context = browser.new_context(viewport=DESKTOP, color_scheme=scheme,
                                   device_scale_factor=1, reduced_motion="reduce")
     return context.new_page()
 
@@ -85,12 +85,14 @@ def compare(name: str, png: bytes, tmp_path: Path) -> None:
                                         f"image and difference in {tmp_path}")
 
 
-def test_card(opened: tuple[str, Any], tmp_path: Path) -> None:
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_card(opened: tuple[str, Any], tmp_path: Path, scheme: str) -> None:
     origin, browser = opened
-    page = _page(browser)
+    page = _page(browser, scheme)
     page.goto(origin + "archive/2024/11/")
     card = page.locator(".card", has=page.locator(f'a[href$="papers/{ARXIV_PAPER}/"]'))
-    compare("card", card.screenshot(animations="disabled", caret="hide"), tmp_path)
+    name = "card" if scheme == "light" else "card-dark"
+    compare(name, card.screenshot(animations="disabled", caret="hide"), tmp_path)
     page.context.close()
 
 
