@@ -159,8 +159,9 @@ class Config:
     theme: str = _option("default", "The theme to render with: one shipped with sitegen or "
                                     "a folder in themes/. Override single templates in "
                                     "templates/.")
-    per_page: int = _option(25, "How many papers a listing page shows before continuing on "
-                                "the next one.", minimum=1, maximum=1000)
+    per_page: int = _option(24, "How many papers a listing page shows before continuing on "
+                                "the next one. The default fills whole rows of the default "
+                                "theme's grid of 2 or 3 columns.", minimum=1, maximum=1000)
     output_dir: str = _option(
         "public", "Where 'sitegen build' writes the site, relative to this file. The GitHub "
                   "Pages workflow uploads public/: change it there too.", flag="--output DIR")

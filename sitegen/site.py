@@ -59,6 +59,7 @@ from sitegen.errors import (
 from sitegen.keys import Job, make_key
 from sitegen.outputs.hosting import host_files
 from sitegen.publish import MARKER, SEARCH_DIR, Patch, Staging, refuse_reason
+from sitegen.tag_report import print_tag_report
 from sitegen.theme import Theme, load_theme
 
 if TYPE_CHECKING:
@@ -174,6 +175,8 @@ class Site:
                     loaded = self.load(setup)
                 with stage("derive"):
                     data = self.derive(loaded)
+                if self.verbose:
+                    print_tag_report(data, self.config.root)
                 with stage("plan"):
                     plan = self.plan(loaded, data)
                 with self.drafting(plan, setup.out) as target:

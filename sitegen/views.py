@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from datetime import date as _Date
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
@@ -160,6 +161,59 @@ class PaperView:
         return f"archive/{self.paper.date.year:04d}/{self.paper.date.month:02d}/"
 
     @property
+    def listed(self) -> _Date | None:
+        """The day a listing showed the paper (may differ from its publication date)."""
+        return self.paper.listed
+
+    @property
+    def arxiv_url(self) -> str | None:
+        return f"https://arxiv.org/abs/{self.paper.arxiv}" if self.paper.arxiv else None
+
+    @property
+    def pdf_url(self) -> str | None:
+        return f"https://arxiv.org/pdf/{self.paper.arxiv}" if self.paper.arxiv else None
+
+    @property
+    def hf_url(self) -> str | None:
+        """The paper's Hugging Face page, which exists for every arXiv paper."""
+        return f"https://huggingface.co/papers/{self.paper.arxiv}" if self.paper.arxiv else None
+
+    @property
+    def hf_discussion_url(self) -> str | None:
+        """Its discussion on Hugging Face (where the comment count comes from)."""
+        return f"{self.hf_url}#community" if self.hf_url else None
+
+    @property
+    def code_links(self) -> list[LinkView]:
+        return [LinkView(link.kind, link.url, LINK_LABELS["code"])
+                for link in self.paper.links if link.kind == "code"]
+
+    # Fields that a paper file may carry (venue, AI summary, GitHub stars, categories,
+    # arXiv comment, thumbnail): templates test them, so that the theme shows them as
+    # soon as the model has them, and shows nothing while it does not.
+    @property
+    def venue(self) -> str | None:
+        return _optional(self.paper, "venue")
+
+    @property
+    def ai_summary(self) -> str | None:
+        return _optional(self.paper, "ai_summary")
+
+    @property
+    def stars(self) -> int | None:
+        value = getattr(self.paper, "stars", None)
+        return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+    @property
+    def categories(self) -> list[str]:
+        value = getattr(self.paper, "categories", None)
+        return [str(v) for v in value] if isinstance(value, (list, tuple)) else []
+
+    @property
+    def arxiv_comment(self) -> str | None:
+        return _optional(self.paper, "arxiv_comment")
+
+    @property
     def links(self) -> list[LinkView]:
         """The paper's links, then arXiv abstract and PDF and the DOI when known."""
         out = [LinkView(link.kind, link.url, LINK_LABELS.get(link.kind, "Link"))
@@ -171,6 +225,12 @@ class PaperView:
         if self.paper.doi:
             out.append(LinkView("paper", f"https://doi.org/{self.paper.doi}", "DOI"))
         return out
+
+
+def _optional(paper: Paper, name: str) -> str | None:
+    """A text field of ``paper`` that older models lack: None when absent or empty."""
+    value = getattr(paper, name, None)
+    return value if isinstance(value, str) and value.strip() else None
 
 
 @dataclass

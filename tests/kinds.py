@@ -52,6 +52,7 @@ KINDS: dict[str, tuple[str, ...]] = {
         "test_scholarly",
         "test_search_determinism",
         "test_serve_watch",
+        "test_theme_parts",
         "test_workflows",
     ),
     "golden": (
@@ -66,8 +67,10 @@ KINDS: dict[str, tuple[str, ...]] = {
         "test_linear_time",
     ),
     "browser": (
+        "test_screenshots",
         "test_search_browser",
         "test_serve_browser",
+        "test_theme_browser",
     ),
     "server": (
         "test_deploy_nginx",

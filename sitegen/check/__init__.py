@@ -24,6 +24,7 @@ from sitegen.check.sitemap import SITEMAP, Resolver, Target, guess_base_url, rea
 from sitegen.config import Config, load_config
 from sitegen.errors import CheckError, Problem
 from sitegen.outputs.hosting import LIMITS, bad_names, case_collisions, format_size
+from sitegen.tag_report import papers_json_report
 
 #: Problems printed in full; the rest are counted (a broken nav link repeats on every page).
 MAX_SHOWN = 100
@@ -49,6 +50,7 @@ class CheckReport:
     errors: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
     limits: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)  # the tag report, from papers.json
 
     @property
     def ok(self) -> bool:
@@ -270,6 +272,8 @@ def check_site(output: Path, config: Config) -> CheckReport:
     if not problems:
         _check_sitemap(checker, locs)
     _check_limits(report, files)
+    tags = papers_json_report(output / "papers.json")
+    report.tags = tags.lines() if tags is not None else []
     return report
 
 
@@ -299,6 +303,10 @@ def _print(report: CheckReport, base_from: str) -> None:
     print("host limits:")
     for line in report.limits:
         print(f"  {line}")
+    if report.tags:
+        print("tags (see docs/tags.md to tune the keyword rules):")
+        for line in report.tags:
+            print(f"  {line}")
     for problem in report.warnings[:MAX_SHOWN]:
         where = str(Problem(problem.path, problem.line, "")).rstrip(": ")
         print(f"{where}: warning: {problem.message}", file=sys.stderr)

@@ -55,9 +55,15 @@ RELOAD = {"command": "reload", "path": "/", "liveCSS": False, "liveImg": False}
 _HEAD_END = re.compile(rb"</head\s*>", re.IGNORECASE)
 _BODY_END = re.compile(rb"</body\s*>", re.IGNORECASE)
 _BODY_OPEN = re.compile(rb"<body\b[^>]*>", re.IGNORECASE)
+# Every colour the banner shows is set here, on each element: a site's style sheet (a `pre`
+# background, a dark-mode text colour) must not change it. White on #7f1d1d is 10:1 (WCAG AA
+# asks 4.5:1), the same in light and dark mode.
 _BANNER_STYLE = ("position:fixed;top:0;left:0;right:0;z-index:2147483647;max-height:60vh;"
                  "overflow:auto;margin:0;padding:12px 16px;background:#7f1d1d;color:#fff;"
-                 "font:14px/1.45 ui-monospace,monospace;text-align:left")
+                 "font:14px/1.45 ui-monospace,monospace;text-align:left;color-scheme:only light")
+_BANNER_TEXT = "color:#fff;background:#7f1d1d;"
+_BANNER_PRE = (_BANNER_TEXT + "white-space:pre-wrap;margin:8px 0 0;padding:0;border:0;"
+               "border-radius:0;font:inherit;overflow:visible")
 
 
 @dataclass(frozen=True)
@@ -234,9 +240,9 @@ def banner(problems: tuple[str, ...]) -> bytes:
         return b""
     items = "\n".join(html.escape(p) for p in problems)
     return (f'<div id="sitegen-error" role="alert" style="{_BANNER_STYLE}">'
-            "<strong>sitegen: the build failed; this page is from the last good build. "
-            "Fix the file and save to reload.</strong>"
-            f'<pre style="white-space:pre-wrap;margin:8px 0 0">{items}</pre></div>').encode()
+            f'<strong style="{_BANNER_TEXT}">sitegen: the build failed; this page is from the '
+            "last good build. Fix the file and save to reload.</strong>"
+            f'<pre style="{_BANNER_PRE}">{items}</pre></div>').encode()
 
 
 def error_page(problems: tuple[str, ...]) -> bytes:

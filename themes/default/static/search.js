@@ -54,31 +54,114 @@ function excerptNodes(html) {
   return fragment;
 }
 
+// A title with math comes as the page's rendered MathML (meta "title_html"); it is
+// rebuilt here from an allowlist of MathML elements and attributes, text as text.
+const MATHML = "http://www.w3.org/1998/Math/MathML";
+const MATH_TAGS = new Set(["math", "mrow", "mi", "mo", "mn", "ms", "mtext", "mspace", "msup",
+  "msub", "msubsup", "mfrac", "msqrt", "mroot", "mover", "munder", "munderover", "mtable",
+  "mtr", "mtd", "mstyle", "menclose", "mpadded", "mphantom", "semantics", "annotation"]);
+const MATH_ATTRS = new Set(["display", "mathvariant", "stretchy", "fence", "separator", "lspace",
+  "rspace", "accent", "accentunder", "width", "columnalign", "linethickness", "notation"]);
+
+function mathNode(node) {
+  if (node.nodeType === Node.TEXT_NODE) return document.createTextNode(node.textContent);
+  if (node.nodeType !== Node.ELEMENT_NODE) return null;
+  const name = node.localName.toLowerCase();
+  if (!MATH_TAGS.has(name)) return document.createTextNode(node.textContent);
+  const element = document.createElementNS(MATHML, name);
+  for (const attribute of node.attributes) {
+    if (MATH_ATTRS.has(attribute.name)) element.setAttribute(attribute.name, attribute.value);
+  }
+  for (const child of node.childNodes) {
+    const copy = mathNode(child);
+    if (copy) element.append(copy);
+  }
+  return element;
+}
+
+function titleNodes(data) {
+  const meta = data.meta || {};
+  const fragment = document.createDocumentFragment();
+  if (!meta.title_html) {
+    fragment.append(meta.title || data.url);
+    return fragment;
+  }
+  const template = document.createElement("template");
+  template.innerHTML = meta.title_html;
+  for (const node of template.content.childNodes) {
+    const copy = mathNode(node);
+    if (copy) fragment.append(copy);
+  }
+  return fragment;
+}
+
+function plural(count, word) {
+  return `${count} ${word}${count === "1" ? "" : "s"}`;
+}
+
+// Date as on the cards ("Oct 8, 2025"), names, then counts, upvotes first.
+function resultMeta(data) {
+  const meta = data.meta || {};
+  const line = document.createElement("p");
+  line.className = "meta";
+  const parts = [];
+  if (meta.date) {
+    const time = document.createElement("time");
+    time.dateTime = meta.date;
+    time.textContent = meta.date_label || meta.date;
+    parts.push(time);
+  }
+  if (meta.byline) parts.push(meta.byline);
+  parts.forEach((part, index) => line.append(...(index ? [" · ", part] : [part])));
+  const counts = document.createElement("span");
+  counts.className = "stats-inline";
+  if (meta.upvotes) {
+    const up = document.createElement("strong");
+    up.className = "upvotes";
+    up.textContent = "▲ " + plural(meta.upvotes, "upvote");
+    counts.append(up);
+  }
+  if (meta.comments) counts.append((counts.childNodes.length ? " · " : "") + plural(meta.comments, "comment"));
+  if (counts.childNodes.length) line.append(parts.length ? " · " : "", counts);
+  return line;
+}
+
+function resultTags(data) {
+  const tags = (data.filters && data.filters.tag) || [];
+  if (!tags.length) return null;
+  const line = document.createElement("p");
+  line.className = "result-tags";
+  line.textContent = "Tags: " + tags.join(", ");
+  return line;
+}
+
 function resultItem(data) {
   const item = document.createElement("li");
   item.className = "search-result";
   const heading = document.createElement("h2");
   const link = document.createElement("a");
   link.href = data.url;
-  link.textContent = (data.meta && data.meta.title) || data.url;
+  link.append(titleNodes(data));
   heading.append(link);
-  item.append(heading);
-  const meta = document.createElement("p");
-  meta.className = "meta";
-  if (data.meta && data.meta.date) {
-    const time = document.createElement("time");
-    time.dateTime = data.meta.date;
-    time.textContent = data.meta.date;
-    meta.append(time);
-  }
-  const tags = (data.filters && data.filters.tag) || [];
-  if (tags.length) meta.append((meta.childNodes.length ? " · " : "") + tags.join(", "));
-  item.append(meta);
+  item.append(heading, resultMeta(data));
   const excerpt = document.createElement("p");
   excerpt.className = "excerpt";
   excerpt.append(excerptNodes(data.excerpt));
   item.append(excerpt);
+  const tags = resultTags(data);
+  if (tags) item.append(tags);
   return item;
+}
+
+// "arXiv:2312.11514v2", "https://arxiv.org/abs/2312.11514" and "doi:10.1/x" become the bare
+// id, as the pages index it.
+function searchWords(text) {
+  return text.trim()
+    .replace(/(?:https?:\/\/)?(?:www\.)?arxiv\.org\/(?:abs|pdf)\/([^\s?#]+)/gi, "$1")
+    .replace(/\barxiv:\s*/gi, "")
+    .replace(/\b(\d{4}\.\d{4,5})v\d+\b/gi, "$1")
+    .replace(/(?:https?:\/\/)?(?:dx\.)?doi\.org\//gi, "")
+    .replace(/\bdoi:\s*/gi, "");
 }
 
 async function showMore(current) {
@@ -93,7 +176,7 @@ function options() {
   const chosen = {};
   if (tag.value) chosen.filters = { tag: tag.value };
   let order = sort.value;
-  if (!order && !query.value.trim()) order = "date:desc";
+  if (!order && !searchWords(query.value)) order = "date:desc";
   if (order) {
     const [key, direction] = order.split(":");
     chosen.sort = { [key]: direction };
@@ -104,7 +187,7 @@ function options() {
 async function run() {
   const current = ++generation;
   writeLocation();
-  const words = query.value.trim();
+  const words = searchWords(query.value);
   if (!words && !tag.value && !sort.value) {
     list.replaceChildren();
     pending = [];
