@@ -24,7 +24,7 @@ KINDS: dict[str, tuple[str, ...]] = {
         "test_build", "test_build_cache", "test_build_invalid", "test_cli", "test_config",
         "test_content_pages", "test_control_chars", "test_dependencies", "test_derive",
         "test_dist", "test_exports_json", "test_gfm", "test_import_clean",
-        "test_import_limits", "test_import_listing", "test_import_merge",
+        "test_import_formats", "test_import_limits", "test_import_listing", "test_import_merge",
         "test_import_rewrite", "test_import_sources", "test_init_check", "test_math",
         "test_outputs", "test_pagefind_files", "test_render_escape", "test_scholarly",
         "test_search_determinism", "test_serve_watch", "test_workflows",

@@ -2,7 +2,8 @@
 
 Each format module offers ``looks_like(text) -> bool`` and
 ``parse(text, label) -> Parsed``; :func:`formats` lists them in detection order
-(``arxiv-jsonl``, ``hf-api``, ``arxiv-atom``, ``bibtex``, then ``listing``).
+(JSON APIs, XML feeds, RIS, BibTeX, saved Hugging Face pages, then ``listing``;
+see :mod:`sitegen.importers.extra_formats`).
 Every input is parsed before anything is written, so a failure leaves the
 site as it was.
 """
@@ -48,7 +49,7 @@ def formats(listed: date | None = None) -> list[Format]:
         if exc.name != "sitegen.importers.extra_formats":
             raise
         return found
-    return extra_formats.formats() + found
+    return extra_formats.formats(listed) + found
 
 
 def read_input(path: str) -> tuple[str, str]:
