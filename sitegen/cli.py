@@ -82,7 +82,8 @@ def _import_parser(sub: Any) -> None:
 """)
     _site(imp)
     imp.add_argument("inputs", nargs="*", metavar="PATH",
-                     help="input files, '-' for standard input (default: none)")
+                     help="input files, '-' for standard input, or another generator's "
+                          "content folder: Hugo, Hugo Blox, Jekyll, al-folio (default: none)")
     imp.add_argument("--format", dest="fmt", metavar="NAME",
                      help="input format: listing, hf-capture, hf-api, arxiv-atom, arxiv-rss, "
                           "arxiv-oai, arxiv-jsonl, bibtex, ris, csl-json, semantic-scholar or "

@@ -141,10 +141,12 @@ def detect(text: str, label: str, name: str | None, listed: date | None) -> Form
 
 
 def run_import(site_root: Path, inputs: list[tuple[str, str]], fmt_name: str | None = None,
-               listed: date | None = None, strict: bool = False) -> Report:
-    """Import every (text, label) input into ``<content_dir>/papers`` (``content_dir`` from
-    ``sitegen.toml``, default ``content``), matching against every file under
-    ``content_dir``; nothing is written when ``strict`` and there are warnings."""
+               listed: date | None = None, strict: bool = False,
+               folders: list[str] | tuple[str, ...] = ()) -> Report:
+    """Import every (text, label) input, and every generator content folder of ``folders``,
+    into ``<content_dir>/papers`` (``content_dir`` from ``sitegen.toml``, default
+    ``content``), matching against every file under ``content_dir``; nothing is written
+    when ``strict`` and there are warnings."""
     from sitegen.config import load_config
 
     content = load_config(site_root).content_path
@@ -152,24 +154,47 @@ def run_import(site_root: Path, inputs: list[tuple[str, str]], fmt_name: str | N
     accepted = 0
     for text, label in inputs:
         fmt = detect(text, label, fmt_name, listed)
-        parsed = fmt.parse(text, label)
-        library.report.warnings.extend(parsed.warnings)
-        if not parsed.papers and not parsed.warnings:  # never skipped without a word
-            library.report.warnings.append(Problem(label, 0, "no paper found in this input"))
-        for paper in parsed.papers:
-            if listed is not None:
-                paper.listed = listed
-                paper.source = [replace(src, listed=listed) for src in paper.source]
-            library.report.warnings.extend(scrub(paper, label))
-            accepted += library.add(paper, label)
+        accepted += _add(library, fmt.parse(text, label), label, listed)
+    for folder in folders:
+        accepted += _add(library, _read_folder(folder, content, fmt_name), folder, listed)
     writes = library.plan()
     report = library.report
     if strict and report.warnings:
         raise StrictError(*report.warnings, "import stopped: --strict turns these warnings into "
                                             "errors; nothing was written")
     if not accepted:
-        names = ", ".join(label for _, label in inputs)
+        names = ", ".join([label for _, label in inputs] + list(folders))
         raise InputError(*report.warnings, f"nothing imported: no paper could be read from "
                                            f"{names}")
     write_all(writes)
     return report
+
+
+def _add(library: Library, parsed: Parsed, label: str, listed: date | None) -> int:
+    """Add the papers of one input to ``library``; how many were accepted."""
+    library.report.warnings.extend(parsed.warnings)
+    if not parsed.papers and not parsed.warnings:  # never skipped without a word
+        library.report.warnings.append(Problem(label, 0, "no paper found in this input"))
+    accepted = 0
+    for paper in parsed.papers:
+        if listed is not None:
+            paper.listed = listed
+            paper.source = [replace(src, listed=listed) for src in paper.source]
+        library.report.warnings.extend(scrub(paper, label))
+        accepted += library.add(paper, label)
+    return accepted
+
+
+def _read_folder(folder: str, content: Path, fmt_name: str | None) -> Parsed:
+    """The papers of another generator's content folder (see :mod:`.generators`)."""
+    from sitegen.importers.generators import read_folder
+
+    if fmt_name:
+        raise InputError(Problem(folder, 0, "is a folder: --format names the format of a file "
+                                            "and does not apply to it"))
+    root = Path(folder).resolve()
+    own = content.resolve()
+    if root == own or own in root.parents or root in own.parents:
+        raise InputError(Problem(folder, 0, "is this site's own content (or holds it); "
+                                            "sitegen imports another generator's folder"))
+    return read_folder(root, folder)
