@@ -139,7 +139,7 @@ def parse_oai(text: str, label: str) -> Parsed:
         result.papers.append(paper)
     if error and not result.papers:
         result.warnings.append(Problem(label, 0, f"the OAI-PMH answer is an error: "
-                                                 f"{error.group(1)} {collapse_ws(error.group(2))}"))
+                                                 f"{error.group(1)}: {collapse_ws(error.group(2))}"))
     return result
 
 

@@ -31,14 +31,17 @@ from sitegen.model import Paper, Source, normalize_arxiv
 KIND = "ris"
 _TAG = re.compile(r"^([A-Z][A-Z0-9])  - ?(.*)$")
 _START = re.compile(r"(?m)^\ufeff?TY  - ")
+_NEXT_TAG = re.compile(r"(?m)^[A-Z][A-Z0-9]  -")
 _DATE = re.compile(r"(\d{4})(?:[/-](\d{1,2})?(?:[/-](\d{1,2})?)?)?")
 _ARXIV_DOI = re.compile(r"10\.48550/arxiv\.(\S+)", re.IGNORECASE)
 
 
 def looks_like(text: str) -> bool:
-    """A ``TY  - `` line near the start and an ``ER  -`` line."""
+    """A ``TY  - `` line near the start followed by another tag line (a file cut short
+    before its ``ER  -`` line is still RIS, and is reported as cut short)."""
     start = _START.search(text[:20_000])
-    return start is not None and re.search(r"(?m)^ER  -", text) is not None
+    return start is not None and _NEXT_TAG.search(text, start.end(), start.end() + 20_000) \
+        is not None
 
 
 def parse(text: str, label: str) -> Parsed:
@@ -47,7 +50,7 @@ def parse(text: str, label: str) -> Parsed:
     result = Parsed()
     stray: list[int] = []
     record: list[str] = []
-    first = 0
+    first = size = 0  # the record's first line and its characters so far
     for number, raw in enumerate(text.splitlines(), 1):
         line = raw.lstrip("\ufeff").rstrip()
         tag = _TAG.match(line)
@@ -55,7 +58,7 @@ def parse(text: str, label: str) -> Parsed:
             if record:
                 result.warnings.append(Problem(label, first, "record has no 'ER  -' line before "
                                                              "the next 'TY'; skipped"))
-            record, first = [line], number
+            record, first, size = [line], number, len(line)
         elif tag and tag.group(1) == "ER":
             if record:
                 _read(record + ["ER  - "], first, label, result)
@@ -64,7 +67,8 @@ def parse(text: str, label: str) -> Parsed:
             record = []
         elif record:
             record.append(line)
-            if sum(len(x) for x in record) > MAX_FIELD_CHARS:
+            size += len(line) + 1
+            if size > MAX_FIELD_CHARS:
                 raise too_long(label, first, "an RIS record")
         elif line:
             stray.append(number)
