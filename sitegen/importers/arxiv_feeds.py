@@ -138,8 +138,8 @@ def parse_oai(text: str, label: str) -> Parsed:
         paper.lines = {"title": record.line}
         result.papers.append(paper)
     if error and not result.papers:
-        result.warnings.append(Problem(label, 0, f"the OAI-PMH answer is an error: "
-                                                 f"{error.group(1)}: {collapse_ws(error.group(2))}"))
+        reason = f"{error.group(1)}: {collapse_ws(error.group(2))}"
+        result.warnings.append(Problem(label, 0, f"the OAI-PMH answer is an error: {reason}"))
     return result
 
 
