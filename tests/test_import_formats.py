@@ -259,3 +259,22 @@ def test_not_understood_lines_are_counted_and_strict_fails(tmp_path: Path) -> No
            f"{broken}:19, {broken}:20)" in err
     code, _, err = sitegen("import", "--site", tmp_path / "strict", "--strict", broken)
     assert code == 1 and "--strict" in err and wrote_nothing(tmp_path / "strict")
+
+
+def test_openalex_recorded_work() -> None:
+    _, (paper,) = parsed(FIX / "openalex" / "W2741809807.json", "openalex")
+    assert paper.title.startswith("The state of OA: a large-scale analysis")
+    assert (paper.date, paper.doi) == (date(2018, 2, 13), "10.7717/peerj.4375")
+    assert paper.extra["openalex_id"] == "https://openalex.org/W2741809807"
+
+
+def test_parse_input_takes_bytes_and_names_the_format() -> None:
+    from sitegen.errors import InputError
+    from sitegen.importers import parse_input
+
+    data = (FIX / "arxiv-oai" / "listrecords-arXiv-astro-ph-2013.xml").read_bytes()
+    (paper,) = parse_input(data, "oai.xml").papers
+    assert paper.arxiv == "0801.3931"
+    assert parse_input(data, "oai.xml", "arxiv-oai").papers[0].arxiv == "0801.3931"
+    with pytest.raises(InputError, match="binary"):
+        parse_input(b"\x00\x01\x02PNG", "x.png")

@@ -64,6 +64,12 @@ def read_input(path: str) -> tuple[str, str]:
     else:
         label = path
         data = _read_file(path)
+    return decode_input(data, label), label
+
+
+def decode_input(data: bytes, label: str) -> str:
+    """The text of one input's bytes, held to :data:`MAX_INPUT_BYTES`; refused when empty,
+    binary or not UTF-8 (an :class:`InputError` naming ``label``)."""
     if len(data) > MAX_INPUT_BYTES:
         raise InputError(Problem(label, 0, _TOO_LARGE))
     if not data.strip():
@@ -74,7 +80,20 @@ def read_input(path: str) -> tuple[str, str]:
         message = found.message.replace("this is not a text file",
                                         "this looks like a binary file")
         raise InputError(Problem(label, found.line, message))
-    return text, label
+    return text
+
+
+def parse_input(data: str | bytes, label: str, fmt_name: str | None = None,
+                listed: date | None = None) -> Parsed:
+    """The papers of one input given as text or bytes (a download, a saved answer), in the
+    format ``fmt_name`` or the one recognised from its content; nothing is written.
+
+    For callers that fetch inputs themselves: every format's parser, one entry point.
+    """
+    text = decode_input(data, label) if isinstance(data, bytes) else data
+    if len(text) > MAX_INPUT_BYTES:
+        raise InputError(Problem(label, 0, _TOO_LARGE))
+    return detect(text, label, fmt_name, listed).parse(text, label)
 
 
 _TOO_LARGE = f"is larger than {MAX_INPUT_BYTES:,} bytes, the limit for one input; not imported"
