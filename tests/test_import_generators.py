@@ -97,3 +97,17 @@ def test_a_folder_without_papers_and_the_site_own_content(tmp_path: Path) -> Non
     shutil.copytree(GEN / "academicpages", site / "content" / "papers")
     code, _, err = sitegen("import", "--site", site, site / "content")
     assert code == 1 and "is this site's own content" in err
+
+
+def test_yaml_alias_bomb_in_front_matter(tmp_path: Path) -> None:
+    # Written for this test: nine levels of aliases, a billion names if ever printed.
+    levels = ['a: &a ["x", "x", "x", "x", "x", "x", "x", "x", "x", "x"]']
+    for n, name in enumerate("bcdefghi"):
+        prev = "abcdefghi"[n]
+        levels.append(f"{name}: &{name} [{', '.join([f'*{prev}'] * 10)}]")
+    page = tmp_path / "site-old" / "publication" / "bomb" / "index.md"
+    page.parent.mkdir(parents=True)
+    page.write_text("---\n" + "\n".join(levels) + "\ntitle: *i\nauthors: *i\ndate: 2020-01-01\n"
+                    "---\n", encoding="utf-8")
+    code, _, err = sitegen("import", "--site", tmp_path / "site", tmp_path / "site-old")
+    assert code == 1 and "page has no 'title'" in err

@@ -117,19 +117,30 @@ def _date(value: Any, extra: dict[str, Any]) -> date | None:
         return value.date()
     if isinstance(value, date):
         return value
-    text = str(value).strip() if value is not None and not isinstance(value, bool) else ""
+    text = _text(value)
     if len(text) == 4 and text.isdigit():
         extra["date_precision"] = "year"
         return date(int(text), 1, 1)
     return iso_date(text)
 
 
+def _text(value: Any) -> str:
+    """A scalar front-matter value as text; anything else (a list, a mapping) gives ''.
+
+    Never ``str()`` of a container: YAML aliases can nest one list in itself a billion
+    times over in a few lines, and printing it would never end.
+    """
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        return ""
+    return collapse_ws(str(value))
+
+
 def _names(value: Any) -> list[str]:
     if isinstance(value, str):
         return [collapse_ws(part) for part in value.split(" and ") if part.strip()]
     if isinstance(value, list):
-        return [collapse_ws(str(v.get("name", "")) if isinstance(v, dict) else str(v))
-                for v in value if v]
+        names = [_text(v.get("name")) if isinstance(v, dict) else _text(v) for v in value]
+        return [name for name in names if name]
     return []
 
 
@@ -148,7 +159,7 @@ def _cite(path: Path, name: str, title: str, result: Parsed) -> Paper | None:
 
 
 def _paper(meta: dict[str, Any], body: str, path: Path, name: str, result: Parsed) -> Paper:
-    title = collapse_ws(str(meta.get("title") or ""))
+    title = _text(meta.get("title"))
     if not title:
         raise Skip("has no 'title'")
     cite = _cite(path, name, title, result)
@@ -157,28 +168,31 @@ def _paper(meta: dict[str, Any], body: str, path: Path, name: str, result: Parse
         cite.date if cite else None)
     if when is None:
         raise Skip(f"'{title[:60]}' has no 'date'")
-    ids = meta.get("hugoblox", {}).get("ids", {}) if isinstance(meta.get("hugoblox"), dict) \
-        else {}
-    abstract = str(meta.get("abstract") or meta.get("excerpt") or meta.get("summary") or "")
-    summary = collapse_ws(abstract) if abstract else body.strip()
+    blox = meta.get("hugoblox")
+    found_ids = blox.get("ids") if isinstance(blox, dict) else None
+    ids: dict[str, Any] = found_ids if isinstance(found_ids, dict) else {}
+    abstract = _text(meta.get("abstract")) or _text(meta.get("excerpt")) or _text(
+        meta.get("summary"))
+    summary = abstract or body.strip()
     explicit: list[tuple[str, object]] = [(kind, meta.get(key)) for key, kind in _LINK_KEYS]
-    for link in meta.get("links") or []:
+    links = meta.get("links")
+    for link in links if isinstance(links, list) else []:
         if isinstance(link, dict):
             explicit.append(("other", link.get("url")))
     arxiv = None
     for candidate in (meta.get("arxiv"), ids.get("arxiv"), meta.get("url_pdf"),
                       meta.get("paperurl")):
-        arxiv = normalize_arxiv(str(candidate)) if candidate else None
+        arxiv = normalize_arxiv(_text(candidate)) if candidate else None
         if arxiv:
             break
-    doi = str(meta.get("doi") or ids.get("doi") or "").strip() or None
+    doi = _text(meta.get("doi")) or _text(ids.get("doi")) or None
     authors = _names(meta.get("authors") or meta.get("author"))
     paper = Paper(title=title, date=when, body=summary,
                   authors=authors or (cite.authors if cite else []),
                   arxiv=arxiv or (cite.arxiv if cite else None),
                   doi=doi or (cite.doi if cite else None),
                   links=make_links(explicit, summary), source=[Source(KIND, name)])
-    venue = collapse_ws(str(meta.get("publication") or meta.get("venue") or ""))
+    venue = _text(meta.get("publication")) or _text(meta.get("venue"))
     if venue:
         extra["venue"] = tex_to_text(venue.replace("*", ""))
     paper.extra = extra

@@ -51,7 +51,7 @@ def parse(text: str, label: str) -> Parsed:
     stray: list[int] = []
     record: list[str] = []
     first = size = 0  # the record's first line and its characters so far
-    for number, raw in enumerate(text.splitlines(), 1):
+    for number, raw in enumerate(text.split("\n"), 1):  # not splitlines: \f is no line end
         line = raw.lstrip("\ufeff").rstrip()
         tag = _TAG.match(line)
         if tag and tag.group(1) == "TY":
