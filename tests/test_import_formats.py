@@ -204,8 +204,11 @@ Upvote
 
 ### [A Paper With Counts](https://huggingface.co/papers/2601.00001)
 
+Submitted by [someone](https://huggingface.co/someone)
+
 An abstract.
 
+* [![](https://cdn-avatars.huggingface.co/a.png)](https://huggingface.co/a)
 * 3 authors
 ·
 
@@ -231,6 +234,7 @@ Dec 30, 2025
     first, second = result.papers
     assert (first.arxiv, first.upvotes, first.comments) == ("2601.00001", 42, 5)
     assert first.date == date(2026, 1, 8) and first.listed == date(2026, 1, 9)
+    assert first.body == "An abstract." and first.author_count == 3
     assert (second.arxiv, second.upvotes, second.date) == ("2512.00002", None, date(2025, 12, 30))
     assert first.lines["title"] == 12
 

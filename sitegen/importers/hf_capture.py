@@ -17,7 +17,8 @@ line numbers, and what only the capture carries is kept on the side:
   in the capture's address or header (``papers/date/2026-01-09``,
   ``Published Time: 2026-01-09``), else ``--listed``, else today's;
 - everything before the page's date (or the first paper) is navigation
-  chrome and is dropped.
+  chrome and is dropped, and so are "Submitted by …" lines and list items that
+  held only an image (the avatars of authors).
 """
 
 from __future__ import annotations
@@ -86,8 +87,12 @@ def _unlink(raw: str, refs: dict[str, str]) -> _Line:
     text = _INLINE.sub(inline, raw)
     text = _REFLINK.sub(by_ref, text)
     text = _INLINE.sub(inline, text)  # [![img](src)](href): the image went first
-    text = _EMPTY_LINK.sub("", _HEADING.sub("", text))
-    return _Line(" ".join(text.split()), urls)
+    text = " ".join(_EMPTY_LINK.sub("", _HEADING.sub("", text)).split())
+    if urls and text in ("*", "-", "+"):  # a list item that held only an image (avatars)
+        text = ""
+    if text.casefold().startswith("submitted by "):  # who posted it: page chrome
+        text = ""
+    return _Line(text, urls)
 
 
 def _capture_year(text: str, listed: date | None) -> int:
