@@ -282,3 +282,11 @@ def test_parse_input_takes_bytes_and_names_the_format() -> None:
     assert parse_input(data, "oai.xml", "arxiv-oai").papers[0].arxiv == "0801.3931"
     with pytest.raises(InputError, match="binary"):
         parse_input(b"\x00\x01\x02PNG", "x.png")
+
+
+def test_zotero_csl_json_without_dates_fails_with_reasons(tmp_path: Path) -> None:
+    path = FIX / "csl-json" / "zotero-csl_json.json"
+    code, _, err = sitegen("import", "--site", tmp_path / "site", "--format", "csl-json", path)
+    assert code == 1
+    assert f"{path}:2: item 1: (Title 1) has no 'issued' date; skipped" in err
+    assert "(Title 2) has no 'issued' date" in err and "nothing imported" in err
