@@ -200,7 +200,7 @@ Jan 9
 
 Upvote
 
-42
+[42](https://huggingface.co/login?next=%2Fpapers%2Fdate%2F2026-01-09)
 
 ### [A Paper With Counts](https://huggingface.co/papers/2601.00001)
 
@@ -216,7 +216,7 @@ Published on Jan 8
 
 [5](https://huggingface.co/papers/2601.00001#community)
 
--
+[-](https://huggingface.co/login?next=%2Fpapers%2Fdate%2F2026-01-09)
 
 ### [Another][1]
 

@@ -143,7 +143,7 @@ def normalize(text: str, listed: date | None = None) -> Capture:
                 lines[pending_upvote].text = ""
             pending_upvote = None
             continue
-        if line.text and _COUNT.match(line.text) and not line.urls:
+        if line.text and _COUNT.match(line.text) and not ids:  # the box may link to log in
             pending_upvote = number
         elif line.text:
             pending_upvote = None
