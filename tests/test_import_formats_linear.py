@@ -69,3 +69,9 @@ CASES: dict[str, Case] = {
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_new_formats_are_linear(name: str) -> None:
     assert_linear(*CASES[name])
+
+
+def test_capture_with_many_dates_before_the_first_title_is_linear() -> None:
+    title = "\n### [T](https://huggingface.co/papers/2601.00001)\n"
+    assert_linear(lambda n: "Jan 5, 2026\nx\n" * (n // 14) + title,
+                  lambda text: hf_capture.parse(text, "x"))

@@ -169,13 +169,13 @@ def _drop_chrome(lines: list[_Line], first_title: int | None) -> None:
     if first_title is None:
         return
     stop = first_title
+    between = False  # text other than an upvote box between this line and the first title
     for number in range(first_title - 1, -1, -1):
-        if listing.HEADER_DATE.match(lines[number].text) or (
-                listing.DATE_LINE.match(lines[number].text)
-                and not any(ln.text for ln in lines[number + 1:first_title]
-                            if not _COUNT.match(ln.text))):
+        text = lines[number].text
+        if listing.HEADER_DATE.match(text) or (listing.DATE_LINE.match(text) and not between):
             stop = number
             break
+        between = between or bool(text and not _COUNT.match(text))
     if stop == first_title:  # no page date: keep the upvote box before the first title
         while stop > 0 and (not lines[stop - 1].text or _COUNT.match(lines[stop - 1].text)):
             stop -= 1
