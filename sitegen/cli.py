@@ -82,10 +82,12 @@ def _import_parser(sub: Any) -> None:
 """)
     _site(imp)
     imp.add_argument("inputs", nargs="*", metavar="PATH",
-                     help="input files, '-' for standard input (default: none)")
+                     help="input files, '-' for standard input, or another generator's "
+                          "content folder: Hugo, Hugo Blox, Jekyll, al-folio (default: none)")
     imp.add_argument("--format", dest="fmt", metavar="NAME",
-                     help="input format: listing, hf-api, arxiv-atom, arxiv-jsonl or bibtex "
-                          "(default: recognised from the content)")
+                     help="input format: listing, hf-capture, hf-api, arxiv-atom, arxiv-rss, "
+                          "arxiv-oai, arxiv-jsonl, bibtex, ris, csl-json, semantic-scholar or "
+                          "openalex (default: recognised from the content)")
     imp.add_argument("--listed", type=_date, metavar="YYYY-MM-DD",
                      help="the date the listing was viewed (default: from its header)")
     imp.add_argument("--from-url", dest="urls", action="append", default=[], metavar="URL",

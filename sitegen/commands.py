@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +23,15 @@ def print_warnings(warnings: list[Problem]) -> None:
         print(visible(f"{prefix}warning: {problem.message}"), file=sys.stderr)
 
 
+def _skipped(warnings: list[Problem]) -> str:
+    """How many warnings there were, and where the first ones are: many lines scroll by."""
+    if not warnings:
+        return ""
+    first = ", ".join(str(Problem(p.path, p.line, "")).rstrip(": ") for p in warnings[:3])
+    return (f"; {len(warnings)} warning(s): parts of the input not understood or not imported "
+            f"(first: {first}); --strict makes them errors")
+
+
 def do_import(args: argparse.Namespace) -> int:
     """Run ``sitegen import``; every message it prints has its control characters escaped."""
     report = _import(args)  # its errors are Problems, which escape control characters
@@ -34,23 +44,24 @@ def do_import(args: argparse.Namespace) -> int:
                                  ("merged", "merged"), ("skipped", "not rewritten")):
                 for label in getattr(report, name):
                     print(visible(f"{shown}: {label}"))
-        print(f"imported: {report.summary()}")
+        print(visible(f"imported: {report.summary()}{_skipped(report.warnings)}"))
     return 0
 
 
 def _import(args: argparse.Namespace) -> Report:
     from sitegen.importers import read_input, run_import
 
-    inputs = [read_input(path) for path in args.inputs]
+    folders = [path for path in args.inputs if path != "-" and os.path.isdir(path)]
+    inputs = [read_input(path) for path in args.inputs if path not in folders]
     if args.urls or args.arxiv:
         from sitegen.importers.fetch import fetch_inputs
 
         inputs += fetch_inputs(args.urls, args.arxiv)
-    if not inputs:
+    if not inputs and not folders:
         raise InputError("nothing to import: give a file, '-' for standard input, "
                          "--from-url URL or --arxiv ID")
     with site_lock(args.site / CACHE_DIR, "import", args.wait):
-        return run_import(args.site, inputs, args.fmt, args.listed, args.strict)
+        return run_import(args.site, inputs, args.fmt, args.listed, args.strict, folders)
 
 
 def do_build(args: argparse.Namespace, overrides: dict[str, Any]) -> int:

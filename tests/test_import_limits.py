@@ -93,8 +93,9 @@ def test_named_pipe_is_refused_without_waiting(run_cli: Run, tmp_path: Path) -> 
     refused(run_cli, tmp_path, fifo, "is a named pipe, not a file; not read")
 
 
-def test_folder_is_refused(run_cli: Run, tmp_path: Path) -> None:
-    refused(run_cli, tmp_path, tmp_path, "is a folder, not a file")
+def test_folder_holding_the_site_is_refused(run_cli: Run, tmp_path: Path) -> None:
+    # A folder is read as another generator's content; one that holds this site's is not.
+    refused(run_cli, tmp_path, tmp_path, "is this site's own content (or holds it)")
 
 
 def test_standard_input_is_read_up_to_the_limit(run_cli: Run, tmp_path: Path,

@@ -264,7 +264,7 @@ def test_bibtex_author_names(raw: str, names: list[str]) -> None:
 def test_format_option(tmp_path: Path) -> None:
     found = import_ok(tmp_path, "--format", "hf-api", HF_ITEM)
     assert list(found) == ["2602.23229"]
-    code, _, err = sitegen("import", "--site", tmp_path, "--format", "ris", HF_ITEM)
+    code, _, err = sitegen("import", "--site", tmp_path, "--format", "marc21", HF_ITEM)
     assert code == 1 and "hf-api" in err and "bibtex" in err
 
 

@@ -2,7 +2,8 @@
 
 Each format module offers ``looks_like(text) -> bool`` and
 ``parse(text, label) -> Parsed``; :func:`formats` lists them in detection order
-(``arxiv-jsonl``, ``hf-api``, ``arxiv-atom``, ``bibtex``, then ``listing``).
+(JSON APIs, XML feeds, RIS, BibTeX, saved Hugging Face pages, then ``listing``;
+see :mod:`sitegen.importers.extra_formats`).
 Every input is parsed before anything is written, so a failure leaves the
 site as it was.
 """
@@ -48,7 +49,7 @@ def formats(listed: date | None = None) -> list[Format]:
         if exc.name != "sitegen.importers.extra_formats":
             raise
         return found
-    return extra_formats.formats() + found
+    return extra_formats.formats(listed) + found
 
 
 def read_input(path: str) -> tuple[str, str]:
@@ -63,6 +64,12 @@ def read_input(path: str) -> tuple[str, str]:
     else:
         label = path
         data = _read_file(path)
+    return decode_input(data, label), label
+
+
+def decode_input(data: bytes, label: str) -> str:
+    """The text of one input's bytes, held to :data:`MAX_INPUT_BYTES`; refused when empty,
+    binary or not UTF-8 (an :class:`InputError` naming ``label``)."""
     if len(data) > MAX_INPUT_BYTES:
         raise InputError(Problem(label, 0, _TOO_LARGE))
     if not data.strip():
@@ -73,7 +80,20 @@ def read_input(path: str) -> tuple[str, str]:
         message = found.message.replace("this is not a text file",
                                         "this looks like a binary file")
         raise InputError(Problem(label, found.line, message))
-    return text, label
+    return text
+
+
+def parse_input(data: str | bytes, label: str, fmt_name: str | None = None,
+                listed: date | None = None) -> Parsed:
+    """The papers of one input given as text or bytes (a download, a saved answer), in the
+    format ``fmt_name`` or the one recognised from its content; nothing is written.
+
+    For callers that fetch inputs themselves: every format's parser, one entry point.
+    """
+    text = decode_input(data, label) if isinstance(data, bytes) else data
+    if len(text) > MAX_INPUT_BYTES:
+        raise InputError(Problem(label, 0, _TOO_LARGE))
+    return detect(text, label, fmt_name, listed).parse(text, label)
 
 
 _TOO_LARGE = f"is larger than {MAX_INPUT_BYTES:,} bytes, the limit for one input; not imported"
@@ -140,10 +160,12 @@ def detect(text: str, label: str, name: str | None, listed: date | None) -> Form
 
 
 def run_import(site_root: Path, inputs: list[tuple[str, str]], fmt_name: str | None = None,
-               listed: date | None = None, strict: bool = False) -> Report:
-    """Import every (text, label) input into ``<content_dir>/papers`` (``content_dir`` from
-    ``sitegen.toml``, default ``content``), matching against every file under
-    ``content_dir``; nothing is written when ``strict`` and there are warnings."""
+               listed: date | None = None, strict: bool = False,
+               folders: list[str] | tuple[str, ...] = ()) -> Report:
+    """Import every (text, label) input, and every generator content folder of ``folders``,
+    into ``<content_dir>/papers`` (``content_dir`` from ``sitegen.toml``, default
+    ``content``), matching against every file under ``content_dir``; nothing is written
+    when ``strict`` and there are warnings."""
     from sitegen.config import load_config
 
     content = load_config(site_root).content_path
@@ -151,24 +173,47 @@ def run_import(site_root: Path, inputs: list[tuple[str, str]], fmt_name: str | N
     accepted = 0
     for text, label in inputs:
         fmt = detect(text, label, fmt_name, listed)
-        parsed = fmt.parse(text, label)
-        library.report.warnings.extend(parsed.warnings)
-        if not parsed.papers and not parsed.warnings:  # never skipped without a word
-            library.report.warnings.append(Problem(label, 0, "no paper found in this input"))
-        for paper in parsed.papers:
-            if listed is not None:
-                paper.listed = listed
-                paper.source = [replace(src, listed=listed) for src in paper.source]
-            library.report.warnings.extend(scrub(paper, label))
-            accepted += library.add(paper, label)
+        accepted += _add(library, fmt.parse(text, label), label, listed)
+    for folder in folders:
+        accepted += _add(library, _read_folder(folder, content, fmt_name), folder, listed)
     writes = library.plan()
     report = library.report
     if strict and report.warnings:
         raise StrictError(*report.warnings, "import stopped: --strict turns these warnings into "
                                             "errors; nothing was written")
     if not accepted:
-        names = ", ".join(label for _, label in inputs)
+        names = ", ".join([label for _, label in inputs] + list(folders))
         raise InputError(*report.warnings, f"nothing imported: no paper could be read from "
                                            f"{names}")
     write_all(writes)
     return report
+
+
+def _add(library: Library, parsed: Parsed, label: str, listed: date | None) -> int:
+    """Add the papers of one input to ``library``; how many were accepted."""
+    library.report.warnings.extend(parsed.warnings)
+    if not parsed.papers and not parsed.warnings:  # never skipped without a word
+        library.report.warnings.append(Problem(label, 0, "no paper found in this input"))
+    accepted = 0
+    for paper in parsed.papers:
+        if listed is not None:
+            paper.listed = listed
+            paper.source = [replace(src, listed=listed) for src in paper.source]
+        library.report.warnings.extend(scrub(paper, label))
+        accepted += library.add(paper, label)
+    return accepted
+
+
+def _read_folder(folder: str, content: Path, fmt_name: str | None) -> Parsed:
+    """The papers of another generator's content folder (see :mod:`.generators`)."""
+    from sitegen.importers.generators import read_folder
+
+    if fmt_name:
+        raise InputError(Problem(folder, 0, "is a folder: --format names the format of a file "
+                                            "and does not apply to it"))
+    root = Path(folder).resolve()
+    own = content.resolve()
+    if root == own or own in root.parents or root in own.parents:
+        raise InputError(Problem(folder, 0, "is this site's own content (or holds it); "
+                                            "sitegen imports another generator's folder"))
+    return read_folder(root, folder)

@@ -44,6 +44,11 @@ _VERSION = re.compile(r"v(\d+)$")
 # then ends at the next one instead of at the end of the text.)
 _FEED = re.compile(r"<(?:([\w.\-]+):)?feed\b([^<>]*)>")
 _ENTRY = re.compile(r"<((?:[\w.\-]+:)?)entry[\s>]")
+# The head of a summary in the feeds of rss.arxiv.org: "arXiv:2509.13332v1 Announce Type: new
+# Abstract: ...". The announcement type goes into extra, the rest is the abstract.
+_ANNOUNCED = re.compile(r"\s*arXiv:\S+\s+Announce Type:\s*([\w-]+)\s*(?:Abstract:\s*)?",
+                        re.IGNORECASE)
+_DC = "{http://purl.org/dc/elements/1.1/}"
 _SNAPSHOT_KEYS = re.compile(r'"(?:authors_parsed|versions|journal-ref|update_date)"\s*:')
 
 
@@ -58,8 +63,24 @@ def looks_like_jsonl(text: str) -> bool:
     return text.lstrip().startswith("{") and _SNAPSHOT_KEYS.search(text[:50_000]) is not None
 
 
-def _split_id(raw: str) -> tuple[str, int | None]:
-    """``http://arxiv.org/abs/2102.03929v2`` -> (``2102.03929``, 2)."""
+def announcement(summary: str) -> tuple[str | None, str]:
+    """The announcement type of a feed summary and the abstract after it."""
+    found = _ANNOUNCED.match(summary)
+    if not found:
+        return None, summary
+    return found.group(1).lower(), summary[found.end():]
+
+
+def creators(value: str) -> list[str]:
+    """``dc:creator`` of the arXiv feeds, "A, B and C", as names."""
+    names = re.split(r",\s*(?:and\s+)?|\s+and\s+", collapse_ws(value))
+    return [name for name in (n.strip() for n in names) if name]
+
+
+def split_id(raw: str) -> tuple[str, int | None]:
+    """``http://arxiv.org/abs/2102.03929v2`` or ``oai:arXiv.org:2102.03929v2`` ->
+    (``2102.03929``, 2)."""
+    raw = re.sub(r"(?i)^\s*oai:arxiv\.org:", "", raw)
     arxiv_id = normalize_arxiv(raw)
     if arxiv_id is None:
         raise Skip(f"'{collapse_ws(raw)[:80]}' is not an arXiv id")
@@ -67,7 +88,7 @@ def _split_id(raw: str) -> tuple[str, int | None]:
     return arxiv_id, int(version.group(1)) if version else None
 
 
-def _extra(version: int | None, categories: list[str], journal_ref: str,
+def extra_fields(version: int | None, categories: list[str], journal_ref: str,
            comment: str) -> dict[str, Any]:
     extra: dict[str, Any] = {}
     if version is not None:
@@ -159,7 +180,7 @@ def _atom_paper(entry: ET.Element, label: str) -> Paper:
     if "/api/errors" in raw_id:
         message = collapse_ws(_atom_text(entry, f"{_A}summary")) or raw_id
         raise Skip(f"is an arXiv API error: {message}")
-    arxiv_id, version = _split_id(raw_id)
+    arxiv_id, version = split_id(raw_id)
     title = collapse_ws(_atom_text(entry, f"{_A}title"))
     if not title:
         raise Skip(f"({arxiv_id}) has no <title>")
@@ -167,9 +188,12 @@ def _atom_paper(entry: ET.Element, label: str) -> Paper:
         _atom_text(entry, f"{_A}updated"))
     if when is None:
         raise Skip(f"({arxiv_id}) has no valid <published> date")
-    summary = unwrap_paragraphs(_atom_text(entry, f"{_A}summary"))
+    announced, raw_summary = announcement(_atom_text(entry, f"{_A}summary"))
+    summary = unwrap_paragraphs(raw_summary)
     authors = [collapse_ws(_atom_text(a, f"{_A}name")) for a in entry.findall(f"{_A}author")]
-    doi = collapse_ws(_atom_text(entry, f"{_X}doi")) or None
+    if not any(authors):  # the feeds of rss.arxiv.org name authors in one dc:creator
+        authors = creators(_atom_text(entry, f"{_DC}creator"))
+    doi = collapse_ws(_atom_text(entry, f"{_X}doi") or _atom_text(entry, f"{_X}DOI")) or None
     categories = [c.get("term", "") for c in entry.findall(f"{_A}category") if c.get("term")]
     primary = entry.find(f"{_X}primary_category")
     if primary is not None and primary.get("term") and not categories:
@@ -177,8 +201,11 @@ def _atom_paper(entry: ET.Element, label: str) -> Paper:
     paper = Paper(title=title, date=when, body=summary, authors=[a for a in authors if a],
                   arxiv=arxiv_id, doi=doi, links=make_links([], summary),
                   source=[Source(ATOM_KIND, source_name(label))])
-    paper.extra = _extra(version, categories, collapse_ws(_atom_text(entry, f"{_X}journal_ref")),
-                         collapse_ws(_atom_text(entry, f"{_X}comment")))
+    paper.extra = extra_fields(version, categories,
+                               collapse_ws(_atom_text(entry, f"{_X}journal_ref")),
+                               collapse_ws(_atom_text(entry, f"{_X}comment")))
+    if announced:
+        paper.extra["announce_type"] = announced
     return paper
 
 
@@ -206,7 +233,7 @@ def _snapshot_paper(record: Any, label: str) -> Paper:
     raw_id = as_text(record.get("id"))
     if not raw_id:
         raise Skip("has no 'id'")
-    arxiv_id, _ = _split_id(raw_id)
+    arxiv_id, _ = split_id(raw_id)
     title = as_text(record.get("title"))
     if not title:
         raise Skip(f"({arxiv_id}) has no 'title'")
@@ -221,7 +248,7 @@ def _snapshot_paper(record: Any, label: str) -> Paper:
                   arxiv=arxiv_id, doi=as_text(record.get("doi")) or None,
                   links=make_links([], summary),
                   source=[Source(JSONL_KIND, source_name(label))])
-    paper.extra = _extra(version, categories, as_text(record.get("journal-ref")),
+    paper.extra = extra_fields(version, categories, as_text(record.get("journal-ref")),
                          as_text(record.get("comments")))
     return paper
 

@@ -219,7 +219,7 @@ def _paper(fields: dict[str, str], key: str, label: str) -> Paper:
 
 def _arxiv_id(fields: dict[str, str]) -> str | None:
     """The arXiv id from ``eprint`` (when it is one) or ``arXiv:ID`` in other fields."""
-    eprint = fields.get("eprint", "").strip()
+    eprint = (fields.get("eprint") or fields.get("arxiv", "")).strip()  # al-folio: arxiv=
     prefix = (fields.get("archiveprefix") or fields.get("eprinttype") or "arxiv").lower()
     if eprint and prefix == "arxiv" and normalize_arxiv(eprint):
         return normalize_arxiv(eprint)

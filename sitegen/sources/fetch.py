@@ -143,11 +143,8 @@ def _service(spec: SourceSpec, url: str) -> str:
 def _parse(spec: SourceSpec, text: str, label: str) -> Parsed:
     """Parse through the importers' formats: ``hf-daily`` answers are Hugging Face API
     JSON, ``arxiv-query`` answers arXiv API Atom; ``arxiv-feed`` and ``url`` are recognised
-    from their content (or named by ``format``). An arXiv RSS reader registered among the
-    importers' formats is picked up by that detection with no change here."""
-    # arxiv-feed names no format on purpose: rss.arxiv.org answers RSS 2.0 or RSS-flavoured
-    # Atom, and an importer format that recognises them (registered in
-    # sitegen.importers.formats) plugs in here; until then its Atom goes to arxiv-atom.
+    from their content (or named by ``format``): rss.arxiv.org answers RSS 2.0 (``arxiv-rss``)
+    or RSS-flavoured Atom (``arxiv-atom``), and detection tells them apart."""
     names = {"hf-daily": "hf-api", "arxiv-query": "arxiv-atom"}
     fmt = detect(text, label, spec.format or names.get(spec.kind), None)
     return fmt.parse(text, label)

@@ -1,0 +1,196 @@
+"""Read Hugging Face papers pages saved as Markdown or text.
+
+Captures come from a browser's "save as text", from HTML-to-Markdown scrapers
+and from notebook exports. Each line is turned back into the line a plain copy
+of the page has (the layout :mod:`sitegen.importers.listing` reads), keeping
+line numbers, and what only the capture carries is kept on the side:
+
+- links, inline ``[text](url)`` or by reference ``[text][12]`` with a
+  ``[12]: url`` definition, become their text; a title linked to
+  ``…/papers/<id>`` (a ``### [Title](…)`` heading or a plain line) gives the
+  paper's arXiv id;
+- the comment count beside the date links to the paper's ``#community``
+  discussion; on a line of its own it is joined to the date line;
+- the upvote box, a number or ``-`` on its own line before a title, gives
+  ``upvotes`` (``-`` is none);
+- a paper date without a year (``Jan 8``) is in the capture's year: the date
+  in the capture's address or header (``papers/date/2026-01-09``,
+  ``Published Time: 2026-01-09``), else ``--listed``, else today's;
+- everything before the page's date (or the first paper) is navigation
+  chrome and is dropped, and so are "Submitted by …" lines and list items that
+  held only an image (the avatars of authors).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from sitegen.importers import listing
+from sitegen.importers.base import Parsed
+from sitegen.importers.limits import check_lines
+from sitegen.model import normalize_title
+
+KIND = listing.KIND  # the same page as a plain copy: the same source
+_REF_DEF = re.compile(r"^\s{0,3}\[([^\[\]\n]{1,100})\]:\s*<?([^\s<>]+)>?(?:\s+[\"'(].*)?$")
+_INLINE = re.compile(r"(!?)\[([^\[\]\n]*)\]\(\s*<?([^()\s<>]*)>?(?:\s+\"[^\"\n]*\")?\s*\)")
+_REFLINK = re.compile(r"(!?)\[([^\[\]\n]*)\]\[([^\[\]\n]{0,100})\]")
+_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+|\s+#+\s*$")
+_EMPTY_LINK = re.compile(r"\[\s*\]")
+_PAPER = re.compile(r"(?:huggingface\.co)?/papers/(\d{4}\.\d{4,5})(?:v\d+)?/?(#community)?$")
+_COUNT = re.compile(r"^(?:\d{1,9}|-)$")
+_YEARLESS = re.compile(rf"^((?:(?:published|submitted)(?:\s+on)?\s+)?{listing._MON}\s+\d{{1,2}})$",
+                       re.IGNORECASE)
+_CAPTURE_DATE = re.compile(r"(?:papers/date/|Published Time:\s*|^date:\s*)(\d{4})-\d{2}-\d{2}",
+                           re.MULTILINE)
+_LINKED = re.compile(r"\]\(\s*<?(?:https?://huggingface\.co)?/papers/\d{4}\.\d{4,5}"
+                     r"|^\s{0,3}\[[^\]\n]+\]:\s*<?https?://huggingface\.co/papers/\d{4}\.\d{4,5}",
+                     re.MULTILINE)
+_UPVOTE_WORDS = frozenset({"upvote", "upvoted"})
+
+
+@dataclass
+class _Line:
+    text: str
+    urls: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Capture:
+    """A capture turned into a plain copy, with the ids and upvotes found on the way."""
+
+    text: str
+    arxiv: dict[str, str] = field(default_factory=dict)  # normalized title -> arXiv id
+    upvotes: dict[str, int | None] = field(default_factory=dict)
+
+
+def looks_like(text: str) -> bool:
+    """Text with links to Hugging Face paper pages."""
+    return _LINKED.search(text[:2_000_000]) is not None
+
+
+def _unlink(raw: str, refs: dict[str, str]) -> _Line:
+    """The line's text with links replaced by their text, and the URLs they pointed to."""
+    urls: list[str] = []
+
+    def inline(match: re.Match[str]) -> str:
+        urls.append(match.group(3))
+        return "" if match.group(1) else match.group(2)
+
+    def by_ref(match: re.Match[str]) -> str:
+        key = (match.group(3) or match.group(2)).strip().lower()
+        if key in refs:
+            urls.append(refs[key])
+        return "" if match.group(1) else match.group(2)
+
+    text = _INLINE.sub(inline, raw)
+    text = _REFLINK.sub(by_ref, text)
+    text = _INLINE.sub(inline, text)  # [![img](src)](href): the image went first
+    text = " ".join(_EMPTY_LINK.sub("", _HEADING.sub("", text)).split())
+    if urls and text in ("*", "-", "+"):  # a list item that held only an image (avatars)
+        text = ""
+    if text.casefold().startswith("submitted by "):  # who posted it: page chrome
+        text = ""
+    return _Line(text, urls)
+
+
+def _capture_year(text: str, listed: date | None) -> int:
+    found = _CAPTURE_DATE.search(text[:200_000])
+    if found:
+        return int(found.group(1))
+    return listed.year if listed else date.today().year
+
+
+def _references(raw: list[str]) -> dict[str, str]:
+    """The ``[12]: url`` definitions, by lowercased label; their lines become blank."""
+    refs: dict[str, str] = {}
+    for number, line in enumerate(raw):
+        found = _REF_DEF.match(line)
+        if found:
+            refs.setdefault(found.group(1).strip().lower(), found.group(2))
+            raw[number] = ""
+    return refs
+
+
+def normalize(text: str, listed: date | None = None) -> Capture:
+    """The plain copy of a capture, line for line (see the module docstring)."""
+    raw = text.split("\n")
+    refs = _references(raw)
+    lines = [_unlink(line, refs) for line in raw]
+    capture = Capture("")
+    year = _capture_year(text, listed)
+    first_title = None
+    pending_upvote: int | None = None
+    for number, line in enumerate(lines):
+        if line.text.casefold() in _UPVOTE_WORDS and not line.urls:
+            line.text = ""
+            continue
+        papers = [_PAPER.search(url) for url in line.urls]
+        ids = [m.group(1) for m in papers if m and not m.group(2)]
+        community = bool(papers) and all(m and m.group(2) for m in papers)
+        if community and line.text.isdigit():
+            _join_count(lines, number, line)
+            continue
+        if ids and line.text:
+            key = normalize_title(line.text)
+            capture.arxiv.setdefault(key, ids[0])
+            if first_title is None:
+                first_title = number
+            if pending_upvote is not None:
+                count = lines[pending_upvote].text
+                capture.upvotes[key] = None if count == "-" else int(count)
+                lines[pending_upvote].text = ""
+            pending_upvote = None
+            continue
+        if line.text and _COUNT.match(line.text) and not ids:  # the box may link to log in
+            pending_upvote = number
+        elif line.text:
+            pending_upvote = None
+        if first_title is not None and _YEARLESS.match(line.text):
+            line.text = f"{line.text}, {year}"
+    _drop_chrome(lines, first_title)
+    capture.text = "\n".join(line.text for line in lines)
+    return capture
+
+
+def _join_count(lines: list[_Line], number: int, line: _Line) -> None:
+    """Put a comment count that stands on its own line after the date it belongs to."""
+    for before in range(number - 1, max(number - 4, -1), -1):
+        if lines[before].text:
+            if listing.DATE_LINE.match(lines[before].text) or _YEARLESS.match(lines[before].text):
+                lines[before].text += f" {line.text}"
+                line.text = ""
+            return
+
+
+def _drop_chrome(lines: list[_Line], first_title: int | None) -> None:
+    """Blank the navigation before the page's date line (or the first paper)."""
+    if first_title is None:
+        return
+    stop = first_title
+    between = False  # text other than an upvote box between this line and the first title
+    for number in range(first_title - 1, -1, -1):
+        text = lines[number].text
+        if listing.HEADER_DATE.match(text) or (listing.DATE_LINE.match(text) and not between):
+            stop = number
+            break
+        between = between or bool(text and not _COUNT.match(text))
+    if stop == first_title:  # no page date: keep the upvote box before the first title
+        while stop > 0 and (not lines[stop - 1].text or _COUNT.match(lines[stop - 1].text)):
+            stop -= 1
+    for line in lines[:stop]:
+        line.text = ""
+
+
+def parse(text: str, label: str, listed: date | None = None) -> Parsed:
+    """Every paper of a saved Hugging Face papers page."""
+    check_lines(text, label, "a saved Hugging Face papers page")
+    capture = normalize(text, listed)
+    result = listing.parse_listing(capture.text, label, listed)
+    for paper in result.papers:
+        key = normalize_title(paper.title)
+        paper.arxiv = capture.arxiv.get(key, paper.arxiv)
+        if key in capture.upvotes:
+            paper.upvotes = capture.upvotes[key]
+    return result
