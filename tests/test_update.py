@@ -10,6 +10,7 @@ answering with a real recorded API response. The day is set with
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
@@ -245,6 +246,18 @@ def test_url_and_feed_kinds_go_through_format_detection(tmp_path: Path,
     assert not outcome.failed
     assert [len(got.papers) for _, got in outcome.fetched] == [10, 10]
     assert len(outcome.report.added) == 10  # the same ten papers, merged
+
+
+def test_arxiv_feed_reads_the_rss_of_rss_arxiv_org(tmp_path: Path, services: Services) -> None:
+    """An rss.arxiv.org RSS 2.0 answer (a recorded one) lands through the feed reader."""
+    feed = Path(__file__).parent / "fixtures" / "arxiv-rss" / "cs.AI-2025-09-18.xml"
+    services.routes["/rss/cs.AI"] = Route({"": feed.read_bytes()}, "application/rss+xml")
+    site = _site(tmp_path, f'[[sources]]\nkind = "arxiv-feed"\ncategory = "cs.AI"\n'
+                           f'url = "{services.url}/rss/{{category}}"\n')
+    outcome = run_update(site, polite=Politeness(pauses={}), today=date(2025, 9, 18))
+    assert not outcome.failed and not outcome.report.warnings
+    [text] = _papers(site).values()
+    assert re.search(r'^arxiv: "\d{4}\.\d{4,5}"$', text, re.M), text
 
 
 def test_sources_config_errors_name_the_key(tmp_path: Path, run_cli: Run) -> None:
