@@ -156,6 +156,31 @@ class PaperView:
         return self.paper.doi
 
     @property
+    def authors_complete(self) -> bool:
+        """False when the source cut the author list short: pages add "et al."."""
+        return self.paper.authors_complete
+
+    @property
+    def date_text(self) -> str:
+        """The date at its precision, ISO 8601: ``2023``, ``2023-12`` or ``2023-12-12``."""
+        return self.paper.when.text()
+
+    @property
+    def date_label(self) -> str:
+        """The date for reading: ``December 12, 2023``, ``December 2023`` or ``2023``."""
+        return _label(self.paper.date, self.paper.precision, "%B")
+
+    @property
+    def date_short(self) -> str:
+        """The date on cards: ``Dec 12, 2023``, ``Dec 2023`` or ``2023``."""
+        return _label(self.paper.date, self.paper.precision, "%b")
+
+    @property
+    def bib(self) -> Paper:
+        """The paper's own fields (venue, volume, pages, arXiv and Hugging Face fields)."""
+        return self.paper
+
+    @property
     def month_path(self) -> str:
         return f"archive/{self.paper.date.year:04d}/{self.paper.date.month:02d}/"
 
@@ -171,6 +196,15 @@ class PaperView:
         if self.paper.doi:
             out.append(LinkView("paper", f"https://doi.org/{self.paper.doi}", "DOI"))
         return out
+
+
+def _label(day: date, precision: str, month: str) -> str:
+    """A date as people read it, no more precise than its source."""
+    if precision == "year":
+        return f"{day.year}"
+    if precision == "month":
+        return day.strftime(f"{month} %Y")
+    return day.strftime(f"{month} %-d, %Y")
 
 
 @dataclass

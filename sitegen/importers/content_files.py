@@ -75,6 +75,9 @@ def field_values(paper: Paper) -> dict[str, Any]:
         if name == "date":
             value = paper.when
         elif name == "origin":
+            kinds = {s.kind for s in paper.source}
+            if len(kinds) == 1 and set(value.values()) <= kinds:
+                continue  # one kind of source: every field came from it (not written)
             value = dict(sorted(value.items()))
         out[name] = value
     for key, value in paper.extra.items():
