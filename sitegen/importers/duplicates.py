@@ -28,10 +28,13 @@ def _keys(paper: Paper) -> list[tuple[str, str]]:
 
 
 def _differ(a: Paper, b: Paper) -> bool:
-    """Two records with different arXiv ids or DOIs are two papers, whatever their titles."""
+    """Two records with different arXiv ids or DOIs are two papers, whatever their titles;
+    so are two entries of one title under two citation keys with no ids to match."""
     ids = normalize_arxiv(a.arxiv or ""), normalize_arxiv(b.arxiv or "")
     if all(ids) and ids[0] != ids[1]:
         return True
+    if a.bibtex_key and b.bibtex_key and a.bibtex_key != b.bibtex_key and not all(ids):
+        return True  # one title under two keys, without ids: two papers (an issue's editorial)
     return bool(a.doi and b.doi and a.doi.strip().lower() != b.doi.strip().lower())
 
 

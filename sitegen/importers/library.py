@@ -277,9 +277,12 @@ def _unwritable(paper: Paper, label: str) -> Problem | None:
 
 
 def _conflicting(a: Paper, b: Paper) -> bool:
-    """Two papers with the same title but different arXiv ids or DOIs are different papers."""
+    """Two papers with the same title but different arXiv ids, DOIs or citation keys are
+    different papers (a journal's "Editor's Comments" in every issue)."""
     ids_a, ids_b = normalize_arxiv(a.arxiv or ""), normalize_arxiv(b.arxiv or "")
     if ids_a and ids_b and ids_a != ids_b:
+        return True
+    if a.bibtex_key and b.bibtex_key and a.bibtex_key != b.bibtex_key:
         return True
     return bool(a.doi and b.doi and a.doi.lower() != b.doi.lower())
 
@@ -319,6 +322,11 @@ def _merge(entry: _Entry, incoming: Paper) -> None:
     """Give each field the value that ranks highest, keeping what a person edited."""
     paper = entry.paper
     kind = kind_of(incoming)
+    kinds = {s.kind for s in paper.source}
+    if len(kinds) == 1:  # a file from one kind of source does not write where fields came from
+        only = kinds.pop()
+        paper.origin = {**{name: only for name in MERGED if name in paper.imported
+                           and name not in UNION_FIELDS}, **paper.origin}
     for name in list(FILLABLE) + sorted(incoming.extra):
         new = _value(incoming, name)
         if _empty(new):
@@ -342,6 +350,7 @@ def _merge(entry: _Entry, incoming: Paper) -> None:
             value = union(name, current, new)
         elif _claim(incoming, name, kind) > _claim(paper, name, origin_of(paper, name)):
             value = new
+            paper.origin = {**paper.origin, name: kind}  # the same value, now from here
         else:
             continue
         if fingerprint(value) == fingerprint(current):
