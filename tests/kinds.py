@@ -21,6 +21,7 @@ from __future__ import annotations
 KINDS: dict[str, tuple[str, ...]] = {
     "unit": (
         "test_absolute_urls", "test_architecture", "test_bench_smoke", "test_bibtex_tex",
+        "test_biblio_exports", "test_biblio_merge",
         "test_build", "test_build_cache", "test_build_invalid", "test_cli", "test_config",
         "test_content_pages", "test_control_chars", "test_dependencies", "test_derive",
         "test_dist", "test_exports_json", "test_gfm", "test_import_clean",
