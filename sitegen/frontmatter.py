@@ -124,11 +124,9 @@ def _when(node: yaml.Node) -> tuple[date, str]:
 
 def _bool(node: yaml.Node) -> bool:
     raw = _scalar(node, "true or false").strip().lower()
-    if raw in ("true", "yes", "on"):
-        return True
-    if raw in ("false", "no", "off"):
-        return False
-    raise FieldError(f"expected true or false, got {raw[:40]!r}")
+    if raw not in ("true", "yes", "on", "false", "no", "off"):
+        raise FieldError(f"expected true or false, got {raw[:40]!r}")
+    return raw in ("true", "yes", "on")
 
 
 def _date(node: yaml.Node) -> date:
@@ -221,10 +219,6 @@ def _hashes(node: yaml.Node) -> dict[str, str]:
     return {key: _text(value) for key, value in _mapping(node, "a mapping").items()}
 
 
-def _page_url(node: yaml.Node) -> str:
-    return _url(_text(node))
-
-
 _FIELDS: dict[str, Callable[[yaml.Node], Any]] = {
     "title": _text,
     "slug": _slug,
@@ -247,8 +241,8 @@ _FIELDS: dict[str, Callable[[yaml.Node], Any]] = {
     "github_stars": _int,
     "ai_summary": _text,
     "keywords": _str_list,
-    "thumbnail": _page_url,
-    "hf_url": _page_url,
+    "thumbnail": lambda node: _url(_text(node)),
+    "hf_url": lambda node: _url(_text(node)),
     "origin": _hashes,
     "authors": _str_list,
     "author_count": _int,

@@ -180,7 +180,7 @@ def test_csl_json_items(flash_site: Path) -> None:
     by_id = {item["id"]: item for item in items}
     flash = by_id["alizadeh2023flash"]
     assert flash["type"] == "paper-conference" and flash["issued"] == {"date-parts": [[2024]]}
-    assert flash["author"][-1] == {"literal": "others"} and flash["page"] == "12562–12584"
+    assert flash["author"][-1] == {"literal": "others"} and flash["page"] == "12562-12584"
     assert by_id["welland1980comments"]["issued"] == {"date-parts": [[1980, 10]]}
     slug = FLASH.split("/")[1]
     assert json.loads((flash_site / FLASH / f"{slug}.csl.json").read_text("utf-8")) == [flash]

@@ -61,6 +61,14 @@ def page_range(pages: str | None) -> Pages | None:
     return Pages(first.strip(), last.strip("- ").strip())
 
 
+def _csl_pages(pages: str | None) -> str | None:
+    """A page range as CSL writes it, ``101-118`` (BibTeX's ``--`` and dashes folded)."""
+    found = page_range(pages)
+    if found is None:
+        return None
+    return f"{found.first}-{found.last}" if found.last else found.first
+
+
 def _entry_type(view: PaperView) -> str:
     return bibtex.entry_type(view)
 
@@ -87,7 +95,7 @@ def csl_item(view: PaperView, config: Config) -> dict[str, Any]:
     item["issued"] = {"date-parts": [parts[:1 + paper.when.rank()]]}
     for key, value in (("container-title", paper.venue), ("event-title", paper.event),
                        ("volume", paper.volume), ("issue", paper.number),
-                       ("page", paper.pages), ("publisher", paper.publisher),
+                       ("page", _csl_pages(paper.pages)), ("publisher", paper.publisher),
                        ("DOI", paper.doi)):
         if value:
             item[key] = value
