@@ -221,3 +221,36 @@ def test_pandoc_reads_a_real_bibliography_export(tmp_path: Path,
         assert sum(1 for i in journals if i.get("container-title")) == 102  # 3 are arXiv only
     listed = _citeproc(out / "papers.csl.json", tmp_path)
     assert len(re.findall(r"NeuroImage", listed)) >= 20
+
+
+HOSTILE = Path(__file__).parent / "hostile" / "accepted" / "tex-bibliographic-fields-breakout"
+
+
+def test_hostile_fields_stay_data_in_every_format(tmp_path: Path,
+                                                  build_site: Callable[..., Path]) -> None:
+    site = tmp_path / "site"
+    (site / "content" / "papers").mkdir(parents=True)
+    (site / "sitegen.toml").write_text("", encoding="utf-8")
+    text = (HOSTILE / "paper.md").read_text("utf-8").replace("{secret}", "SECRET")
+    (site / "content" / "papers" / "x.md").write_text(text.replace("{marker}", "MARK"), "utf-8")
+    out = build_site(site, tmp_path / "out")
+    paper, _ = load_file(site / "content" / "papers" / "x.md", "x.md")
+    assert paper is not None and paper.venue and "\nTY  - JOUR" in paper.venue
+    # RIS: line breaks in values cannot start a record or a field of their own.
+    ris = (out / "papers" / "x" / "x.ris").read_text("utf-8")
+    assert [line[:2] for line in ris.splitlines()].count("TY") == 1
+    (record,) = rispy.loads(ris)
+    assert record["secondary_title"] == " ".join(paper.venue.split())
+    assert record["abstract"] == " ".join(paper.body.split())
+    # CSL-JSON: the values as they are, as JSON strings.
+    (item,) = json.loads((out / "papers" / "x" / "x.csl.json").read_text("utf-8"))
+    assert item["container-title"] == paper.venue and item["type"] == "article"
+    # BibTeX: the key and the type are only letters and digits; nothing is TeX.
+    bib = (out / "papers" / "x" / "x.bib").read_text("utf-8")
+    assert bib.startswith("@misc{keynoteinputSECRETx,\n")
+    assert "\\input" not in bib and "^^" not in bib
+    # Meta tags: one line each.
+    page = (out / "papers" / "x" / "index.html").read_text("utf-8")
+    meta = _parsed(page)
+    assert all("\n" not in content for _, content in meta)
+    assert ("citation_issue", "2 TY - JOUR") in meta

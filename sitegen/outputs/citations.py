@@ -198,7 +198,7 @@ def citation_meta(view: PaperView) -> list[tuple[str, str]]:
             tags.append((name, value))
     if paper.arxiv:
         tags.append(("citation_pdf_url", f"https://arxiv.org/pdf/{paper.arxiv}"))
-    return tags
+    return [(name, _line(content)) for name, content in tags]  # one line each, for readers
 
 
 def export_paths(view: PaperView) -> dict[str, str]:
