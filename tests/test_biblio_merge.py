@@ -168,3 +168,51 @@ def test_same_title_different_keys_stay_two_papers(tmp_path: Path) -> None:
     assert code == 0 and "the same paper" not in err
     keys = [load_file(path, path.name)[0] for path in (site / "content" / "papers").glob("*.md")]
     assert sorted(p.bibtex_key or "" for p in keys if p is not None) == ["a1", "a2"]
+
+
+ATOM_WITH_CODES = """<?xml version="1.0" encoding="UTF-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom" xmlns:arxiv="http://arxiv.org/schemas/atom">
+  <entry>
+    <id>http://arxiv.org/abs/2301.00001v3</id>
+    <published>2023-01-02T10:00:00Z</published>
+    <title>A ``quoted'' title</title>
+    <summary>An abstract with ``TeX quotes'' in it.</summary>
+    <author><name>Ann Lee</name></author>
+    <arxiv:primary_category term="math.CO"/>
+    <category term="cs.DM" scheme="http://arxiv.org/schemas/atom"/>
+    <category term="math.CO" scheme="http://arxiv.org/schemas/atom"/>
+    <category term="05C70" scheme="http://arxiv.org/schemas/atom"/>
+    <category term="G.2.2" scheme="http://arxiv.org/schemas/atom"/>
+  </entry>
+</feed>
+"""
+
+
+def test_arxiv_categories_apart_from_class_codes() -> None:
+    from sitegen.importers.arxiv import parse_atom
+
+    (paper,) = parse_atom(ATOM_WITH_CODES, "constructed.xml").papers
+    assert paper.primary_category == "math.CO"
+    assert paper.categories == ["math.CO", "cs.DM"] and paper.classes == ["05C70", "G.2.2"]
+    assert paper.arxiv_version == 3
+    assert paper.title == "A \u201cquoted\u201d title" and "\u201cTeX quotes\u201d" in paper.body
+
+
+def test_old_files_and_partial_dates_load() -> None:
+    from sitegen.frontmatter import parse_paper
+
+    old = ('---\ntitle: "Old"\ndate: 2023-12-12\nvenue: "ACL"\nbibtex_key: "k1"\n'
+           'categories:\n- "cs.CL"\narxiv_version: 2\nkeywords: ["a", "b"]\n---\n')
+    paper, problems = parse_paper(old, "old.md")
+    assert paper is not None and not problems and not paper.extra
+    assert (paper.venue, paper.bibtex_key, paper.categories, paper.arxiv_version) == (
+        "ACL", "k1", ["cs.CL"], 2)
+    assert paper.precision == "day" and paper.authors_complete
+    for text, precision in (("2023", "year"), ("'2023'", "year"), ("2023-12", "month")):
+        paper, problems = parse_paper(f"---\ntitle: T\ndate: {text}\n---\n", "p.md")
+        assert paper is not None and paper.precision == precision, problems
+    _, problems = parse_paper("---\ntitle: T\ndate: 2023-13\nauthors_complete: maybe\n---\n",
+                              "bad.md")
+    assert [str(p) for p in problems] == [
+        "bad.md:3: date: '2023-13' is not a valid date (month must be 1 to 12)",
+        "bad.md:4: authors_complete: expected true or false, got 'maybe'"]
