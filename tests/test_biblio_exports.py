@@ -254,3 +254,15 @@ def test_hostile_fields_stay_data_in_every_format(tmp_path: Path,
     meta = _parsed(page)
     assert all("\n" not in content for _, content in meta)
     assert ("citation_issue", "2 TY - JOUR") in meta
+
+
+def test_feeds_give_no_made_up_day(flash_site: Path) -> None:
+    import xml.etree.ElementTree as ET
+
+    atom = "{http://www.w3.org/2005/Atom}"
+    feed = ET.parse(flash_site / "feed.xml").getroot()
+    entries = {e.findtext(f"{atom}title"): e for e in feed.iter(f"{atom}entry")}
+    flash = entries["LLM in a flash: Efficient Large Language Model Inference with Limited Memory"]
+    assert flash.find(f"{atom}published") is None  # the year 2024 has no day to publish
+    items = {i.findtext("title"): i for i in ET.parse(flash_site / "rss.xml").iter("item")}
+    assert items["Editor's Comments"].find("pubDate") is None
