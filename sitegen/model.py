@@ -181,7 +181,9 @@ class Paper:
 
     @property
     def n_authors(self) -> int | None:
-        """The number of authors, from the names when known."""
+        """The number of authors, from the names when known (and complete)."""
+        if self.authors and not self.authors_complete and self.author_count:
+            return max(len(self.authors), self.author_count)
         return len(self.authors) if self.authors else self.author_count
 
 

@@ -216,3 +216,18 @@ def test_old_files_and_partial_dates_load() -> None:
     assert [str(p) for p in problems] == [
         "bad.md:3: date: '2023-13' is not a valid date (month must be 1 to 12)",
         "bad.md:4: authors_complete: expected true or false, got 'maybe'"]
+
+
+def test_new_fields_survive_the_build_cache_pickle() -> None:
+    import pickle
+
+    from sitegen.frontmatter import parse_paper
+
+    text = ('---\ntitle: "T"\ndate: 2023-12\nauthors: ["A B"]\nauthors_complete: false\n'
+            'entry_type: "article"\nvenue: "J"\npages: "1--2"\nclasses: ["68T50"]\n'
+            'origin:\n  venue: "bibtex"\n---\n')
+    paper, problems = parse_paper(text, "p.md")
+    assert paper is not None and not problems
+    again = pickle.loads(pickle.dumps(paper))
+    assert again == paper and again.when.text() == "2023-12" and not again.authors_complete
+    assert again.origin == {"venue": "bibtex"} and again.classes == ["68T50"]
