@@ -28,7 +28,7 @@ from sitegen.keys import make_key
 from sitegen.publish import MARKER, SEARCH_DIR
 
 CACHE_FILE = "build.marshal"
-FORMAT = 5
+FORMAT = 6
 Stamp = tuple[int, int, int]  # a file's size, modification time and status-change time (ns)
 
 
@@ -239,7 +239,7 @@ class BuildCache:
 
 
 PARSE_DIR = "content"
-PARSE_FORMAT = 4  # bump when what is kept of a parsed paper changes
+PARSE_FORMAT = 5  # bump when what is kept of a parsed paper changes
 SHARDS = 64
 MAX_SHARD_SHARE = 4  # a shard this many times its share makes the parse cache lay shards anew
 

@@ -187,9 +187,9 @@ class Config:
                                 "feed (only with a full base_url).")
     top_pages: bool = _option(True, "Write top/: every paper ranked by upvotes, then comments.")
     archive: bool = _option(True, "Write archive/: a page per month and the list of months.")
-    bib_files: bool = _option(True, "Write papers.bib with every entry and a .bib file beside "
-                                    "each paper page (each paper page shows its BibTeX entry "
-                                    "either way).")
+    bib_files: bool = _option(True, "Write papers.bib and papers.csl.json with every entry, "
+                                    "and .bib, .csl.json and .ris files beside each paper page "
+                                    "(each paper page shows its BibTeX entry either way).")
     papers_json: bool = _option(True, "Write papers.json: every paper's metadata, for scripts "
                                       "and other sites.")
     math: bool = _option(True, "Render LaTeX math ($...$) in titles and abstracts.")

@@ -45,6 +45,11 @@ from sitegen.views import (
 )
 
 PARALLEL_DERIVE = 2000  # papers to derive again (a theme changed) worth forked workers
+# The fields of what bibliographies, arXiv and Hugging Face know: pages and exports show them.
+BIBLIO_FIELDS = ("precision", "authors_complete", "entry_type", "venue", "event", "volume",
+                 "number", "pages", "publisher", "journal_ref", "bibtex_key", "arxiv_version",
+                 "primary_category", "categories", "classes", "arxiv_comment", "github_stars",
+                 "ai_summary", "keywords", "thumbnail", "hf_url", "origin")
 
 
 @dataclass(frozen=True)
@@ -71,7 +76,8 @@ def fingerprint_paper(paper: Paper, tags: list[str], slug: str) -> str:
     values = (paper.title, paper.date.isoformat(), paper.body, slug, repr(paper.authors),
               repr(paper.author_count), repr(paper.organization), repr(paper.comments),
               repr(paper.upvotes), repr(tags), repr(paper.links), repr(paper.arxiv),
-              repr(paper.doi), repr(paper.listed), repr(sorted(paper.extra.items(), key=str)))
+              repr(paper.doi), repr(paper.listed), repr(sorted(paper.extra.items(), key=str)),
+              repr([getattr(paper, name) for name in BIBLIO_FIELDS]))
     text = "\x00".join(values) + "\x00"  # one hash of joined text: the same as hashing each
     return hashlib.sha1(text.encode("utf-8", "surrogatepass"), usedforsecurity=False).hexdigest()
 

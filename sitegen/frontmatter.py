@@ -107,6 +107,28 @@ _DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})"
                    r"(?:[ \t]*(?:[zZ]|[+-]\d{1,2}(?::?\d{2})?))?)?")
 
 
+_PARTIAL = re.compile(r"(\d{4})(?:-(\d{1,2}))?")
+
+
+def _when(node: yaml.Node) -> tuple[date, str]:
+    """A paper's date and its precision: ``2023`` and ``2023-12`` are not January 1."""
+    raw = _scalar(node, "a date").strip()
+    match = _PARTIAL.fullmatch(raw)
+    if match is None:
+        return _date(node), "day"
+    month = int(match.group(2) or 1)
+    if not 1 <= month <= 12:
+        raise FieldError(f"{raw!r} is not a valid date (month must be 1 to 12)")
+    return date(int(match.group(1)), month, 1), "month" if match.group(2) else "year"
+
+
+def _bool(node: yaml.Node) -> bool:
+    raw = _scalar(node, "true or false").strip().lower()
+    if raw not in ("true", "yes", "on", "false", "no", "off"):
+        raise FieldError(f"expected true or false, got {raw[:40]!r}")
+    return raw in ("true", "yes", "on")
+
+
 def _date(node: yaml.Node) -> date:
     raw = _scalar(node, "a date").strip()
     match = _DATE.fullmatch(raw)
@@ -212,7 +234,28 @@ def _hashes(node: yaml.Node) -> dict[str, str]:
 _FIELDS: dict[str, Callable[[yaml.Node], Any]] = {
     "title": _text,
     "slug": _slug,
-    "date": _date,
+    "date": _when,
+    "authors_complete": _bool,
+    "entry_type": lambda node: _text(node).lower(),
+    "venue": _text,
+    "event": _text,
+    "volume": _text,
+    "number": _text,
+    "pages": _text,
+    "publisher": _text,
+    "journal_ref": _text,
+    "bibtex_key": _text,
+    "arxiv_version": _int,
+    "primary_category": _text,
+    "categories": _str_list,
+    "classes": _str_list,
+    "arxiv_comment": _text,
+    "github_stars": _int,
+    "ai_summary": _text,
+    "keywords": _str_list,
+    "thumbnail": lambda node: _url(_text(node)),
+    "hf_url": lambda node: _url(_text(node)),
+    "origin": _hashes,
     "authors": _str_list,
     "author_count": _int,
     "organization": _organization,
@@ -327,6 +370,8 @@ def _build(root: yaml.MappingNode, body: str, label: str,
                                                   f"{MAX_BODY_BYTES:,} bytes"))
     if problems:
         return None, problems
+    if "date" in values:
+        values["date"], values["precision"] = values["date"]
     paper = Paper(body=body, extra=extra, lines=lines, **values)
     return paper, []
 

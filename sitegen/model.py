@@ -26,18 +26,41 @@ FIELD_ORDER = (
     "slug",
     "date",
     "authors",
+    "authors_complete",
     "author_count",
     "organization",
+    "entry_type",
+    "venue",
+    "event",
+    "volume",
+    "number",
+    "pages",
+    "publisher",
+    "journal_ref",
+    "bibtex_key",
     "comments",
     "upvotes",
+    "github_stars",
     "tags",
     "links",
     "arxiv",
+    "arxiv_version",
+    "primary_category",
+    "categories",
+    "classes",
+    "arxiv_comment",
     "doi",
+    "ai_summary",
+    "keywords",
+    "thumbnail",
+    "hf_url",
     "listed",
     "source",
     "counts",
+    "origin",
 )
+# How precise a date is: "2023" (year), "2023-12" (month) or "2023-12-12" (day).
+PRECISIONS = ("year", "month", "day")
 
 
 @dataclass(frozen=True)
@@ -67,6 +90,24 @@ class Source:
 
 #: (upvotes, comments) seen on one date; either may be unknown.
 Counts = tuple[int | None, int | None]
+@dataclass(frozen=True)
+class When:
+    """A date at the precision a source gave it: a year-only date is not January 1."""
+
+    day: date
+    precision: str = "day"
+
+    def text(self) -> str:
+        """``2023``, ``2023-12`` or ``2023-12-12``: how the date is written and exported."""
+        if self.precision == "year":
+            return f"{self.day.year:04d}"
+        if self.precision == "month":
+            return f"{self.day.year:04d}-{self.day.month:02d}"
+        return self.day.isoformat()
+
+    def rank(self) -> int:
+        """0 for a year, 1 for a month, 2 for a day: a more precise date wins a merge."""
+        return PRECISIONS.index(self.precision)
 
 
 @dataclass
@@ -90,6 +131,34 @@ class Paper:
     source: list[Source] = field(default_factory=list)
     # Upvotes and comments as ``sitegen update`` saw them, by the date it saw them.
     counts: dict[_Date, Counts] = field(default_factory=dict)
+    # How precise ``date`` is (see PRECISIONS); "day" unless the file says "2023" or "2023-12".
+    precision: str = "day"
+    # False when the source cut the author list short ("and others" in BibTeX).
+    authors_complete: bool = True
+    # What bibliographies hold (see docs/content-format.md, "Bibliographic fields").
+    entry_type: str | None = None  # BibTeX entry type, lower case: article, inproceedings...
+    venue: str | None = None  # journal, booktitle or biblatex journaltitle
+    event: str | None = None  # biblatex eventtitle
+    volume: str | None = None
+    number: str | None = None
+    pages: str | None = None
+    publisher: str | None = None
+    journal_ref: str | None = None  # arXiv's journal reference, as the authors wrote it
+    bibtex_key: str | None = None  # the citation key the bibliography used
+    # arXiv: the latest version, the primary category, all arXiv categories, other class codes.
+    arxiv_version: int | None = None
+    primary_category: str | None = None
+    categories: list[str] = field(default_factory=list)
+    classes: list[str] = field(default_factory=list)  # MSC, ACM, PACS codes
+    arxiv_comment: str | None = None
+    # Hugging Face: stars of the code repository, generated summary and keywords, images, page.
+    github_stars: int | None = None
+    ai_summary: str | None = None
+    keywords: list[str] = field(default_factory=list)
+    thumbnail: str | None = None
+    hf_url: str | None = None
+    # Field name -> the kind of source its value came from ("bibtex", "arxiv-atom"...).
+    origin: dict[str, str] = field(default_factory=dict)
     # Importer bookkeeping: field name -> hash of the value the importer last wrote.
     imported: dict[str, str] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
@@ -111,8 +180,15 @@ class Paper:
         self.__dict__.update(zip(_STATE_FIELDS, state, strict=True))
 
     @property
+    def when(self) -> When:
+        """The date with its precision."""
+        return When(self.date, self.precision)
+
+    @property
     def n_authors(self) -> int | None:
-        """The number of authors, from the names when known."""
+        """The number of authors, from the names when known (and complete)."""
+        if self.authors and not self.authors_complete and self.author_count:
+            return max(len(self.authors), self.author_count)
         return len(self.authors) if self.authors else self.author_count
 
 
@@ -139,6 +215,10 @@ class _TextPath:
 
 
 Paper.path = _TextPath()  # type: ignore[assignment]  # after @dataclass, which reads the default
+
+# An arXiv category ("cs.CL", "hep-th", "math.AG"); MSC ("68T50") and ACM ("I.2.7")
+# class codes, which arXiv lists beside them, do not match.
+ARXIV_CATEGORY = re.compile(r"[a-z][a-z\-]*(?:\.[A-Za-z][A-Za-z\-]*)?")
 
 _ARXIV_NEW = re.compile(r"^(\d{4}\.\d{4,5})(v\d+)?$")
 _ARXIV_OLD = re.compile(r"^([a-z][a-z.\-]*/\d{7})(v\d+)?$", re.IGNORECASE)

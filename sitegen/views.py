@@ -157,6 +157,31 @@ class PaperView:
         return self.paper.doi
 
     @property
+    def authors_complete(self) -> bool:
+        """False when the source cut the author list short: pages add "et al."."""
+        return self.paper.authors_complete
+
+    @property
+    def date_text(self) -> str:
+        """The date at its precision, ISO 8601: ``2023``, ``2023-12`` or ``2023-12-12``."""
+        return self.paper.when.text()
+
+    @property
+    def date_label(self) -> str:
+        """The date for reading: ``December 12, 2023``, ``December 2023`` or ``2023``."""
+        return _label(self.paper.date, self.paper.precision, "%B")
+
+    @property
+    def date_short(self) -> str:
+        """The date on cards: ``Dec 12, 2023``, ``Dec 2023`` or ``2023``."""
+        return _label(self.paper.date, self.paper.precision, "%b")
+
+    @property
+    def bib(self) -> Paper:
+        """The paper's own fields (venue, volume, pages, arXiv and Hugging Face fields)."""
+        return self.paper
+
+    @property
     def month_path(self) -> str:
         return f"archive/{self.paper.date.year:04d}/{self.paper.date.month:02d}/"
 
@@ -175,7 +200,9 @@ class PaperView:
 
     @property
     def hf_url(self) -> str | None:
-        """The paper's Hugging Face page, which exists for every arXiv paper."""
+        """The paper's Hugging Face page: as imported, else the one every arXiv paper has."""
+        if self.paper.hf_url:
+            return self.paper.hf_url
         return f"https://huggingface.co/papers/{self.paper.arxiv}" if self.paper.arxiv else None
 
     @property
@@ -188,30 +215,27 @@ class PaperView:
         return [LinkView(link.kind, link.url, LINK_LABELS["code"])
                 for link in self.paper.links if link.kind == "code"]
 
-    # Fields that a paper file may carry (venue, AI summary, GitHub stars, categories,
-    # arXiv comment, thumbnail): templates test them, so that the theme shows them as
-    # soon as the model has them, and shows nothing while it does not.
+    # Bibliographic and Hugging Face fields the theme shows where a paper has them.
     @property
     def venue(self) -> str | None:
-        return _optional(self.paper, "venue")
+        """Where it was published: the venue, else the event, else arXiv's journal reference."""
+        return self.paper.venue or self.paper.event or self.paper.journal_ref
 
     @property
     def ai_summary(self) -> str | None:
-        return _optional(self.paper, "ai_summary")
+        return self.paper.ai_summary
 
     @property
     def stars(self) -> int | None:
-        value = getattr(self.paper, "stars", None)
-        return value if isinstance(value, int) and not isinstance(value, bool) else None
+        return self.paper.github_stars
 
     @property
     def categories(self) -> list[str]:
-        value = getattr(self.paper, "categories", None)
-        return [str(v) for v in value] if isinstance(value, (list, tuple)) else []
+        return self.paper.categories
 
     @property
     def arxiv_comment(self) -> str | None:
-        return _optional(self.paper, "arxiv_comment")
+        return self.paper.arxiv_comment
 
     @property
     def links(self) -> list[LinkView]:
@@ -227,10 +251,13 @@ class PaperView:
         return out
 
 
-def _optional(paper: Paper, name: str) -> str | None:
-    """A text field of ``paper`` that older models lack: None when absent or empty."""
-    value = getattr(paper, name, None)
-    return value if isinstance(value, str) and value.strip() else None
+def _label(day: date, precision: str, month: str) -> str:
+    """A date as people read it, no more precise than its source."""
+    if precision == "year":
+        return f"{day.year}"
+    if precision == "month":
+        return day.strftime(f"{month} %Y")
+    return day.strftime(f"{month} %-d, %Y")
 
 
 @dataclass

@@ -23,6 +23,8 @@ KINDS: dict[str, tuple[str, ...]] = {
         "test_absolute_urls",
         "test_architecture",
         "test_bench_smoke",
+        "test_biblio_exports",
+        "test_biblio_merge",
         "test_bibtex_tex",
         "test_build",
         "test_build_cache",

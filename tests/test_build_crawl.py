@@ -155,7 +155,7 @@ OPTIONAL_OUTPUTS = {
     "feeds": re.compile(r"(^|/)(feed|rss)\.xml$"),
     "top_pages": re.compile(r"^top/"),
     "archive": re.compile(r"^archive/"),
-    "bib_files": re.compile(r"\.bib$"),
+    "bib_files": re.compile(r"\.bib$|\.csl\.json$|\.ris$"),
     "papers_json": re.compile(r"^papers\.json$"),
 }
 REPO_CONTENT = Path(__file__).resolve().parent.parent / "content" / "papers"  # not pages/

@@ -70,7 +70,7 @@ def test_every_field_of_json_is_cleaned(run_cli: Run, tmp_path: Path) -> None:
         f"{path}:1: warning: removed 1 control character from the authors",
         f"{path}:1: warning: removed 1 control character from the organization",
         f"{path}:1: warning: removed 1 control character from the links",
-        f"{path}:1: warning: removed 6 control characters from 'keywords'",
+        f"{path}:1: warning: removed 6 control characters from the keywords",
     ]
     text = only_file(site).read_text("utf-8")
     assert not FORBIDDEN.search(text)
@@ -80,8 +80,8 @@ def test_every_field_of_json_is_cleaned(run_cli: Run, tmp_path: Path) -> None:
     assert paper.title == "Title"
     assert paper.body == "Summary text too"
     assert paper.authors == ["Ann Lee"]
-    assert paper.extra["keywords"] == ["key"]
-    assert paper.extra["ai_summary"] == "fine tab"  # a tab is not removed (whitespace squeezed)
+    assert paper.keywords == ["key"]
+    assert paper.ai_summary == "fine tab"  # a tab is not removed (whitespace squeezed)
 
 
 def test_bibtex_and_atom_are_cleaned(run_cli: Run, tmp_path: Path) -> None:

@@ -45,7 +45,7 @@ def parsed(path: Path, name: str) -> tuple[str, list]:
 
 def test_rss_atom_feed_of_rss_arxiv_org_reads_oai_ids() -> None:
     _, (paper,) = parsed(FIX / "arxiv-rss" / "math.OC-spec-atom.xml", "arxiv-atom")
-    assert paper.arxiv == "2203.01250" and paper.extra["arxiv_version"] == 3
+    assert paper.arxiv == "2203.01250" and paper.arxiv_version == 3
     assert paper.extra["announce_type"] == "replace-cross"
     assert paper.authors == ["Antonin Monteil", "Paul Pegon"]
     assert paper.doi == "10.5802/jep.257" and paper.date == date(2024, 8, 23)
@@ -55,7 +55,7 @@ def test_rss_atom_feed_of_rss_arxiv_org_reads_oai_ids() -> None:
 def test_rss_2_items() -> None:
     _, (paper,) = parsed(FIX / "arxiv-rss" / "math.OC-spec-item.xml", "arxiv-rss")
     assert (paper.arxiv, paper.extra["announce_type"]) == ("2203.01250", "replace-cross")
-    assert paper.extra["categories"] == ["math.AP", "math.OC"]
+    assert paper.categories == ["math.AP", "math.OC"]
     assert paper.authors == ["Antonin Monteil", "Paul Pegon"]
     _, (real,) = parsed(FIX / "arxiv-rss" / "cs.AI-2025-09-18.xml", "arxiv-rss")
     assert real.arxiv == "2509.13332" and real.extra["announce_type"] == "new"
@@ -112,7 +112,7 @@ def test_oai_dc_and_resumption_token() -> None:
     assert (paper.arxiv, paper.date) == ("0704.0002", date(2007, 3, 30))
     assert paper.authors == ["Ileana Streinu", "Louis Theran"]
     assert paper.body == "We describe a new algorithm."
-    assert paper.extra["arxiv_comment"] == "To appear in Graphs and Combinatorics"
+    assert paper.arxiv_comment == "To appear in Graphs and Combinatorics"
     assert arxiv_feeds.resumption_token(text) == "6960524|1001"
     assert arxiv_feeds.resumption_token(text.replace(">6960524|1001<", "><")) is None
 
@@ -121,7 +121,7 @@ def test_ris() -> None:
     _, (paper,) = parsed(FIX / "ris" / "nrg3207.ris", "ris")
     assert paper.authors == ["François Spitz", "Eileen E. M. Furlong"]
     assert paper.date == date(2012, 9, 1) and paper.doi == "10.1038/nrg3207"
-    assert paper.extra["venue"] == "Nature Reviews Genetics"
+    assert paper.venue == "Nature Reviews Genetics"
 
 
 def test_semantic_scholar() -> None:
@@ -132,7 +132,7 @@ def test_semantic_scholar() -> None:
     page = {"total": 1, "data": [{"paperId": "x", "title": "P", "year": 2023,
                                   "externalIds": {"ArXiv": "2312.11514"}}]}  # written here
     (found,) = apis.parse_s2(json.dumps(page), "s2.json").papers
-    assert (found.arxiv, found.date, found.extra["date_precision"]) == (
+    assert (found.arxiv, found.date, found.precision) == (
         "2312.11514", date(2023, 1, 1), "year")
 
 

@@ -213,8 +213,8 @@ def test_listing_entry_and_api_item_become_one_file(tmp_path: Path) -> None:
     assert paper.authors == [a["name"] for a in api["authors"]]
     assert paper.author_count == 8 and paper.comments == 8  # from the listing
     assert paper.arxiv == api["id"] and paper.upvotes == api["upvotes"]
-    assert paper.extra["keywords"] == api["ai_keywords"]
-    assert [s.kind for s in paper.source] == ["hf-daily-listing", "hf-api"]
+    assert paper.keywords == api["ai_keywords"]
+    assert [s.kind for s in paper.source] == ["hf-api", "hf-daily-listing"]  # sorted
     assert paper.body.startswith("Large language models (LLMs) are central")
 
 
@@ -237,8 +237,8 @@ def test_atom_entry_and_bibtex_eprint_become_one_file(tmp_path: Path) -> None:
     atom_title = re.search(r"<id>http://arxiv.org/abs/2102.03929v1</id>\s*<title>([^<]*)</title>",
                            ATOM.read_text("utf-8"))
     assert atom_title is not None and paper.title == atom_title.group(1)
-    assert paper.extra["bibtex_key"] == "li2021flexible"  # what only BibTeX knew
-    assert paper.extra["arxiv_comment"].startswith("2020 IEEE")  # what only arXiv knew
+    assert paper.bibtex_key == "li2021flexible"  # what only BibTeX knew
+    assert paper.arxiv_comment.startswith("2020 IEEE")  # what only arXiv knew
     assert {s.kind for s in paper.source} == {"arxiv-atom", "bibtex"}
     assert len(found) == 10 + 3  # 10 Atom entries; 3 BibTeX entries were new
 

@@ -85,9 +85,9 @@ def test_hf_daily_papers_item(tmp_path: Path) -> None:
         inner["organization"]["name"], inner["organization"]["fullname"])
     assert [(link.kind, link.url) for link in paper.links] == [
         ("code", inner["githubRepo"]), ("project", inner["projectPage"])]
-    assert paper.extra["github_stars"] == inner["githubStars"]
-    assert paper.extra["ai_summary"] == inner["ai_summary"]
-    assert paper.extra["keywords"] == inner["ai_keywords"]
+    assert paper.github_stars == inner["githubStars"]
+    assert paper.ai_summary == inner["ai_summary"]
+    assert paper.keywords == inner["ai_keywords"]
     assert paper.tags == []  # keywords do not become tags
 
 
@@ -130,15 +130,15 @@ def test_arxiv_atom_current_format(tmp_path: Path) -> None:
     assert len(found) == ATOM.read_text("utf-8").count("<entry>")
     old = found["cond-mat/0011267"]  # an old-style id with its version
     assert old.title == "The electronic structure of cuprates from high energy spectroscopy"
-    assert old.date == date(2000, 11, 15) and old.extra["arxiv_version"] == 1
+    assert old.date == date(2000, 11, 15) and old.arxiv_version == 1
     assert old.authors[0] == "Mark S. Golden" and len(old.authors) == 8
-    assert old.extra["categories"] == ["cond-mat.supr-con", "cond-mat.str-el"]
-    assert old.extra["journal_ref"] == "J. Electron Spectr. Relat. Phenom. 117-118, 203 (2001)"
-    assert old.extra["arxiv_comment"].startswith("J. Electron Spec. Relat. Phenom.: special")
+    assert old.categories == ["cond-mat.supr-con", "cond-mat.str-el"]
+    assert old.journal_ref == "J. Electron Spectr. Relat. Phenom. 117-118, 203 (2001)"
+    assert old.arxiv_comment.startswith("J. Electron Spec. Relat. Phenom.: special")
     assert old.comments is None  # the arXiv comment is not the HF comment count
     assert old.body.startswith("We report studies") and "1D->2D" in old.body
     revised = found["cond-mat/0310718"]
-    assert revised.extra["arxiv_version"] == 2 and revised.date == date(2003, 10, 30)
+    assert revised.arxiv_version == 2 and revised.date == date(2003, 10, 30)
     assert revised.doi == "10.1109/TED.2004.826844"
     assert "$E_{0,em}$" in found["hep-th/0505137"].body
 
@@ -156,10 +156,10 @@ def test_arxiv_old_atom_and_snapshot_agree(tmp_path: Path) -> None:
             assert paper.title == " ".join(record["title"].split())
             assert paper.body == " ".join(record["abstract"].split())
             assert paper.doi == record["doi"]
-            assert paper.extra["categories"] == record["categories"].split()
-            assert paper.extra.get("journal_ref") == record["journal-ref"]
-            assert paper.extra["arxiv_comment"] == record["comments"]
-            assert paper.extra["arxiv_version"] == len(record["versions"])
+            assert paper.categories == record["categories"].split()
+            assert paper.journal_ref == record["journal-ref"]
+            assert paper.arxiv_comment == record["comments"]
+            assert paper.arxiv_version == len(record["versions"])
             assert paper.authors == [f"{row[1]} {row[0]}" for row in record["authors_parsed"]]
         assert atom_paper.date == jsonl_paper.date
     assert from_jsonl.papers[0].date == date(2007, 3, 31)  # the first version's date
@@ -231,7 +231,7 @@ def test_bibtex_fields(tmp_path: Path) -> None:
     assert made_up.authors == ["Jörg Müller", "José García", "Søren Østergaard",
                                "Antonín Dvořák"]
     assert made_up.doi == "10.5555/constructed.2024.1" and made_up.date == date(2024, 3, 1)
-    assert "50%" in made_up.body and made_up.extra["venue"] == "Constructed Proceedings"
+    assert "50%" in made_up.body and made_up.venue == "Constructed Proceedings"
     assert [link.url for link in made_up.links] == ["https://example.org/code"]
 
 

@@ -34,7 +34,8 @@ REPO = Path(__file__).resolve().parent.parent
 RULES = REPO / "themes" / "default" / "tag_rules.toml"
 NS = {"h": "http://www.w3.org/1999/xhtml"}
 EXTRAS = {"venue": "NeurIPS 2025", "ai_summary": "A <b>short</b> machine summary.",
-          "stars": 1234, "categories": ["cs.CL", "cs.LG"], "arxiv_comment": "12 pages, 3 figures"}
+          "github_stars": 1234, "categories": ["cs.CL", "cs.LG"],
+          "arxiv_comment": "12 pages, 3 figures"}
 
 
 def _views(tmp_path: Path, renderer: Renderer, *papers: Paper) -> list[PaperView]:
@@ -111,8 +112,8 @@ def test_fields_the_model_lacks_render_nothing(renderer: Renderer, tmp_path: Pat
     assert _text(page, ".//h:dl[@class='facts']/h:dt") == ["Published", "arXiv"]
 
 
-def test_fields_the_model_gains_light_the_parts_up(renderer: Renderer, tmp_path: Path) -> None:
-    """A paper with the attributes (as the model will give them) shows each, escaped."""
+def test_bibliographic_and_hub_fields_are_shown_escaped(renderer: Renderer, tmp_path: Path) -> None:
+    """A paper with venue, AI summary, stars, categories and comment shows each, escaped."""
     paper = _paper(arxiv="2312.11514")
     for name, value in EXTRAS.items():
         setattr(paper, name, value)

@@ -23,6 +23,7 @@ from sitegen.frontmatter import decode
 from sitegen.importers import listing
 from sitegen.importers.base import Parsed
 from sitegen.importers.clean import scrub
+from sitegen.importers.duplicates import duplicates
 from sitegen.importers.library import Library, Report, write_all
 from sitegen.importers.limits import MAX_INPUT_BYTES
 
@@ -192,6 +193,7 @@ def run_import(site_root: Path, inputs: list[tuple[str, str]], fmt_name: str | N
 def _add(library: Library, parsed: Parsed, label: str, listed: date | None) -> int:
     """Add the papers of one input to ``library``; how many were accepted."""
     library.report.warnings.extend(parsed.warnings)
+    library.report.warnings.extend(duplicates(parsed.papers, label))
     if not parsed.papers and not parsed.warnings:  # never skipped without a word
         library.report.warnings.append(Problem(label, 0, "no paper found in this input"))
     accepted = 0

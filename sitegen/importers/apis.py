@@ -9,8 +9,8 @@
   ``results`` holds works; the abstract is rebuilt from ``abstract_inverted_index``
   (word -> positions), the arXiv id from an arxiv.org location or the arXiv DOI.
 
-A date given only as a year is taken as 1 January of that year, and said so in
-``extra["date_precision"]``. Counts (citations) stay in ``extra``.
+A date given only as a year keeps that precision (``precision: year``, never shown
+as 1 January). Counts (citations) stay in ``extra``.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from sitegen.importers.base import (
     iso_date,
     make_links,
     safe_url,
+    set_extra,
     source_name,
     unwrap_paragraphs,
 )
@@ -167,7 +168,7 @@ def _csl_paper(raw: Any, label: str) -> Paper:
     paper = Paper(title=title, date=when, body=summary, authors=authors, arxiv=arxiv, doi=doi,
                   links=make_links([("paper", url)], summary),
                   source=[Source(CSL_KIND, source_name(label))])
-    paper.extra = extra
+    set_extra(paper, extra)
     return paper
 
 
@@ -208,7 +209,7 @@ def _s2_paper(raw: Any, label: str) -> Paper:
                   links=make_links([("paper", pdf.get("url") if isinstance(pdf, dict) else None)],
                                    summary),
                   source=[Source(S2_KIND, source_name(label))])
-    paper.extra = extra
+    set_extra(paper, extra)
     return paper
 
 
@@ -286,5 +287,5 @@ def _openalex_paper(raw: Any, label: str) -> Paper:
                   arxiv=_openalex_arxiv(item, doi), doi=doi or None,
                   links=make_links([("paper", safe_url(landing))], summary),
                   source=[Source(OPENALEX_KIND, source_name(label))])
-    paper.extra = extra
+    set_extra(paper, extra)
     return paper

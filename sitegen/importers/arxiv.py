@@ -30,7 +30,7 @@ from sitegen.importers.base import (
 )
 from sitegen.importers.jsonread import json_records
 from sitegen.importers.limits import MAX_FIELD_CHARS, MAX_XML_TAGS, LineCounter, too_long
-from sitegen.model import Paper, Source, normalize_arxiv
+from sitegen.model import ARXIV_CATEGORY, Paper, Source, normalize_arxiv
 
 ATOM_KIND = "arxiv-atom"
 JSONL_KIND = "arxiv-jsonl"
@@ -88,18 +88,27 @@ def split_id(raw: str) -> tuple[str, int | None]:
     return arxiv_id, int(version.group(1)) if version else None
 
 
-def extra_fields(version: int | None, categories: list[str], journal_ref: str,
-           comment: str) -> dict[str, Any]:
-    extra: dict[str, Any] = {}
-    if version is not None:
-        extra["arxiv_version"] = version
-    if categories:
-        extra["categories"] = list(dict.fromkeys(categories))
-    if journal_ref:
-        extra["journal_ref"] = journal_ref
-    if comment:
-        extra["arxiv_comment"] = comment
-    return extra
+def fill_arxiv(paper: Paper, version: int | None, categories: list[str], primary: str,
+          journal_ref: str, comment: str) -> None:
+    """The arXiv-only fields: arXiv categories (primary first) apart from MSC and ACM codes."""
+    paper.arxiv_version = version
+    codes = list(dict.fromkeys(c for c in categories if c))
+    arxiv = [c for c in codes if ARXIV_CATEGORY.fullmatch(c)]
+    paper.primary_category = primary if ARXIV_CATEGORY.fullmatch(primary) else (
+        arxiv[0] if arxiv else None)
+    if paper.primary_category:
+        arxiv = [paper.primary_category] + [c for c in arxiv if c != paper.primary_category]
+    paper.categories = arxiv
+    paper.classes = [c for c in codes if not ARXIV_CATEGORY.fullmatch(c)]
+    paper.journal_ref = journal_ref or None
+    paper.arxiv_comment = comment or None
+
+
+def tex_quotes(text: str) -> str:
+    """TeX quotes (two backquotes ... two apostrophes) as typographic double quotes."""
+    if "``" not in text:
+        return text
+    return re.sub(r"``(.*?)''", "\u201c\\1\u201d", text, flags=re.DOTALL)
 
 
 # --- Atom ---------------------------------------------------------------------------------
@@ -196,14 +205,12 @@ def _atom_paper(entry: ET.Element, label: str) -> Paper:
     doi = collapse_ws(_atom_text(entry, f"{_X}doi") or _atom_text(entry, f"{_X}DOI")) or None
     categories = [c.get("term", "") for c in entry.findall(f"{_A}category") if c.get("term")]
     primary = entry.find(f"{_X}primary_category")
-    if primary is not None and primary.get("term") and not categories:
-        categories = [primary.get("term", "")]
-    paper = Paper(title=title, date=when, body=summary, authors=[a for a in authors if a],
-                  arxiv=arxiv_id, doi=doi, links=make_links([], summary),
-                  source=[Source(ATOM_KIND, source_name(label))])
-    paper.extra = extra_fields(version, categories,
-                               collapse_ws(_atom_text(entry, f"{_X}journal_ref")),
-                               collapse_ws(_atom_text(entry, f"{_X}comment")))
+    paper = Paper(title=tex_quotes(title), date=when, body=tex_quotes(summary),
+                  authors=[a for a in authors if a], arxiv=arxiv_id, doi=doi,
+                  links=make_links([], summary), source=[Source(ATOM_KIND, source_name(label))])
+    fill_arxiv(paper, version, categories, primary.get("term", "") if primary is not None else "",
+               collapse_ws(_atom_text(entry, f"{_X}journal_ref")),
+               collapse_ws(_atom_text(entry, f"{_X}comment")))
     if announced:
         paper.extra["announce_type"] = announced
     return paper
@@ -244,12 +251,12 @@ def _snapshot_paper(record: Any, label: str) -> Paper:
     abstract = record.get("abstract")
     summary = unwrap_paragraphs(abstract) if isinstance(abstract, str) else ""
     categories = as_text(record.get("categories")).split()
-    paper = Paper(title=title, date=when, body=summary, authors=_snapshot_authors(record),
-                  arxiv=arxiv_id, doi=as_text(record.get("doi")) or None,
-                  links=make_links([], summary),
+    paper = Paper(title=tex_quotes(title), date=when, body=tex_quotes(summary),
+                  authors=_snapshot_authors(record), arxiv=arxiv_id,
+                  doi=as_text(record.get("doi")) or None, links=make_links([], summary),
                   source=[Source(JSONL_KIND, source_name(label))])
-    paper.extra = extra_fields(version, categories, as_text(record.get("journal-ref")),
-                         as_text(record.get("comments")))
+    fill_arxiv(paper, version, categories, "", as_text(record.get("journal-ref")),
+               as_text(record.get("comments")))
     return paper
 
 

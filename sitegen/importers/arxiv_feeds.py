@@ -21,7 +21,7 @@ from datetime import date
 from email.utils import parsedate_to_datetime
 
 from sitegen.errors import Problem
-from sitegen.importers.arxiv import announcement, creators, extra_fields, split_id
+from sitegen.importers.arxiv import announcement, creators, fill_arxiv, split_id, tex_quotes
 from sitegen.importers.base import (
     Parsed,
     Skip,
@@ -108,11 +108,12 @@ def _rss_paper(item: ET.Element, label: str, announced_on: date | None) -> Paper
         "".join(next(iter(children(item, "description")), ET.Element("x")).itertext()))
     announced = text_of(item, "announce_type").lower() or announced
     summary = unwrap_paragraphs(abstract)
-    paper = Paper(title=title, date=when, body=summary, authors=creators(text_of(item, "creator")),
+    paper = Paper(title=tex_quotes(title), date=when, body=tex_quotes(summary),
+                  authors=creators(text_of(item, "creator")),
                   arxiv=arxiv_id, doi=text_of(item, "DOI") or None,
                   links=make_links([], summary), source=[Source(RSS_KIND, source_name(label))])
-    paper.extra = extra_fields(version, texts_of(item, "category"),
-                               text_of(item, "journal_reference"), text_of(item, "comment"))
+    fill_arxiv(paper, version, texts_of(item, "category"), "",
+               text_of(item, "journal_reference"), text_of(item, "comment"))
     if announced:
         paper.extra["announce_type"] = announced
     return paper
@@ -170,8 +171,8 @@ def _oai_paper(record: ET.Element, header: ET.Element | None, label: str) -> Pap
     paper = Paper(title=title, date=when, body=summary, authors=[a for a in authors if a],
                   arxiv=arxiv_id, doi=text_of(inner, "doi") or None,
                   links=make_links([], summary), source=[Source(OAI_KIND, source_name(label))])
-    paper.extra = extra_fields(version, text_of(inner, "categories").split(),
-                               text_of(inner, "journal-ref"), text_of(inner, "comments"))
+    fill_arxiv(paper, version, text_of(inner, "categories").split(), "",
+               text_of(inner, "journal-ref"), text_of(inner, "comments"))
     return paper
 
 
@@ -204,7 +205,7 @@ def _dc_paper(dc: ET.Element, identifier: str, label: str) -> Paper:
     paper = Paper(title=title, date=dates[0], body=summary, authors=authors, arxiv=arxiv_id,
                   doi=doi, links=make_links([], summary),
                   source=[Source(OAI_KIND, source_name(label))])
-    paper.extra = extra_fields(version, [], "", comments[0] if comments else "")
+    fill_arxiv(paper, version, [], "", "", comments[0] if comments else "")
     return paper
 
 

@@ -172,3 +172,21 @@ def as_int(value: object) -> int | None:
 def as_text(value: object) -> str:
     """A JSON string with its whitespace collapsed; anything else gives ''."""
     return collapse_ws(value) if isinstance(value, str) else ""
+
+
+def set_extra(paper: Paper, extra: dict[str, Any]) -> None:
+    """Give ``paper`` what a reader collected: the fields the model types (``venue``; a
+    year-only date as ``precision``) go to their fields, the rest stays in ``extra``."""
+    rest: dict[str, Any] = {}
+    for name, value in extra.items():
+        if name == "date_precision":
+            paper.precision = value
+        elif name in _TYPED_TEXT:
+            setattr(paper, name, value)
+        else:
+            rest[name] = value
+    paper.extra = rest
+
+
+# Text fields of the model that readers of other formats fill (see docs/content-format.md).
+_TYPED_TEXT = frozenset({"venue", "event", "volume", "number", "pages", "publisher"})

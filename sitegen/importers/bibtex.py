@@ -36,7 +36,7 @@ from sitegen.importers.limits import (
     check_lines,
     too_long,
 )
-from sitegen.model import Paper, Source, classify_link, normalize_arxiv
+from sitegen.model import ARXIV_CATEGORY, Paper, Source, When, classify_link, normalize_arxiv
 
 KIND = "bibtex"
 _ENTRY_START = re.compile(r"(?m)^[ \t]*@[ \t]*([A-Za-z]+)[ \t]*[{(]")
@@ -80,6 +80,7 @@ class _Entry:
     line: int
     key: str
     fields: dict[str, str]
+    kind: str = "misc"  # the entry type, lower case
 
 
 def parse(text: str, label: str) -> Parsed:
@@ -92,7 +93,7 @@ def parse(text: str, label: str) -> Parsed:
     result = Parsed(warnings=reader.warnings)
     for entry in reader.entries:
         try:
-            paper = _paper(entry.fields, entry.key, label)
+            paper = _paper(entry.fields, entry.key, label, entry.kind)
         except Skip as exc:
             result.warnings.append(Problem(label, entry.line, f"entry '{entry.key}' {exc}; "
                                                               "skipped"))
@@ -174,7 +175,8 @@ class _Reader:
             if len(raw) > MAX_FIELD_CHARS:
                 raise too_long(self.label, where, f"field '{name}' of entry '{key}'")
             fields[name] = self.macros.expand(raw, where, f"field '{name}' of entry '{key}'")
-        self.entries.append(_Entry(line, key, fields))
+        kind = re.sub(r"[^a-z]", "", str(block.entry_type or "misc").lower())[:40] or "misc"
+        self.entries.append(_Entry(line, key, fields, kind))
 
     def _comment(self, text: str, line: int) -> None:
         """Text between entries is a comment to BibTeX, but lines starting with '@' were
@@ -195,7 +197,7 @@ def _reason(error: object) -> str:
     return text.rstrip(".")
 
 
-def _paper(fields: dict[str, str], key: str, label: str) -> Paper:
+def _paper(fields: dict[str, str], key: str, label: str, kind: str = "misc") -> Paper:
     title = tex_to_text(fields.get("title", ""))
     if not title:
         raise Skip("has no title")
@@ -205,15 +207,24 @@ def _paper(fields: dict[str, str], key: str, label: str) -> Paper:
         raise Skip("has no year (or date)")
     abstract = tex_to_text(fields["abstract"]) if fields.get("abstract") else ""
     doi = re.sub(r"(?i)^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", "", fields.get("doi", "")).strip()
-    paper = Paper(title=title, date=when, body=abstract, authors=split_authors(
-        fields.get("author", "")), arxiv=arxiv, doi=doi or None,
-        links=make_links([(classify_link(url), url) for url in [fields.get("url", "")] if url],
-                         abstract),
-        source=[Source(KIND, source_name(label))])
-    paper.extra = {"bibtex_key": key}
-    venue = fields.get("journal") or fields.get("booktitle") or ""
+    authors, complete = split_author_list(fields.get("author", ""))
+    paper = Paper(title=title, date=when.day, precision=when.precision, body=abstract,
+                  authors=authors, authors_complete=complete, arxiv=arxiv, doi=doi or None,
+                  links=make_links([(classify_link(url), url)
+                                    for url in [fields.get("url", "")] if url], abstract),
+                  source=[Source(KIND, source_name(label))], entry_type=kind, bibtex_key=key)
+    venue = (fields.get("journal") or fields.get("journaltitle") or fields.get("booktitle")
+             or "")
     if venue and not _ARXIV_IN_TEXT.search(venue) and "arxiv" not in venue.lower():
-        paper.extra["venue"] = tex_to_text(venue)
+        paper.venue = tex_to_text(venue) or None
+    for name, value in (("event", fields.get("eventtitle")), ("volume", fields.get("volume")),
+                        ("number", fields.get("number") or fields.get("issue")),
+                        ("pages", fields.get("pages")), ("publisher", fields.get("publisher"))):
+        text = tex_to_text(value) if value and not _ARXIV_IN_TEXT.search(value) else ""
+        setattr(paper, name, text or None)
+    if arxiv:
+        category = tex_to_text(fields.get("primaryclass", ""))
+        paper.primary_category = category if ARXIV_CATEGORY.fullmatch(category) else None
     return paper
 
 
@@ -230,32 +241,36 @@ def _arxiv_id(fields: dict[str, str]) -> str | None:
     return None
 
 
-def _date(fields: dict[str, str], arxiv: str | None) -> date | None:
-    """``date`` (biblatex), else year/month/day (month 1 and day 1 when missing),
-    else the month an arXiv id was issued."""
-    exact = iso_date(fields.get("date"))
+def _date(fields: dict[str, str], arxiv: str | None) -> When | None:
+    """``date`` (biblatex: ``2023``, ``2023-12`` or ``2023-12-12``), else year/month/day,
+    else the month an arXiv id was issued; each as precise as the entry is."""
+    raw = fields.get("date", "").strip()
+    exact = iso_date(raw)
     if exact:
-        return exact
-    year = re.search(r"\d{4}", fields.get("year", "") or fields.get("date", ""))
+        return When(exact)
+    year = re.search(r"\d{4}", fields.get("year", "") or raw)
     if year:
-        month = _month(fields.get("month", ""))
+        month = _month(fields.get("month", "")) or _month(raw[5:7] if raw[4:5] == "-" else "")
         day = fields.get("day", "").strip()
+        if month is None:
+            return When(date(int(year.group()), 1, 1), "year")
         try:
-            return date(int(year.group()), month, int(day) if day.isdigit() else 1)
+            return When(date(int(year.group()), month, int(day)) if day.isdigit() else
+                        date(int(year.group()), month, 1), "day" if day.isdigit() else "month")
         except ValueError:
-            return date(int(year.group()), month, 1)
+            return When(date(int(year.group()), month, 1), "month")
     ids = re.match(r"(?:.*/)?(\d{2})(\d{2})", arxiv or "")
     if ids and 1 <= int(ids.group(2)) <= 12:
         century = 1900 if int(ids.group(1)) >= 91 else 2000
-        return date(century + int(ids.group(1)), int(ids.group(2)), 1)
+        return When(date(century + int(ids.group(1)), int(ids.group(2)), 1), "month")
     return None
 
 
-def _month(text: str) -> int:
+def _month(text: str) -> int | None:
     value = text.strip().strip("{}").lower()
     if value.isdigit() and 1 <= int(value) <= 12:
         return int(value)
-    return _MONTHS.get(value[:3], 1)
+    return _MONTHS.get(value[:3])
 
 
 def _split_top(text: str, separator: re.Pattern[str]) -> list[str]:
@@ -280,9 +295,19 @@ def _split_top(text: str, separator: re.Pattern[str]) -> list[str]:
 
 def split_authors(value: str) -> list[str]:
     """BibTeX author list -> ["First Last", ...]; ``others`` is left out."""
+    return split_author_list(value)[0]
+
+
+def split_author_list(value: str) -> tuple[list[str], bool]:
+    """BibTeX author list -> (["First Last", ...], complete): ``and others`` means the list
+    was cut short, and is not a name."""
     names = []
+    complete = True
     for raw in _split_top(collapse_ws(value), re.compile(r"\s+and\s+", re.IGNORECASE)):
-        if not raw or raw.lower() == "others":
+        if raw.lower() == "others":
+            complete = False
+            continue
+        if not raw:
             continue
         parts = _split_top(raw, re.compile(r",\s*"))
         if len(parts) == 2:  # Last, First
@@ -292,4 +317,4 @@ def split_authors(value: str) -> list[str]:
         name = tex_to_text(raw)
         if name:
             names.append(name)
-    return names
+    return names, complete

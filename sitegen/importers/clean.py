@@ -22,6 +22,12 @@ _CONTROL = "\x00-\x08\x0b-\x1f\x7f-\x9f\ufffe\uffff"
 _SURROGATE = "\ud800-\udfff"
 _REMOVED = re.compile(f"[{_CONTROL}{_SURROGATE}]")
 _SURROGATES = re.compile(f"[{_SURROGATE}]")
+# Text fields (and lists of text) of bibliographies, arXiv and Hugging Face.
+TEXT_FIELDS = ("entry_type", "venue", "event", "volume", "number", "pages", "publisher",
+               "journal_ref", "bibtex_key", "primary_category", "categories", "classes",
+               "arxiv_comment", "ai_summary", "keywords", "thumbnail", "hf_url")
+
+
 def _clean(value: Any) -> tuple[Any, int, int]:
     """``value`` (text, or lists and mappings of it) without the removed characters,
     and how many controls and surrogates were removed."""
@@ -69,5 +75,7 @@ def scrub(paper: Paper, label: str) -> list[Problem]:
     files = clean([src.file for src in paper.source], "the source file name")
     paper.source = [Source(src.kind, name, src.listed) for src, name in zip(paper.source, files,
                                                                             strict=True)]
+    for name in TEXT_FIELDS:
+        setattr(paper, name, clean(getattr(paper, name), f"the {name.replace('_', ' ')}"))
     paper.extra = {key: clean(value, f"'{key}'") for key, value in paper.extra.items()}
     return warnings

@@ -18,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from sitegen.model import FIELD_ORDER, Link, Organization, Paper, Source
+from sitegen.model import FIELD_ORDER, Link, Organization, Paper, Source, When
 
 
 class _Key(str):
@@ -59,6 +59,8 @@ def _plain(value: Any) -> Any:
         return {_Key("id"): value.id, _Key("name"): value.name}
     if isinstance(value, Link):
         return {_Key("kind"): value.kind, _Key("url"): value.url}
+    if isinstance(value, When):  # "2023" and "2023-12" plain, so YAML reads them back as text
+        return value.day if value.precision == "day" else _Key(value.text())
     if isinstance(value, Source):
         out: dict[Any, Any] = {_Key("kind"): value.kind, _Key("file"): value.file}
         if value.listed is not None:
@@ -82,8 +84,16 @@ def field_values(paper: Paper) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name in FIELD_ORDER:
         value = getattr(paper, name)
-        if value is None or value == [] or value == {}:
-            continue
+        if value is None or value == [] or value == {} or (
+                name == "authors_complete" and (value or not paper.authors)):
+            continue  # a complete author list (the default) is not written
+        if name == "date":
+            value = paper.when
+        elif name == "origin":
+            kinds = {s.kind for s in paper.source}
+            if len(kinds) == 1 and set(value.values()) <= kinds:
+                continue  # one kind of source: every field came from it (not written)
+            value = dict(sorted(value.items()))
         out[name] = value
     for key, value in paper.extra.items():
         out[key] = value

@@ -26,7 +26,15 @@ from typing import Any
 
 from sitegen.errors import InputError, Problem
 from sitegen.importers import bibtex
-from sitegen.importers.base import Parsed, Skip, collapse_ws, iso_date, make_links, tex_to_text
+from sitegen.importers.base import (
+    Parsed,
+    Skip,
+    collapse_ws,
+    iso_date,
+    make_links,
+    set_extra,
+    tex_to_text,
+)
 from sitegen.importers.limits import MAX_INPUT_BYTES
 from sitegen.model import Paper, Source, normalize_arxiv, normalize_title
 
@@ -195,5 +203,5 @@ def _paper(meta: dict[str, Any], body: str, path: Path, name: str, result: Parse
     venue = _text(meta.get("publication")) or _text(meta.get("venue"))
     if venue:
         extra["venue"] = tex_to_text(venue.replace("*", ""))
-    paper.extra = extra
+    set_extra(paper, extra)
     return paper

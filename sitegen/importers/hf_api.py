@@ -4,7 +4,7 @@ A daily-papers item nests the paper under ``paper`` and repeats title, summary
 and ``publishedAt`` at the top level (the two dates can differ: the nested one
 is the arXiv publication time in UTC and is the one used). A bare paper object
 (``api/papers/<id>``) is the nested part alone. Both may come one at a time, in
-an array or as JSON lines. AI keywords are kept in ``extra["keywords"]`` and do
+an array or as JSON lines. AI keywords are kept in ``keywords`` and do
 not become tags: tags are the site owner's own vocabulary.
 """
 
@@ -21,6 +21,7 @@ from sitegen.importers.base import (
     as_text,
     iso_date,
     make_links,
+    safe_url,
     source_name,
     unwrap_paragraphs,
 )
@@ -88,7 +89,7 @@ def _paper(item: Any, label: str) -> Paper:
         arxiv=normalize_arxiv(part["id"]) if isinstance(part.get("id"), str) else None,
         listed=listed, source=[Source(KIND, source_name(label), listed)],
     )
-    paper.extra = _extra(pick)
+    _fill(paper, pick)
     return paper
 
 
@@ -109,18 +110,13 @@ def _organization(value: Any) -> Organization | None:
     return Organization(org_id or name, name) if (org_id or name) else None
 
 
-def _extra(pick: Any) -> dict[str, Any]:
-    """GitHub stars, the AI summary and AI keywords, when present."""
-    extra: dict[str, Any] = {}
-    stars = as_int(pick("githubStars"))
-    if stars is not None:
-        extra["github_stars"] = stars
-    summary = as_text(pick("ai_summary"))
-    if summary:
-        extra["ai_summary"] = summary
+def _fill(paper: Paper, pick: Any) -> None:
+    """GitHub stars, the AI summary and keywords, the thumbnail and the paper's page."""
+    paper.github_stars = as_int(pick("githubStars"))
+    paper.ai_summary = as_text(pick("ai_summary")) or None
     keywords = pick("ai_keywords")
     if isinstance(keywords, list):
-        words = [as_text(k) for k in keywords if as_text(k)]
-        if words:
-            extra["keywords"] = list(dict.fromkeys(words))
-    return extra
+        paper.keywords = list(dict.fromkeys(as_text(k) for k in keywords if as_text(k)))
+    paper.thumbnail = safe_url(pick("thumbnail"))
+    if paper.arxiv:
+        paper.hf_url = f"https://huggingface.co/papers/{paper.arxiv}"

@@ -3,10 +3,11 @@
 How a hand edit is recognised: every field the importer writes is recorded in
 the file's ``imported`` map as a short hash of the value written. On the next
 import a field whose current value no longer matches its hash (or that the
-importer never wrote) was edited by a person and is left alone. Fields that
-sources own (``author_count``, ``comments``, ``upvotes``, ``listed``,
-``source``, ``links``, ``github_stars``, ``arxiv_version`` and ``counts``) are updated when
-unedited; every other field is only filled in when the file lacks it.
+importer never wrote) was edited by a person and is left alone. Any other
+field takes the value that ranks highest by :mod:`sitegen.importers.precedence`
+(which source it came from, recorded in ``origin``, and what it says), so the
+files do not depend on the order of imports; new files are named only once
+every input is merged, after their final title.
 
 An incoming paper matches a file by arXiv id (versions ignored), then DOI, then
 the title the importer last wrote (so a retitled file still matches), then the
@@ -25,21 +26,28 @@ from sitegen.content import content_files, load_file
 from sitegen.errors import Problem
 from sitegen.frontmatter import parse_paper
 from sitegen.importers.content_files import dumps, fingerprint
+from sitegen.importers.precedence import (
+    MERGED,
+    UNION_FIELDS,
+    kind_of,
+    listed_of,
+    origin_of,
+    rank,
+    sort_links,
+    sort_sources,
+    union,
+)
 from sitegen.importers.rewrite import (
     changed_fields,
     has_comments,
     update_in_place,
     write_file,
 )
-from sitegen.model import Paper, Source, normalize_arxiv, normalize_title
+from sitegen.model import Paper, normalize_arxiv, normalize_title
 from sitegen.slugs import slugify, unique_suffix
 
-# Fields a source owns: re-imports update them unless a person edited them.
-OWNED = frozenset({"author_count", "comments", "upvotes", "listed", "source", "links",
-                   "github_stars", "arxiv_version", "counts"})
 # Fields the importer may fill; "body" is the Markdown abstract.
-FILLABLE = ("title", "date", "authors", "author_count", "organization", "comments", "upvotes",
-            "tags", "links", "arxiv", "doi", "listed", "source", "counts", "body")
+FILLABLE = MERGED
 
 
 @dataclass
@@ -69,6 +77,7 @@ class _Entry:
     baseline: str = ""  # the file's data, written out as the importer would write it
     kinds: set[str] = field(default_factory=set)
     kept: set[str] = field(default_factory=set)
+    label: str = ""  # the input a new file's paper first came from
 
 
 class Library:
@@ -156,6 +165,26 @@ class Library:
         return True
 
     def _add_new(self, paper: Paper, label: str) -> bool:
+        """Plan a new file; it is named in :meth:`plan`, after every input is merged."""
+        paper.slug = None
+        paper.links = sort_links(paper.links)
+        paper.source = sort_sources(paper.source)
+        names = list(FILLABLE) + list(paper.extra)
+        paper.imported = {name: fingerprint(_value(paper, name)) for name in names
+                          if not _empty(_value(paper, name))}
+        kind = kind_of(paper)
+        paper.origin = {name: kind for name in MERGED
+                        if name not in UNION_FIELDS and not _empty(_value(paper, name))}
+        paper.lines = {"title": paper.lines.get("title", 0)}
+        entry = _Entry(paper, Path(), "", kinds={s.kind for s in paper.source}, label=label)
+        self.entries.append(entry)
+        self._index(entry)
+        return True
+
+    def _place(self, entry: _Entry) -> bool:
+        """Name a new file after its paper's title; False when its name is an unreadable
+        file's (a warning says so)."""
+        paper, label = entry.paper, entry.label
         slug = slugify(paper.title)
         path = self.papers_dir / f"{slug}.md"
         if path in self.broken:
@@ -178,22 +207,21 @@ class Library:
                 f"slug '{slug}' of \"{paper.title}\" is already used by "
                 f"\"{other or 'an unreadable file'}\"; using '{new_slug}'"))
             slug = new_slug
-            path = self.papers_dir / f"{slug}.md"
-        paper.slug = None
-        names = list(FILLABLE) + list(paper.extra)
-        paper.imported = {name: fingerprint(_value(paper, name)) for name in names
-                          if not _empty(_value(paper, name))}
         paper.lines = {}
-        entry = _Entry(paper, path, "", kinds={s.kind for s in paper.source})
+        entry.path = self.papers_dir / f"{slug}.md"
         self.taken[slug] = paper.title
-        self.entries.append(entry)
-        self._index(entry)
         return True
 
     def plan(self) -> list[tuple[Path, str]]:
         """The files to write (path, text), filling in the report."""
         writes = []
+        new = [e for e in self.entries if not e.original]
+        new.sort(key=lambda e: (slugify(e.paper.title), e.paper.title, e.paper.date,
+                                e.paper.arxiv or "", e.paper.doi or ""))
+        placed = {id(e) for e in new if self._place(e)}
         for entry in self.entries:
+            if not entry.original and id(entry) not in placed:
+                continue
             label = self._label(entry.path)
             text = self._text(entry, label)
             if text is None:
@@ -249,15 +277,20 @@ def _unwritable(paper: Paper, label: str) -> Problem | None:
 
 
 def _conflicting(a: Paper, b: Paper) -> bool:
-    """Two papers with the same title but different arXiv ids or DOIs are different papers."""
+    """Two papers with the same title but different arXiv ids, DOIs or citation keys are
+    different papers (a journal's "Editor's Comments" in every issue)."""
     ids_a, ids_b = normalize_arxiv(a.arxiv or ""), normalize_arxiv(b.arxiv or "")
     if ids_a and ids_b and ids_a != ids_b:
+        return True
+    if a.bibtex_key and b.bibtex_key and a.bibtex_key != b.bibtex_key:
         return True
     return bool(a.doi and b.doi and a.doi.lower() != b.doi.lower())
 
 
 def _value(paper: Paper, name: str) -> Any:
-    if name in ("body",) or hasattr(paper, name):
+    if name == "date":
+        return paper.when
+    if hasattr(paper, name):
         return getattr(paper, name)
     return paper.extra.get(name)
 
@@ -266,39 +299,35 @@ def _empty(value: Any) -> bool:
     return value is None or value == "" or value == [] or value == {}
 
 
-def _combine(name: str, current: Any, new: Any) -> Any:
-    """The value of an owned field after a new source reports ``new``."""
-    if name == "source":
-        merged: list[Source] = list(current)
-        for src in new:
-            same = [i for i, s in enumerate(merged) if (s.kind, s.file) == (src.kind, src.file)]
-            if same:
-                merged[same[0]] = src
-            else:
-                merged.append(src)
-        return merged
-    if name == "links":
-        urls = {link.url.rstrip("/") for link in current}
-        return list(current) + [link for link in new if link.url.rstrip("/") not in urls]
-    if name == "counts":  # a day's counts replace that day's; other days are kept
-        return dict(sorted({**current, **new}.items()))
-    if name == "listed" and current is not None:
-        return max(current, new)
-    return new
-
-
-def _set(paper: Paper, name: str, value: Any) -> None:
-    if hasattr(paper, name):
+def _set(paper: Paper, name: str, value: Any, source: Paper | None = None) -> None:
+    if name == "date":
+        paper.date, paper.precision = value.day, value.precision
+    elif hasattr(paper, name):
         setattr(paper, name, value)
     else:
         paper.extra[name] = value
+    if name == "authors" and source is not None:
+        paper.authors_complete = source.authors_complete
+
+
+def _claim(paper: Paper, name: str, kind: str) -> tuple[Any, ...]:
+    """How strongly the paper's value of ``name`` (from a source of ``kind``) ranks."""
+    value = _value(paper, name)
+    if name == "authors":
+        value = (value, paper.authors_complete)
+    return rank(name, value, kind, listed_of(paper, kind))
 
 
 def _merge(entry: _Entry, incoming: Paper) -> None:
-    """Fill in what the file lacks and update owned fields that nobody edited."""
+    """Give each field the value that ranks highest, keeping what a person edited."""
     paper = entry.paper
-    names = list(FILLABLE) + sorted(incoming.extra)
-    for name in names:
+    kind = kind_of(incoming)
+    kinds = {s.kind for s in paper.source}
+    if len(kinds) == 1:  # a file from one kind of source does not write where fields came from
+        only = kinds.pop()
+        paper.origin = {**{name: only for name in MERGED if name in paper.imported
+                           and name not in UNION_FIELDS}, **paper.origin}
+    for name in list(FILLABLE) + sorted(incoming.extra):
         new = _value(incoming, name)
         if _empty(new):
             continue
@@ -306,21 +335,33 @@ def _merge(entry: _Entry, incoming: Paper) -> None:
         recorded = paper.imported.get(name)
         if _empty(current):
             if recorded is None:
-                _set(paper, name, new)
-                paper.imported[name] = fingerprint(new)
+                _set(paper, name, new, incoming)
+                _record(paper, name, new, kind)
             elif fingerprint(new) != recorded:
                 entry.kept.add(name)  # a person removed it; keep it removed
             continue
         edited = recorded is None or recorded != fingerprint(current)
-        if name not in OWNED:
-            if edited and fingerprint(new) != fingerprint(current):
+        if edited and name != "source":  # a person's value beats every source
+            if fingerprint(union(name, current, new) if name in UNION_FIELDS else new) \
+                    != fingerprint(current):
                 entry.kept.add(name)
             continue
-        value = _combine(name, current, new)
+        if name in UNION_FIELDS:
+            value = union(name, current, new)
+        elif _claim(incoming, name, kind) > _claim(paper, name, origin_of(paper, name)):
+            value = new
+            paper.origin = {**paper.origin, name: kind}  # the same value, now from here
+        else:
+            continue
         if fingerprint(value) == fingerprint(current):
             continue
-        if edited and name != "source":
-            entry.kept.add(name)
-            continue
-        _set(paper, name, value)
-        paper.imported[name] = fingerprint(value)
+        _set(paper, name, value, incoming)
+        _record(paper, name, value, kind)
+
+
+def _record(paper: Paper, name: str, value: Any, kind: str) -> None:
+    """Remember the value written (to recognise hand edits) and where it came from."""
+    paper.imported[name] = fingerprint(value)
+    if name not in UNION_FIELDS and name in FILLABLE:
+        paper.origin = {**paper.origin, name: kind}
+

@@ -89,7 +89,7 @@ def changed_fields(old: str, new: str) -> list[str]:
     """The fields whose text differs between two files written by :func:`dumps`."""
     before, old_body = _blocks(old)
     after, new_body = _blocks(new)
-    names = [k for k in after if k != "imported" and before.get(k) != after[k]]
+    names = [k for k in after if k not in ("imported", "origin") and before.get(k) != after[k]]
     return names + (["abstract"] if old_body != new_body else [])
 
 

@@ -22,6 +22,7 @@ from sitegen.importers.base import (
     Skip,
     collapse_ws,
     make_links,
+    set_extra,
     source_name,
     unwrap_paragraphs,
 )
@@ -154,5 +155,5 @@ def _paper(entry: dict[str, Any], label: str) -> Paper:
     paper = Paper(title=title, date=when, body=summary, authors=authors, arxiv=arxiv, doi=doi,
                   links=make_links([("paper", u) for u in urls], summary),
                   source=[Source(KIND, source_name(label))])
-    paper.extra = extra
+    set_extra(paper, extra)
     return paper

@@ -40,7 +40,7 @@ from sitegen.config import Config
 from sitegen.markup import find_math
 from sitegen.views import PaperView
 
-FORMAT = 2  # bump when entries are written differently
+FORMAT = 3  # bump when entries are written differently
 _STOPWORD_TEXT = (
     "a an the on of in for to and or with from by at as is are be via towards toward "
     "into onto over under what how why when do does can we our your its their this that "
@@ -93,7 +93,11 @@ def ascii_word_list(text: str) -> list[str]:
 
 
 def base_key(view: PaperView) -> str:
-    """``lastname`` + ``year`` + ``firstword`` before any suffix for uniqueness."""
+    """The bibliography's own key when the paper came with one (made safe), else
+    ``lastname`` + ``year`` + ``firstword``; before any suffix for uniqueness."""
+    own = safe_key(view.paper.bibtex_key or "")
+    if own:
+        return own
     last = ""
     if view.authors:
         name = view.authors[0].strip()
@@ -103,6 +107,17 @@ def base_key(view: PaperView) -> str:
     first = next((w for w in words if _HAS_LETTER.search(w) and w not in _STOPWORDS), "")
     first = first or next(iter(words), "") or "paper"
     return f"{last or 'anon'}{view.date.year:04d}{first}"
+
+
+# Characters a citation key keeps: what BibTeX, biblatex and pandoc all accept in a key.
+_KEY_UNSAFE = re.compile(r"[^A-Za-z0-9_:.\-+/]")
+
+
+def safe_key(key: str) -> str:
+    """A citation key with anything BibTeX could act on (braces, commas, ``%``, ``^``,
+    spaces, quotes) dropped; empty when nothing usable is left."""
+    cleaned = _KEY_UNSAFE.sub("", key)[:100].strip("/.:")
+    return cleaned if re.search("[A-Za-z0-9]", cleaned) else ""
 
 
 def citation_keys(papers: Iterable[tuple[date, str, str]]) -> dict[str, str]:
@@ -213,25 +228,67 @@ def _author(name: str) -> str:
     return escaped
 
 
+# BibTeX entry types written as they are; any other type from a bibliography is @misc.
+ENTRY_TYPES = frozenset({
+    "article", "book", "booklet", "inbook", "incollection", "inproceedings", "conference",
+    "manual", "mastersthesis", "misc", "phdthesis", "proceedings", "techreport",
+    "unpublished", "thesis", "report", "online", "dataset", "software"})
+# Entry types whose venue is a book title (proceedings); for every other type, a journal.
+BOOK_TYPES = frozenset({"inproceedings", "conference", "incollection", "inbook"})
+
+
+def entry_type(view: PaperView) -> str:
+    """The entry type: the bibliography's when BibTeX knows it, else ``misc`` (an
+    e-print, cited by its ``eprint``)."""
+    kind = view.paper.entry_type or "misc"
+    return kind if kind in ENTRY_TYPES else "misc"
+
+
 def entry(view: PaperView) -> str:
     """The BibTeX entry of one paper: its key line (the key depends on the other papers)
     and the fields the derive stage made (:func:`entry_fields`)."""
-    return f"@misc{{{view.cite_key},\n" + view.derived.bib
+    return f"@{entry_type(view)}{{{view.cite_key},\n" + view.derived.bib
+
+
+def _venue_fields(view: PaperView) -> list[tuple[str, str]]:
+    """Where it was published: journal or book title, event, volume, number, pages..."""
+    paper, kind = view.paper, entry_type(view)
+    fields: list[tuple[str, str]] = []
+    if paper.venue:
+        name = "booktitle" if kind in BOOK_TYPES else "journal"
+        fields.append((name, tex_escape(paper.venue).strip()))
+    for name, value in (("eventtitle", paper.event), ("volume", paper.volume),
+                        ("number", paper.number), ("pages", paper.pages),
+                        ("publisher", paper.publisher)):
+        if value:
+            text = value.replace("\u2013", "--").replace("\u2014", "--") if name == "pages" \
+                else value
+            fields.append((name, tex_escape(text).strip()))
+    return fields
 
 
 def entry_fields(view: PaperView, config: Config) -> str:
-    """An entry's lines after the key line, closing brace included (``@misc``, with
-    ``eprint`` when on arXiv)."""
+    """An entry's lines after the key line, closing brace included: title, authors
+    (``and others`` when the list is cut short), venue, the date at its precision,
+    the e-print and DOI."""
+    paper = view.paper
     fields: list[tuple[str, str]] = [("title", tex_title(view.title))]
     if view.authors:
-        fields.append(("author", " and ".join(_author(a) for a in view.authors)))
+        names = [_author(a) for a in view.authors]
+        fields.append(("author", " and ".join(names + ([] if paper.authors_complete
+                                                         else ["others"]))))
+    fields += _venue_fields(view)
     fields.append(("year", str(view.date.year)))
-    fields.append(("month", _MONTHS[view.date.month - 1]))
+    if paper.precision != "year":
+        fields.append(("month", _MONTHS[view.date.month - 1]))
+    fields.append(("date", paper.when.text()))
     if view.arxiv:
         fields += [("eprint", _verbatim(view.arxiv)), ("archivePrefix", "arXiv")]
+        if paper.primary_category:
+            fields.append(("primaryClass", _verbatim(paper.primary_category)))
     if view.doi:
         fields.append(("doi", _verbatim(view.doi)))
-    url = _url(view, config)
+    url = cite_url(view, config)
     if url:
         fields.append(("url", url))
     lines = []
@@ -242,7 +299,7 @@ def entry_fields(view: PaperView, config: Config) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _url(view: PaperView, config: Config) -> str:
+def cite_url(view: PaperView, config: Config) -> str:
     """The paper's URL for citing: arXiv, else DOI, else this site's page when absolute."""
     if view.arxiv:
         return "https://arxiv.org/abs/" + _verbatim(view.arxiv)

@@ -16,7 +16,7 @@ from sitegen.config import Config
 from sitegen.keys import Job, make_key
 from sitegen.views import PaperView, SiteData
 
-FORMAT = 3  # bump when the shape of papers.json, robots.txt or their cached parts change
+FORMAT = 4  # bump when the shape of papers.json, robots.txt or their cached parts change
 _ENCODER = json.JSONEncoder(sort_keys=True, ensure_ascii=False)  # made once, not per record
 
 
@@ -27,7 +27,7 @@ def paper_record(view: PaperView, config: Config, bib: str | None = None) -> dic
         "title": view.title,
         "slug": view.slug,
         "url": config.absolute(view.path),
-        "date": view.date.isoformat(),
+        "date": view.date_text,
         "listed": view.paper.listed.isoformat() if view.paper.listed else None,
         "authors": list(view.authors),
         "author_count": view.n_authors,
@@ -111,7 +111,7 @@ def scholarly_jsonld(view: PaperView, config: Config) -> dict[str, Any]:
         "@type": "ScholarlyArticle",
         "name": view.title,
         "headline": view.title,
-        "datePublished": view.date.isoformat(),
+        "datePublished": view.date_text,
     }
     site: dict[str, Any] = {"@type": "WebSite", "name": config.title}
     if config.absolute_base:

@@ -31,7 +31,7 @@ from sitegen.config import Config
 from sitegen.pages import Job, SiteData, make_key
 from sitegen.views import PaperView
 
-FORMAT = 2  # bump when feeds are written differently
+FORMAT = 3  # bump when feeds are written differently
 ATOM = "http://www.w3.org/2005/Atom"
 _INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
@@ -88,7 +88,8 @@ def _atom_entry(root: ET.Element, config: Config, view: PaperView) -> None:
     _sub(entry, "id", feed_id(config, view.path))
     _sub(entry, "title", view.title, type="text")
     _sub(entry, "link", rel="alternate", type="text/html", href=config.absolute(view.path))
-    _sub(entry, "published", stamp(view.date))
+    if view.paper.precision == "day":  # a year alone is not a day: no made-up January 1
+        _sub(entry, "published", stamp(view.date))
     _sub(entry, "updated", stamp(updated(view)))
     for name in view.authors:
         _sub(_sub(entry, "author"), "name", name)
@@ -119,7 +120,8 @@ def rss_feed(config: Config, papers: list[PaperView]) -> bytes:
         _sub(item, "title", view.title)
         _sub(item, "link", config.absolute(view.path))
         _sub(item, "guid", feed_id(config, view.path), isPermaLink="true")
-        _sub(item, "pubDate", _rfc822(view.date))
+        if view.paper.precision == "day":
+            _sub(item, "pubDate", _rfc822(view.date))
         for tag in view.tags:
             _sub(item, "category", tag.name)
         if view.summary:

@@ -2,8 +2,8 @@
 
 :func:`output_jobs` plans every output file besides the HTML pages (feeds,
 sitemap, data files, BibTeX); :func:`template_helpers` gives templates the
-paper-page parts (BibTeX entry, ``.bib`` URL, JSON-LD record) of what the
-derive stage made.
+paper-page parts (BibTeX entry, ``.bib`` URL, JSON-LD record, the citation
+files and ``citation_*`` meta tags) of what the derive stage made.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any
 
 from sitegen.config import Config
 from sitegen.keys import Job, make_key
-from sitegen.outputs import bibtex, data, feeds, sitemap
+from sitegen.outputs import bibtex, citations, data, feeds, sitemap
 from sitegen.views import PaperView, SiteData
 
 
@@ -25,7 +25,7 @@ def output_jobs(site: SiteData, html: Sequence[str]) -> list[Job]:
     jobs = feeds.feed_jobs(site) if config.feeds else []
     jobs += sitemap.sitemap_jobs(site, html) + data.data_jobs(site, bib_paths)
     if config.bib_files:
-        jobs += _bib_jobs(site)
+        jobs += _bib_jobs(site) + citations.citation_jobs(site)
     return jobs
 
 
@@ -38,7 +38,21 @@ def template_helpers(config: Config) -> dict[str, Callable[[PaperView], Any]]:
     def bib_url(paper: PaperView) -> str:
         return config.base_path + bibtex.bib_path(paper) if config.bib_files else ""
 
-    return {"bibtex": bibtex.entry, "bib_url": bib_url, "scholarly": scholarly}
+    def exports(paper: PaperView) -> list[tuple[str, str, str, str]]:
+        """(label, URL, media type, file name) of each citation file of a paper."""
+        if not config.bib_files:
+            return []
+        paths = citations.export_paths(paper)
+        return [(label, config.base_path + paths[name], media, paths[name].rsplit("/", 1)[-1])
+                for name, label, media in _EXPORTS]
+
+    return {"bibtex": bibtex.entry, "bib_url": bib_url, "scholarly": scholarly,
+            "exports": exports, "citation_meta": citations.citation_meta}
+
+
+_EXPORTS = (("bib", "BibTeX", "application/x-bibtex"),
+            ("csl", "CSL-JSON", "application/vnd.citationstyles.csl+json"),
+            ("ris", "RIS", "application/x-research-info-systems"))
 
 
 def _bib_jobs(site: SiteData) -> list[Job]:
