@@ -58,7 +58,13 @@ from sitegen.errors import (
 )
 from sitegen.keys import Job, make_key
 from sitegen.outputs.hosting import host_files
-from sitegen.publish import MARKER, SEARCH_DIR, Patch, Staging, refuse_reason
+from sitegen.publish import SEARCH_DIR, Patch, Staging, refuse_reason
+from sitegen.site_checks import (
+    check_content_folder,
+    check_not_emptied,
+    check_static,
+    tag_collisions,
+)
 from sitegen.theme import Theme, load_theme
 
 if TYPE_CHECKING:
@@ -198,8 +204,8 @@ class Site:
     def check_output(self, theme: Theme) -> Path:
         """The output folder, if it is safe to replace (see ``output.refuse_reason``)."""
         out = self.config.output_path
-        protected = [self.config.content_path, self.config.root / "templates", theme.folder,
-                     self.cache_dir]
+        protected = [self.config.content_path, self.config.root / "templates",
+                     self.config.root / "static", theme.folder, self.cache_dir]
         reason = refuse_reason(out, self.config.root, protected)
         if reason:
             raise BuildError(Problem(str(self.config.output_dir), 0,
@@ -219,7 +225,10 @@ class Site:
         out = self.check_output(theme)
         env_key = self.env_key(theme)
         cache = BuildCache.load(self.cache_dir) if use_cache else BuildCache()
+        check_content_folder(self.config)
         scan = scan_content(self.config.content_path, self.config.root)
+        for folder in {self.cache_dir, self.config.root / CACHE_DIR}:
+            check_not_emptied(self.config, scan.files, folder)
         signature = content_signature(self.config, env_key, scan)
         check = cache.check_output(out)
         if check.extra or any(path.startswith(SEARCH_DIR + "/") for path in check.changed):
@@ -277,6 +286,7 @@ class Site:
 
         data, fresh = derive_site(loaded.papers, loaded.derived, loaded.settings,
                                   self.cache_dir, self.parallel)
+        self.warnings.extend(_tag_collisions(loaded, data))
         if self._parse_cache is not None and loaded.setup.use_cache:
             for index, derived in fresh.items():
                 self._parse_cache.replace(loaded.labels[index], derived)
@@ -306,10 +316,13 @@ class Site:
         from sitegen.pages import plan_pages
 
         render = _page_renderer(loaded.renderer, self.config, data.build_date)
-        jobs = static_jobs(self.config, loaded.setup.theme) + plan_pages(data, render)
+        own = own_static_jobs(self.config)
+        jobs = theme_static_jobs(loaded.setup.theme) + plan_pages(data, render)
         jobs += page_jobs(data, render)  # content/pages/
         jobs += output_jobs(data, [job.path for job in jobs if job.path.endswith(".html")])
         jobs += host_jobs(self.config)
+        check_static([job.path for job in own], [job.path for job in jobs], self.config.search)
+        jobs += own
         seen: dict[str, Job] = {}
         for job in jobs:
             if job.path in seen:
@@ -394,6 +407,16 @@ class Site:
             target.discard()
 
 
+def _tag_collisions(loaded: Loaded, data: SiteData) -> list[Problem]:
+    """Warnings for tag spellings that share a page, naming a content file of each."""
+    from sitegen.taxonomy import tag_slug
+
+    labels = {id(paper): label for paper, label in zip(loaded.papers, loaded.labels,
+                                                       strict=True)}
+    tagged = [(labels.get(id(view.paper), view.path), view.derived.tags) for view in data.papers]
+    return tag_collisions(tagged, {name: tag_slug(name) for _, names in tagged for name in names})
+
+
 def _tree(target: Staging) -> Path:
     """The finished tree of a target: the staging folder, or the live output for a patch."""
     return target.out if isinstance(target, Patch) else target.path
@@ -421,14 +444,22 @@ def host_jobs(config: Config) -> list[Job]:
 
 def static_jobs(config: Config, theme: Theme) -> list[Job]:
     """Theme static files under ``static/`` and the site's own ``static/`` at the top."""
+    return theme_static_jobs(theme) + own_static_jobs(config)
+
+
+def theme_static_jobs(theme: Theme) -> list[Job]:
+    """The theme's static files, under ``static/`` of the site."""
+    return [Job(f"static/{rel}", digest, (theme.folder / "static" / rel).read_bytes)
+            for rel, digest in sorted(theme.static.items())]
+
+
+def own_static_jobs(config: Config) -> list[Job]:
+    """The site's own ``static/`` files, at the top of the site (checked by ``check_static``)."""
     jobs = []
-    for rel, digest in sorted(theme.static.items()):
-        source = theme.folder / "static" / rel
-        jobs.append(Job(f"static/{rel}", digest, source.read_bytes))
     own = config.root / "static"
     if own.is_dir():
         for path in sorted(own.rglob("*")):
-            if path.is_file() and not path.is_symlink() and path.name != MARKER:
+            if path.is_file() and not path.is_symlink():
                 data = path.read_bytes()
                 key = hashlib.sha1(data, usedforsecurity=False).hexdigest()
                 jobs.append(Job(path.relative_to(own).as_posix(), key, partial(bytes, data)))

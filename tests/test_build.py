@@ -652,6 +652,7 @@ def test_empty_site_builds(tmp_path: Path, build_site: Build,
     site = tmp_path / "site"
     site.mkdir()
     (site / "sitegen.toml").write_text("", encoding="utf-8")
+    (site / "content").mkdir()  # a missing content folder is refused (a typo in content_dir)
     out = build_site(site, tmp_path / "out")
     assert cards(parse_page(out / "index.html")) == []
     assert not (out / "papers").exists() or not any((out / "papers").iterdir())
