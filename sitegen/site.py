@@ -57,14 +57,22 @@ from sitegen.errors import (
     WorkerError,
 )
 from sitegen.keys import Job, make_key
-from sitegen.outputs.hosting import host_files
-from sitegen.publish import SEARCH_DIR, Patch, Staging, refuse_reason
+from sitegen.publish import (
+    SEARCH_DIR,
+    Patch,
+    Staging,
+    clean_leftovers,
+    forget_staging,
+    note_staging,
+    refuse_reason,
+)
 from sitegen.site_checks import (
     check_content_folder,
     check_not_emptied,
     check_static,
-    tag_collisions,
+    view_tag_collisions,
 )
+from sitegen.static_files import host_jobs, own_static_jobs, theme_static_jobs
 from sitegen.theme import Theme, load_theme
 
 if TYPE_CHECKING:
@@ -223,6 +231,7 @@ class Site:
         """Read the theme and the last build's record, and list the content files."""
         theme = load_theme(self.config)
         out = self.check_output(theme)
+        clean_leftovers(self.config.root / CACHE_DIR)  # a killed build's staging folder
         env_key = self.env_key(theme)
         cache = BuildCache.load(self.cache_dir) if use_cache else BuildCache()
         check_content_folder(self.config)
@@ -286,7 +295,7 @@ class Site:
 
         data, fresh = derive_site(loaded.papers, loaded.derived, loaded.settings,
                                   self.cache_dir, self.parallel)
-        self.warnings.extend(_tag_collisions(loaded, data))
+        self.warnings.extend(view_tag_collisions(loaded.papers, loaded.labels, data.papers))
         if self._parse_cache is not None and loaded.setup.use_cache:
             for index, derived in fresh.items():
                 self._parse_cache.replace(loaded.labels[index], derived)
@@ -343,7 +352,9 @@ class Site:
     def drafting(self, plan: Plan, out: Path) -> Iterator[Staging]:
         """The new tree of a plan (a staging folder or a patch), removed unless published."""
         target = Patch(out) if plan.patch else Staging(out)
+        note = self.config.root / CACHE_DIR
         try:
+            note_staging(note, target.path)
             target.begin()
             yield target
         except (SitegenError, KeyboardInterrupt):
@@ -355,6 +366,9 @@ class Site:
             raise BuildError(Problem(str(where), 0, "cannot write the site: "
                                      f"{exc.strerror or exc}; the previous site was kept")
                              ) from None
+        finally:
+            with contextlib.suppress(OSError):
+                forget_staging(note)
 
     def render(self, plan: Plan, target: Staging) -> None:
         """Write the plan's changed files into the new tree, in forked workers when many."""
@@ -407,16 +421,6 @@ class Site:
             target.discard()
 
 
-def _tag_collisions(loaded: Loaded, data: SiteData) -> list[Problem]:
-    """Warnings for tag spellings that share a page, naming a content file of each."""
-    from sitegen.taxonomy import tag_slug
-
-    labels = {id(paper): label for paper, label in zip(loaded.papers, loaded.labels,
-                                                       strict=True)}
-    tagged = [(labels.get(id(view.paper), view.path), view.derived.tags) for view in data.papers]
-    return tag_collisions(tagged, {name: tag_slug(name) for _, names in tagged for name in names})
-
-
 def _tree(target: Staging) -> Path:
     """The finished tree of a target: the staging folder, or the live output for a patch."""
     return target.out if isinstance(target, Patch) else target.path
@@ -434,33 +438,3 @@ def _page_renderer(renderer: Renderer, config: Config, build_date: date | None
         return renderers[template](context).encode("utf-8")
 
     return render
-
-
-def host_jobs(config: Config) -> list[Job]:
-    """``.nojekyll`` and, with a custom domain, ``CNAME``: what static hosts look for."""
-    return [Job(path, hashlib.sha1(data, usedforsecurity=False).hexdigest(), partial(bytes, data))
-            for path, data in sorted(host_files(config).items())]
-
-
-def static_jobs(config: Config, theme: Theme) -> list[Job]:
-    """Theme static files under ``static/`` and the site's own ``static/`` at the top."""
-    return theme_static_jobs(theme) + own_static_jobs(config)
-
-
-def theme_static_jobs(theme: Theme) -> list[Job]:
-    """The theme's static files, under ``static/`` of the site."""
-    return [Job(f"static/{rel}", digest, (theme.folder / "static" / rel).read_bytes)
-            for rel, digest in sorted(theme.static.items())]
-
-
-def own_static_jobs(config: Config) -> list[Job]:
-    """The site's own ``static/`` files, at the top of the site (checked by ``check_static``)."""
-    jobs = []
-    own = config.root / "static"
-    if own.is_dir():
-        for path in sorted(own.rglob("*")):
-            if path.is_file() and not path.is_symlink():
-                data = path.read_bytes()
-                key = hashlib.sha1(data, usedforsecurity=False).hexdigest()
-                jobs.append(Job(path.relative_to(own).as_posix(), key, partial(bytes, data)))
-    return jobs

@@ -13,11 +13,16 @@ import os
 import stat
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sitegen.cache import BuildCache
 from sitegen.config import CONFIG_NAME, Config
 from sitegen.errors import BuildError, ConfigError, ContentError, Problem
 from sitegen.publish import JOURNAL, MARKER, SEARCH_DIR
+
+if TYPE_CHECKING:
+    from sitegen.model import Paper
+    from sitegen.views import PaperView
 
 #: File names sitegen keeps for itself in an output folder (and its staging folder).
 OWN_NAMES = frozenset({MARKER, JOURNAL, JOURNAL + ".tmp"})
@@ -109,3 +114,13 @@ def tag_collisions(tagged: Iterable[tuple[str, Sequence[str]]],
                                                   f"and are shown as one tag, "
                                                   f"{spelled[0][0]!r}; use one spelling"))
     return warnings
+
+
+def view_tag_collisions(papers: Sequence[Paper], labels: Sequence[str],
+                        views: Sequence[PaperView]) -> list[Problem]:
+    """:func:`tag_collisions` over the papers of a build (``labels``: their content files)."""
+    from sitegen.taxonomy import tag_slug
+
+    label_of = {id(paper): label for paper, label in zip(papers, labels, strict=True)}
+    tagged = [(label_of.get(id(view.paper), view.path), view.derived.tags) for view in views]
+    return tag_collisions(tagged, {name: tag_slug(name) for _, names in tagged for name in names})
