@@ -35,7 +35,7 @@ KINDS: dict[str, tuple[str, ...]] = {
     "browser": ("test_search_browser", "test_serve_browser"),
     "server": ("test_serve", "test_serve_security", "test_serve_limits", "test_deploy_nginx",
                "test_hosting", "test_workflow_run", "test_import_fetch"),
-    "fault": ("test_faults", "test_race", "test_lock", "test_parallel"),
+    "fault": ("test_faults", "test_race", "test_lock", "test_parallel", "test_kill_workers"),
 }
 
 KIND_OF = {module: kind for kind, modules in KINDS.items() for module in modules}
