@@ -49,6 +49,12 @@ KIND_NAMES = {str: "a string", int: "an integer", bool: "true or false", dict: "
 # Paths and URLs have theirs in sitegen.config_paths, one layer for every such option.
 
 
+def shown(value: Any, limit: int = 80) -> str:
+    """``repr(value)`` for a message, cut to ``limit`` characters (a value may be huge)."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text):,} characters)"
+
+
 def _language_problem(value: str) -> str | None:
     # It names files of the search index too, so it must not hold '/' or '..'.
     if re.fullmatch(r"[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*", value):
@@ -93,13 +99,13 @@ class Option:
     def problem(self, value: Any) -> str | None:
         """Why ``value`` is not acceptable for this option, or None."""
         if self.kind is int and (isinstance(value, bool) or not isinstance(value, int)):
-            return f"expected {KIND_NAMES[int]}, got {value!r}"
+            return f"expected {KIND_NAMES[int]}, got {shown(value)}"
         matches = isinstance(value, self.kind)  # kept apart so mypy does not narrow ``value``
         if not matches:
-            return f"expected {KIND_NAMES[self.kind]}, got {value!r}"
+            return f"expected {KIND_NAMES[self.kind]}, got {shown(value)}"
         low, high = self.minimum, self.maximum
         if (low is not None and value < low) or (high is not None and value > high):
-            return f"must be from {low} to {high}, got {value}"
+            return f"must be from {low} to {high}, got {shown(value)}"
         return self.check(value) if self.check else None
 
 
@@ -265,6 +271,9 @@ def require_site(site_root: Path) -> None:
     try:
         info = path.stat()
     except FileNotFoundError:
+        if path.is_symlink():
+            raise ConfigError(Problem(str(path), 0, f"is a symbolic link to {os.readlink(path)!r}"
+                                                    ", which does not exist")) from None
         raise ConfigError(no_site_message(site_root)) from None
     except (OSError, ValueError) as exc:
         reason = getattr(exc, "strerror", None) or str(exc)
@@ -338,6 +347,9 @@ def _read(path: Path) -> tuple[str, dict[str, Any]]:
         line = raw[:exc.start].count(b"\n") + 1
         raise ConfigError(Problem(CONFIG_NAME, line, f"is not UTF-8 text (byte "
                                   f"0x{raw[exc.start]:02x}); save it as UTF-8")) from None
+    except RecursionError:  # tomllib parses nested arrays and tables recursively
+        raise ConfigError(Problem(CONFIG_NAME, 0, "invalid TOML: arrays or tables are nested "
+                                                  "too deeply")) from None
     except tomllib.TOMLDecodeError as exc:
         match = re.search(r"line (\d+)", str(exc))
         line = int(match.group(1)) if match else 0

@@ -41,6 +41,8 @@ def url_problem(value: str) -> str | None:
     parts = urlsplit(value)
     relative_scheme = value.startswith("//")
     absolute = (parts.scheme in ("http", "https") or relative_scheme) and parts.netloc
+    if relative_scheme and not parts.netloc:  # '//' or '///x': links would name a host
+        return f"must name a host after '//', got {value!r}"
     if not absolute and (parts.scheme or parts.netloc or not value.startswith("/")):
         return (f"must be an http(s) URL, a protocol-relative //host/path/ or a path "
                 f"starting with '/', got {value!r}")

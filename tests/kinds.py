@@ -27,6 +27,7 @@ KINDS: dict[str, tuple[str, ...]] = {
         "test_import_limits", "test_import_listing", "test_import_merge",
         "test_import_rewrite", "test_import_sources", "test_init_check", "test_math",
         "test_outputs", "test_pagefind_files", "test_render_escape", "test_scholarly",
+        "test_site_inputs",
         "test_search_determinism", "test_serve_watch", "test_workflows",
     ),
     "golden": ("test_golden", "test_build_crawl"),
