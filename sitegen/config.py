@@ -29,6 +29,7 @@ from urllib.parse import urlsplit
 from sitegen.config_paths import (
     SOURCE_FOLDERS,
     expanded,
+    file_kind,
     output_problem,
     path_problem,
     resolved,
@@ -278,7 +279,7 @@ def require_site(site_root: Path) -> None:
     except (OSError, ValueError) as exc:
         reason = getattr(exc, "strerror", None) or str(exc)
         raise ConfigError(Problem(str(path), 0, f"cannot be read: {reason}")) from None
-    kind = _file_kind(info.st_mode)
+    kind = file_kind(info.st_mode)
     if kind:
         raise ConfigError(Problem(str(path), 0, f"is {kind}, not a file; {CONFIG_NAME} must be "
                                                 "a TOML file"))
@@ -288,16 +289,6 @@ def require_site(site_root: Path) -> None:
     if not os.access(path, os.R_OK):
         raise ConfigError(Problem(str(path), 0, "cannot be read: permission denied; "
                                                 "give yourself read access (chmod u+r)"))
-
-
-def _file_kind(mode: int) -> str:
-    """What a non-regular file is, in words ('' for a regular file)."""
-    for test, name in ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a named pipe"),
-                       (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a character device"),
-                       (stat.S_ISBLK, "a block device")):
-        if test(mode):
-            return name
-    return "" if stat.S_ISREG(mode) else "not a regular file"
 
 
 def _key_line(text: str, key: str) -> int:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -68,6 +69,16 @@ def path_problem(value: str) -> str | None:
     if value.startswith("~") and os.path.expanduser(value).startswith("~"):
         return f"names the home folder of an unknown user, got {value!r}"
     return None
+
+
+def file_kind(mode: int) -> str:
+    """What a file that is not a regular one is, in words ('' for a regular file)."""
+    for test, name in ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a named pipe"),
+                       (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a character device"),
+                       (stat.S_ISBLK, "a block device")):
+        if test(mode):
+            return name
+    return "" if stat.S_ISREG(mode) else "not a regular file"
 
 
 def expanded(value: str) -> Path:

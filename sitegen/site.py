@@ -236,7 +236,7 @@ class Site:
         cache = BuildCache.load(self.cache_dir) if use_cache else BuildCache()
         check_content_folder(self.config)
         scan = scan_content(self.config.content_path, self.config.root)
-        for folder in {self.cache_dir, self.config.root / CACHE_DIR}:
+        for folder in dict.fromkeys([self.cache_dir, self.config.root / CACHE_DIR]):
             check_not_emptied(self.config, scan.files, folder)
         signature = content_signature(self.config, env_key, scan)
         check = cache.check_output(out)

@@ -23,11 +23,6 @@ def host_jobs(config: Config) -> list[Job]:
             for path, data in sorted(host_files(config).items())]
 
 
-def static_jobs(config: Config, theme: Theme) -> list[Job]:
-    """Theme static files under ``static/`` and the site's own ``static/`` at the top."""
-    return theme_static_jobs(theme) + own_static_jobs(config)
-
-
 def theme_static_jobs(theme: Theme) -> list[Job]:
     """The theme's static files, under ``static/`` of the site."""
     return [Job(f"static/{rel}", digest, (theme.folder / "static" / rel).read_bytes)
