@@ -1,15 +1,16 @@
 """SIGKILL of a build at random moments: its forked workers die with it, at once, and
 the staging folder it leaves is removed by the next build of either command.
 
-A 150-paper site is built with the thresholds for forking lowered (the same
+A 100-paper site is built with the thresholds for forking lowered (the same
 code paths a 2,000-paper site takes: parse and render workers), then rebuilt
 from scratch 30 times and killed at a seeded random moment each time. Only the
 main process is killed, as the out-of-memory killer or a closed terminal
 would: the workers it forked must be gone within 100 ms (each recorded from
 ``/proc`` while the build ran). After a kill that left a staging folder, the
 next ``sitegen build`` or ``sitegen serve`` (whose own output lies elsewhere)
-must remove it (checked after every other trial, a third of them by
-``serve``), and the site must be the one a clean build makes.
+must remove it (checked after every other trial, half of them by ``serve``),
+and the site must be the one a clean build makes. Half the kills come at any
+moment, half while the build renders into its staging folder.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from sitegen.parallel import workers
 
 SEED = 20261206
 TRIALS = 30
-PAPERS = 150
+PAPERS = 100
 GRACE = 0.1  # seconds within which every worker must be gone once the build has ended
 STAGING = ".out.sitegen-staging"
 # A build whose parse and render stages fork workers for a site this small.
@@ -94,15 +95,20 @@ def forking_site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, 
     return site, out, time.monotonic() - started
 
 
-def _kill_at(site: Path, out: Path, delay: float) -> tuple[list[int], float, int]:
-    """Run a build, SIGKILL its main process after ``delay`` s; the workers it had, how long
-    they took to go after the build ended, and how many were still running at the kill.
+def _kill_at(site: Path, out: Path, delay: float, staging: Path | None = None
+             ) -> tuple[list[int], float, int]:
+    """Run a build, SIGKILL its main process ``delay`` s after it starts (or, given
+    ``staging``, after that folder appears); the workers it had, how long they took to go
+    after the build ended, and how many were still running at the kill.
 
     The time is counted from the moment the killed build has ended (the kernel tells its
     children only after it has freed the build's memory, which takes a large build tens of
     milliseconds on its own)."""
     child = _build(site, out)
     seen: set[int] = set()
+    while staging is not None and not staging.exists() and child.poll() is None:
+        seen.update(descendants(child.pid))  # ``delay`` counts from the staging folder's birth
+        time.sleep(0.001)
     deadline = time.monotonic() + delay
     while time.monotonic() < deadline and child.poll() is None:
         seen.update(descendants(child.pid))
@@ -140,15 +146,19 @@ def test_workers_die_with_a_killed_build_and_either_command_cleans_up(
     with_workers = 0
     cleaned: list[str] = []  # the command that removed each leftover staging folder
     for trial in range(TRIALS):
-        delay = rng.uniform(0.15, 0.9) * duration
-        seen, gone, running = _kill_at(site, out, delay)
+        # Even trials: any moment of the build; odd ones: while it renders into staging.
+        if trial % 2 == 0:
+            seen, gone, running = _kill_at(site, out, delay := rng.uniform(0.1, 0.9) * duration)
+        else:
+            seen, gone, running = _kill_at(site, out, delay := rng.uniform(0, 0.3) * duration,
+                                           staging)
         with_workers += running > 0
         assert gone < GRACE, f"trial {trial}: workers took {gone * 1000:.0f} ms to go"
         left = staging.exists()
         report.append((trial, round(delay, 3), running, round(gone * 1000), left))
-        if not left or trial % 2:  # every other leftover is left to the next trial's build
+        if not left or trial % 4 in (0, 2):  # others are left to the next trial's build
             continue
-        if len(cleaned) % 3 == 1:
+        if trial % 4 == 3:
             _serve_once(site, staging)
             cleaned.append("serve")
         else:
