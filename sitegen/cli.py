@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from sitegen import gcpolicy
-from sitegen.errors import SitegenError
+from sitegen.errors import SitegenError, visible
 
 
 def _date(text: str) -> date:
@@ -23,6 +23,26 @@ def _date(text: str) -> date:
         return date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date (expected YYYY-MM-DD)") from None
+
+
+def _bounded(kind: type, low: float, high: float) -> Any:
+    """An argparse type: a number of ``kind`` from ``low`` to ``high`` (no nan, no inf)."""
+    def parse(text: str) -> Any:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        if not low <= value <= high:  # also false for nan
+            raise argparse.ArgumentTypeError(f"must be from {low:g} to {high:g}, got {text!r}")
+        return value
+    return parse
+
+
+def _allow_empty(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--allow-empty", action="store_true",
+                        help="publish even when the content folder holds no papers while the "
+                             "last build had some (default: refuse, keeping the previous "
+                             "site)")
 
 
 class _Help(argparse.RawDescriptionHelpFormatter):
@@ -66,7 +86,8 @@ def _waiting(parser: argparse.ArgumentParser) -> None:
     from sitegen.lock import DEFAULT_WAIT
 
     group = parser.add_mutually_exclusive_group()
-    group.add_argument("--wait", type=float, default=DEFAULT_WAIT, metavar="SECONDS",
+    group.add_argument("--wait", type=_bounded(float, 0, 86400), default=DEFAULT_WAIT,
+                       metavar="SECONDS",
                        help="while another sitegen process builds or imports into this "
                             "site, wait this long for it, then give up with exit 1")
     group.add_argument("--no-wait", dest="wait", action="store_const", const=0.0,
@@ -122,6 +143,7 @@ def _build_parser(sub: Any) -> None:
     _strict(build, "keeping the previous site")
     build.add_argument("--clean", action="store_true",
                        help="ignore the build cache (default: reuse unchanged files)")
+    _allow_empty(build)
     _waiting(build)
     _verbosity(build)
 
@@ -134,7 +156,8 @@ def _serve_parser(sub: Any) -> None:
 """)
     _site(serve)
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
-    serve.add_argument("--port", type=int, default=8000, help="port to listen on")
+    serve.add_argument("--port", type=_bounded(int, 0, 65535), default=8000,
+                       help="port to listen on, 0 for any free one")
     serve.add_argument("--output", type=Path, metavar="DIR",
                        help="build the preview into this folder, with the build cache "
                             "(default: a private folder in .sitegen-cache/serve/, so the "
@@ -142,6 +165,7 @@ def _serve_parser(sub: Any) -> None:
     serve.add_argument("--base-url", metavar="URL",
                        help="URL the site will be served from; its path is kept, its host is "
                             "the preview's (default: base_url of sitegen.toml)")
+    _allow_empty(serve)
     _verbosity(serve)
 
 
@@ -249,6 +273,8 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
         out["base_url"] = args.base_url
     if getattr(args, "strict", False):
         out["strict"] = True
+    if getattr(args, "allow_empty", False):
+        out["allow_empty"] = True
     return out
 
 
@@ -294,18 +320,25 @@ def _run(args: argparse.Namespace) -> int:
     raise AssertionError(args.command)
 
 
+def os_error_message(exc: OSError) -> str:
+    """One line for an error the system raised, naming the file(s) it is about."""
+    names = [os.fsdecode(name) if isinstance(name, bytes) else str(name)
+             for name in (exc.filename, exc.filename2) if name is not None]
+    where = "".join(f"{name}: " for name in names)
+    return f"error: {where}{exc.strerror or exc}"
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``sitegen`` console command."""
     args = build_parser().parse_args(argv)
     try:
         return _run(args)
     except SitegenError as exc:
-        for problem in exc.problems:
+        for problem in exc.problems:  # a Problem escapes its control characters itself
             print(f"error: {problem}" if not problem.path else str(problem), file=sys.stderr)
         return 1
     except OSError as exc:  # the machine refused (disk full, permissions): not a bug
-        where = f"{exc.filename}: " if exc.filename else ""
-        print(f"error: {where}{exc.strerror or exc}", file=sys.stderr)
+        print(visible(os_error_message(exc)), file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

@@ -13,8 +13,10 @@ reads one refuses it. Command-line flags override the file (see
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
+import stat
 import tomllib
 import types
 from collections.abc import Callable
@@ -24,10 +26,20 @@ from pathlib import Path
 from typing import Any, get_args, get_origin, get_type_hints
 from urllib.parse import urlsplit
 
+from sitegen.config_paths import (
+    SOURCE_FOLDERS,
+    expanded,
+    file_kind,
+    output_problem,
+    path_problem,
+    resolved,
+    url_problem,
+)
 from sitegen.errors import ConfigError, Problem
 from sitegen.sources.spec import KINDS, sources_problems
 
 CONFIG_NAME = "sitegen.toml"
+MAX_CONFIG_BYTES = 1_000_000  # a configuration file larger than this is not one
 CACHE_DIR = ".sitegen-cache"  # the build cache and the site lock, in the site root
 DOCS_PAGE = "docs/configuration.md"
 # The options that each switch off one optional output (all on by default).
@@ -37,14 +49,13 @@ KIND_NAMES = {str: "a string", int: "an integer", bool: "true or false", dict: "
 
 
 # Validators beyond the type: each says why a value is refused, or returns None.
-def _base_url_problem(value: str) -> str | None:
-    parts = urlsplit(value)
-    absolute = parts.scheme in ("http", "https") and parts.netloc
-    if not absolute and (parts.scheme or parts.netloc or not value.startswith("/")):
-        return f"must be an http(s) URL or a path starting with '/', got {value!r}"
-    if parts.query or parts.fragment:
-        return f"must not have a query or fragment, got {value!r}"
-    return None
+# Paths and URLs have theirs in sitegen.config_paths, one layer for every such option.
+
+
+def shown(value: Any, limit: int = 80) -> str:
+    """``repr(value)`` for a message, cut to ``limit`` characters (a value may be huge)."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text):,} characters)"
 
 
 def _language_problem(value: str) -> str | None:
@@ -118,13 +129,13 @@ class Option:
     def problem(self, value: Any) -> str | None:
         """Why ``value`` is not acceptable for this option, or None."""
         if self.kind is int and (isinstance(value, bool) or not isinstance(value, int)):
-            return f"expected {KIND_NAMES[int]}, got {value!r}"
+            return f"expected {KIND_NAMES[int]}, got {shown(value)}"
         matches = isinstance(value, self.kind)  # kept apart so mypy does not narrow ``value``
         if not matches:
-            return f"expected {KIND_NAMES[self.kind]}, got {value!r}"
+            return f"expected {KIND_NAMES[self.kind]}, got {shown(value)}"
         low, high = self.minimum, self.maximum
         if (low is not None and value < low) or (high is not None and value > high):
-            return f"must be from {low} to {high}, got {value}"
+            return f"must be from {low} to {high}, got {shown(value)}"
         return self.check(value) if self.check else None
 
 
@@ -149,8 +160,9 @@ class Config:
         "path only (such as /papers/) they are left out and the build warns. The GitHub "
         "Pages workflow passes the right URL with --base-url; 'sitegen serve' uses its "
         "own address.",
-        check=_base_url_problem, flag="--base-url URL",
-        accepts="an http(s) URL with a host (https://host/path/), or a path starting with /")
+        check=url_problem, flag="--base-url URL",
+        accepts="an http(s) URL with a host (https://host/path/), a protocol-relative "
+                "//host/path/ (full URLs then use https), or a path starting with /")
     language: str = _option("en", "The language of the pages, as an HTML lang code "
                                   "(en, de, pt-BR, ...).",
                             check=_language_problem, accepts="a language tag such as en or pt-BR")
@@ -164,10 +176,13 @@ class Config:
                                 "theme's grid of 2 or 3 columns.", minimum=1, maximum=1000)
     output_dir: str = _option(
         "public", "Where 'sitegen build' writes the site, relative to this file. The GitHub "
-                  "Pages workflow uploads public/: change it there too.", flag="--output DIR")
+                  "Pages workflow uploads public/: change it there too.", flag="--output DIR",
+        check=path_problem, accepts="a path (~ is your home folder); not the site folder, "
+                                    "your home folder or a folder sitegen reads from")
     content_dir: str = _option(
         "content", "Where the papers live (papers/*.md inside it, written by 'sitegen "
-                   "import'); a folder inside the site.")
+                   "import'); a folder inside the site.", check=path_problem,
+        accepts="a path to a folder inside the site")
     feed_size: int = _option(50, "How many of the newest papers the feed holds.",
                              minimum=1, maximum=10000)
     auto_tags: bool = _option(True, "Tag papers by the words of the tag rules found in their "
@@ -217,6 +232,8 @@ class Config:
     source: str = field(default="", compare=False)
     # What load_config found questionable but builds anyway (a build reports them).
     warnings: tuple[Problem, ...] = field(default=(), compare=False, repr=False)
+    # --allow-empty: publish a site without papers even where the last build had some.
+    allow_empty: bool = field(default=False, compare=False, repr=False)
 
     @cached_property
     def base_path(self) -> str:
@@ -226,10 +243,11 @@ class Config:
 
     @cached_property
     def absolute_base(self) -> str | None:
-        """The base URL when it includes scheme and host (needed for feeds and sitemaps)."""
+        """The base URL when it includes a host (needed for feeds and sitemaps); a
+        protocol-relative one (``//host/path/``) is taken as https there."""
         parts = urlsplit(self.base_url)
-        if parts.scheme and parts.netloc:
-            return f"{parts.scheme}://{parts.netloc}{self.base_path}"
+        if parts.netloc:
+            return f"{parts.scheme or 'https'}://{parts.netloc}{self.base_path}"
         return None
 
     @property
@@ -244,12 +262,12 @@ class Config:
 
     @property
     def output_path(self) -> Path:
-        return (self.root / self.output_dir).resolve() if not Path(self.output_dir).is_absolute() \
-            else Path(self.output_dir)
+        """The real output folder: ``~`` expanded, every symbolic link followed."""
+        return resolved(self.root, self.output_dir)
 
     @property
     def content_path(self) -> Path:
-        return self.root / self.content_dir
+        return self.root / expanded(self.content_dir)
 
 
 def _kind(annotation: Any) -> type:
@@ -290,9 +308,32 @@ def no_site_message(site_root: Path) -> str:
 
 
 def require_site(site_root: Path) -> None:
-    """Refuse a folder without ``sitegen.toml``, before anything is written."""
-    if not (site_root / CONFIG_NAME).is_file():
-        raise ConfigError(no_site_message(site_root))
+    """Refuse a folder without a readable ``sitegen.toml``, before anything is written.
+
+    The file is looked at with ``stat`` before it is opened: a named pipe would
+    make ``open`` wait for a writer forever, a device would never end.
+    """
+    path = site_root / CONFIG_NAME
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        if path.is_symlink():
+            raise ConfigError(Problem(str(path), 0, f"is a symbolic link to {os.readlink(path)!r}"
+                                                    ", which does not exist")) from None
+        raise ConfigError(no_site_message(site_root)) from None
+    except (OSError, ValueError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise ConfigError(Problem(str(path), 0, f"cannot be read: {reason}")) from None
+    kind = file_kind(info.st_mode)
+    if kind:
+        raise ConfigError(Problem(str(path), 0, f"is {kind}, not a file; {CONFIG_NAME} must be "
+                                                "a TOML file"))
+    if info.st_size > MAX_CONFIG_BYTES:
+        raise ConfigError(Problem(str(path), 0, f"is {info.st_size:,} bytes; a {CONFIG_NAME} "
+                                                f"holds at most {MAX_CONFIG_BYTES:,}"))
+    if not os.access(path, os.R_OK):
+        raise ConfigError(Problem(str(path), 0, "cannot be read: permission denied; "
+                                                "give yourself read access (chmod u+r)"))
 
 
 def _key_line(text: str, key: str) -> int:
@@ -335,7 +376,16 @@ def _from_mapping(data: dict[str, Any], label: str, text: str) -> dict[str, Any]
 
 def _read(path: Path) -> tuple[str, dict[str, Any]]:
     """The text of ``sitegen.toml`` and its parsed values, or one located error."""
-    raw = path.read_bytes()
+    try:  # non-blocking: if it became a pipe since require_site looked, do not wait on it
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError as exc:
+        raise ConfigError(Problem(str(path), 0, f"cannot be read: {exc.strerror}")) from None
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise ConfigError(Problem(str(path), 0, "is not a regular file"))
+        raw = handle.read(MAX_CONFIG_BYTES + 1)
+    if len(raw) > MAX_CONFIG_BYTES:
+        raise ConfigError(Problem(str(path), 0, f"holds more than {MAX_CONFIG_BYTES:,} bytes"))
     try:
         text = raw.decode("utf-8-sig")
         return text, tomllib.loads(text)
@@ -343,6 +393,9 @@ def _read(path: Path) -> tuple[str, dict[str, Any]]:
         line = raw[:exc.start].count(b"\n") + 1
         raise ConfigError(Problem(CONFIG_NAME, line, f"is not UTF-8 text (byte "
                                   f"0x{raw[exc.start]:02x}); save it as UTF-8")) from None
+    except RecursionError:  # tomllib parses nested arrays and tables recursively
+        raise ConfigError(Problem(CONFIG_NAME, 0, "invalid TOML: arrays or tables are nested "
+                                                  "too deeply")) from None
     except tomllib.TOMLDecodeError as exc:
         match = re.search(r"line (\d+)", str(exc))
         line = int(match.group(1)) if match else 0
@@ -357,6 +410,32 @@ def _base_url_warning(config: Config, where: Problem) -> Problem:
                    "or pass --base-url")
 
 
+def _flag(key: str) -> str:
+    """The command-line flag that sets option ``key`` (``--output`` for output_dir)."""
+    flag = _BY_NAME[key].flag
+    return flag.split()[0] if flag else f"--{key.replace('_', '-')}"
+
+
+def _path_problems(config: Config) -> list[tuple[str, str]]:
+    """``(key, reason)`` for each path option that points somewhere it must not.
+
+    Every path is resolved through symbolic links before it is compared with
+    the folders it must stay inside or away from.
+    """
+    root = config.root
+    real_root = resolved(root, ".")
+    content = resolved(root, config.content_dir)
+    problems = []
+    if real_root not in content.parents:
+        problems.append(("content_dir", f"{config.content_dir!r} is not a folder inside the "
+                                        "site"))
+    sources = [config.content_path] + [root / name for name in SOURCE_FOLDERS]
+    reason = output_problem(root, config.output_dir, sources)
+    if reason:
+        problems.append(("output_dir", reason))
+    return problems
+
+
 def load_config(site_root: Path, overrides: dict[str, Any] | None = None,
                 origin: str | None = None) -> Config:
     """Read ``sitegen.toml`` under ``site_root`` and apply command-line overrides.
@@ -367,19 +446,20 @@ def load_config(site_root: Path, overrides: dict[str, Any] | None = None,
     require_site(site_root)
     text, data = _read(site_root / CONFIG_NAME)
     values = _from_mapping(data, CONFIG_NAME, text)
-    for key, value in (overrides or {}).items():
-        if value is None:
-            continue
+    flags = {key: value for key, value in (overrides or {}).items() if value is not None}
+    allow_empty = bool(flags.pop("allow_empty", False))  # a flag of the run, not an option
+    for key, value in flags.items():
         problem = check_value(key, value)
         if problem:
-            raise ConfigError(f"option --{key.replace('_', '-')}: {problem}")
+            raise ConfigError(f"option {_flag(key)}: {problem}")
         values[key] = value
-    config = Config(root=site_root, source=CONFIG_NAME, **values)
-    content = config.content_path.resolve()
-    if site_root.resolve() not in content.parents:
-        raise ConfigError(Problem(CONFIG_NAME, _key_line(text, "content_dir"),
-                                  f"Config value 'content_dir': {config.content_dir!r} is "
-                                  "not a folder inside the site"))
+    config = Config(root=site_root, source=CONFIG_NAME, allow_empty=allow_empty, **values)
+    problems = _path_problems(config)
+    if problems:
+        raise ConfigError(*(Problem("", 0, f"option {_flag(key)}: {reason}") if key in flags
+                            else Problem(CONFIG_NAME, _key_line(text, key),
+                                         f"Config value '{key}': {reason}")
+                            for key, reason in problems))
     base_url = origin.rstrip("/") + config.base_path if origin else config.base_url
     if not base_url.endswith("/"):
         base_url += "/"

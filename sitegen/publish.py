@@ -243,6 +243,47 @@ class Patch(Staging):
         shutil.rmtree(self.path)
 
 
+STAGING_NOTE = "staging"  # in .sitegen-cache/: the staging folder a running build writes
+
+
+def note_staging(cache_dir: Path, staging: Path) -> None:
+    """Record where a build writes its staging folder, before it creates it.
+
+    A build killed before it could remove its staging folder leaves the note;
+    the next build of any command (``build``, or ``serve`` with its private
+    output) finds the folder by it and removes it (:func:`clean_leftovers`).
+    """
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    tmp = cache_dir / (STAGING_NOTE + ".tmp")
+    tmp.write_text(str(staging) + "\n", encoding="utf-8")
+    os.replace(tmp, cache_dir / STAGING_NOTE)
+
+
+def forget_staging(cache_dir: Path) -> None:
+    """The build is over (published or discarded): its note goes."""
+    (cache_dir / STAGING_NOTE).unlink(missing_ok=True)
+
+
+def clean_leftovers(cache_dir: Path) -> None:
+    """Remove the staging folder a killed build left behind (only one sitegen made).
+
+    A journal in it (a patch killed while moving files) is completed first, as
+    the build that wrote it would have.
+    """
+    try:
+        noted = Path((cache_dir / STAGING_NOTE).read_text("utf-8").strip())
+    except (OSError, UnicodeDecodeError, ValueError):
+        return
+    suffix = ".sitegen-staging"
+    name = noted.name
+    if noted.is_absolute() and name.startswith(".") and name.endswith(suffix):
+        out = noted.parent / name[1:-len(suffix)]
+        staging = Staging(out)
+        if staging.path == noted and (noted / MARKER).is_file():
+            staging.discard()
+    forget_staging(cache_dir)
+
+
 def _prune_empty(folder: Path, top: Path) -> None:
     """Remove folders left empty by deleted pages, up to (not including) ``top``."""
     while folder != top and top in folder.parents:

@@ -57,8 +57,22 @@ from sitegen.errors import (
     WorkerError,
 )
 from sitegen.keys import Job, make_key
-from sitegen.outputs.hosting import host_files
-from sitegen.publish import MARKER, SEARCH_DIR, Patch, Staging, refuse_reason
+from sitegen.publish import (
+    SEARCH_DIR,
+    Patch,
+    Staging,
+    clean_leftovers,
+    forget_staging,
+    note_staging,
+    refuse_reason,
+)
+from sitegen.site_checks import (
+    check_content_folder,
+    check_not_emptied,
+    check_static,
+    view_tag_collisions,
+)
+from sitegen.static_files import host_jobs, own_static_jobs, theme_static_jobs
 from sitegen.tag_report import print_tag_report
 from sitegen.theme import Theme, load_theme
 
@@ -201,8 +215,8 @@ class Site:
     def check_output(self, theme: Theme) -> Path:
         """The output folder, if it is safe to replace (see ``output.refuse_reason``)."""
         out = self.config.output_path
-        protected = [self.config.content_path, self.config.root / "templates", theme.folder,
-                     self.cache_dir]
+        protected = [self.config.content_path, self.config.root / "templates",
+                     self.config.root / "static", theme.folder, self.cache_dir]
         reason = refuse_reason(out, self.config.root, protected)
         if reason:
             raise BuildError(Problem(str(self.config.output_dir), 0,
@@ -220,9 +234,13 @@ class Site:
         """Read the theme and the last build's record, and list the content files."""
         theme = load_theme(self.config)
         out = self.check_output(theme)
+        clean_leftovers(self.config.root / CACHE_DIR)  # a killed build's staging folder
         env_key = self.env_key(theme)
         cache = BuildCache.load(self.cache_dir) if use_cache else BuildCache()
+        check_content_folder(self.config)
         scan = scan_content(self.config.content_path, self.config.root)
+        for folder in dict.fromkeys([self.cache_dir, self.config.root / CACHE_DIR]):
+            check_not_emptied(self.config, scan.files, folder)
         signature = content_signature(self.config, env_key, scan)
         check = cache.check_output(out)
         if check.extra or any(path.startswith(SEARCH_DIR + "/") for path in check.changed):
@@ -280,6 +298,7 @@ class Site:
 
         data, fresh = derive_site(loaded.papers, loaded.derived, loaded.settings,
                                   self.cache_dir, self.parallel)
+        self.warnings.extend(view_tag_collisions(loaded.papers, loaded.labels, data.papers))
         if self._parse_cache is not None and loaded.setup.use_cache:
             for index, derived in fresh.items():
                 self._parse_cache.replace(loaded.labels[index], derived)
@@ -309,10 +328,13 @@ class Site:
         from sitegen.pages import plan_pages
 
         render = _page_renderer(loaded.renderer, self.config, data.build_date)
-        jobs = static_jobs(self.config, loaded.setup.theme) + plan_pages(data, render)
+        own = own_static_jobs(self.config)
+        jobs = theme_static_jobs(loaded.setup.theme) + plan_pages(data, render)
         jobs += page_jobs(data, render)  # content/pages/
         jobs += output_jobs(data, [job.path for job in jobs if job.path.endswith(".html")])
         jobs += host_jobs(self.config)
+        check_static([job.path for job in own], [job.path for job in jobs], self.config.search)
+        jobs += own
         seen: dict[str, Job] = {}
         for job in jobs:
             if job.path in seen:
@@ -333,7 +355,9 @@ class Site:
     def drafting(self, plan: Plan, out: Path) -> Iterator[Staging]:
         """The new tree of a plan (a staging folder or a patch), removed unless published."""
         target = Patch(out) if plan.patch else Staging(out)
+        note = self.config.root / CACHE_DIR
         try:
+            note_staging(note, target.path)
             target.begin()
             yield target
         except (SitegenError, KeyboardInterrupt):
@@ -345,6 +369,9 @@ class Site:
             raise BuildError(Problem(str(where), 0, "cannot write the site: "
                                      f"{exc.strerror or exc}; the previous site was kept")
                              ) from None
+        finally:
+            with contextlib.suppress(OSError):
+                forget_staging(note)
 
     def render(self, plan: Plan, target: Staging) -> None:
         """Write the plan's changed files into the new tree, in forked workers when many."""
@@ -414,25 +441,3 @@ def _page_renderer(renderer: Renderer, config: Config, build_date: date | None
         return renderers[template](context).encode("utf-8")
 
     return render
-
-
-def host_jobs(config: Config) -> list[Job]:
-    """``.nojekyll`` and, with a custom domain, ``CNAME``: what static hosts look for."""
-    return [Job(path, hashlib.sha1(data, usedforsecurity=False).hexdigest(), partial(bytes, data))
-            for path, data in sorted(host_files(config).items())]
-
-
-def static_jobs(config: Config, theme: Theme) -> list[Job]:
-    """Theme static files under ``static/`` and the site's own ``static/`` at the top."""
-    jobs = []
-    for rel, digest in sorted(theme.static.items()):
-        source = theme.folder / "static" / rel
-        jobs.append(Job(f"static/{rel}", digest, source.read_bytes))
-    own = config.root / "static"
-    if own.is_dir():
-        for path in sorted(own.rglob("*")):
-            if path.is_file() and not path.is_symlink() and path.name != MARKER:
-                data = path.read_bytes()
-                key = hashlib.sha1(data, usedforsecurity=False).hexdigest()
-                jobs.append(Job(path.relative_to(own).as_posix(), key, partial(bytes, data)))
-    return jobs

@@ -56,6 +56,7 @@ KINDS: dict[str, tuple[str, ...]] = {
         "test_scholarly",
         "test_search_determinism",
         "test_serve_watch",
+        "test_site_inputs",
         "test_theme_parts",
         "test_workflows",
     ),
@@ -66,6 +67,7 @@ KINDS: dict[str, tuple[str, ...]] = {
     "corpus": (
         "test_corpus",
         "test_fuzz",
+        "test_fuzz_config",
         "test_hostile_xss",
         "test_import_formats_linear",
         "test_import_linear",
@@ -91,6 +93,7 @@ KINDS: dict[str, tuple[str, ...]] = {
     ),
     "fault": (
         "test_faults",
+        "test_kill_workers",
         "test_lock",
         "test_parallel",
         "test_race",

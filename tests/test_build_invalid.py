@@ -120,8 +120,9 @@ def test_output_that_is_a_symbolic_link_is_refused(
     before = snapshot(tmp_path)
     code, _, err = run_cli(["build", "--site", str(site), "--output", str(link)])
     assert code == 1
-    assert err.splitlines() == [f"{link}: refusing to use this output folder: it is a symbolic "
-                                "link; give the real folder"]
+    assert err.splitlines() == [f"error: option --output: refusing '{link}' as the output "
+                                f"folder: it is a symbolic link (to '{real}'); give the real "
+                                "folder"]
     assert snapshot(tmp_path) == before
 
 

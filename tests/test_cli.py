@@ -116,4 +116,4 @@ def test_top_level_help_lists_every_command(capsys: pytest.CaptureFixture[str]) 
 def test_serve_help_shows_the_listening_defaults(capsys: pytest.CaptureFixture[str]) -> None:
     flat = " ".join(_help(["serve"], capsys).split())
     assert "--host HOST address to listen on (default: 127.0.0.1)" in flat
-    assert "--port PORT port to listen on (default: 8000)" in flat
+    assert "--port PORT port to listen on, 0 for any free one (default: 8000)" in flat

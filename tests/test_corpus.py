@@ -179,7 +179,81 @@ def _input_over_50_mb(root: Path, site: Path) -> None:
         handle.truncate(50_000_001)  # sparse: no disk space and no time to write
 
 
+def _empty_static(root: Path, site: Path) -> None:
+    (site / "static").mkdir()  # git keeps no empty folder
+
+
+def _home_link(root: Path, site: Path) -> None:
+    (site / "homelink").symlink_to(root / "home", target_is_directory=True)
+
+
+def _site_link(root: Path, site: Path) -> None:
+    (root / "project" / "sitelink").symlink_to(site, target_is_directory=True)
+
+
+def _config_is_a_folder(root: Path, site: Path) -> None:
+    (site / "sitegen.toml").unlink()
+    (site / "sitegen.toml").mkdir()
+    (site / "sitegen.toml" / "title.txt").write_text("not a config\n", encoding="utf-8")
+
+
+def _config_is_a_pipe(root: Path, site: Path) -> None:
+    (site / "sitegen.toml").unlink()
+    os.mkfifo(site / "sitegen.toml")  # nobody writes: opening it for reading would wait
+
+
+def _config_is_a_dangling_link(root: Path, site: Path) -> None:
+    (site / "sitegen.toml").unlink()
+    (site / "sitegen.toml").symlink_to("no-such-file.toml")
+
+
+def _config_is_dev_zero(root: Path, site: Path) -> None:
+    (site / "sitegen.toml").unlink()
+    (site / "sitegen.toml").symlink_to("/dev/zero")
+
+
+def _content_is_a_file(root: Path, site: Path) -> None:
+    shutil.rmtree(site / "content")
+    (site / "content").write_text("not a folder\n", encoding="utf-8")
+
+
+def _content_removed(root: Path, site: Path) -> None:
+    shutil.rmtree(site / "content")
+
+
+def _papers_removed(root: Path, site: Path) -> None:
+    shutil.rmtree(site / "content" / "papers")
+    (site / "content" / "papers").mkdir()
+
+
+def _content_link_outside(root: Path, site: Path) -> None:
+    (root / "elsewhere").mkdir()
+    shutil.rmtree(site / "content")
+    (site / "content").symlink_to(root / "elsewhere", target_is_directory=True)
+
+
+def _config_nested(opening: str, closing: str, depth: int) -> Callable[[Path, Path], None]:
+    def write(root: Path, site: Path) -> None:
+        value = opening * depth + "1" + closing * depth
+        (site / "sitegen.toml").write_text(f'title = "Deep"\ntag_rules = {value}\n', "utf-8")
+    return write
+
+
 SETUPS: dict[str, Callable[[Path, Path], None]] = {
+    "config_arrays_5000_deep": _config_nested("[", "]", 5000),
+    "config_tables_5000_deep": _config_nested("{a = ", "}", 5000),
+    "config_arrays_200_deep": _config_nested("[", "]", 200),
+    "empty_static": _empty_static,
+    "home_link": _home_link,
+    "site_link": _site_link,
+    "config_is_a_folder": _config_is_a_folder,
+    "config_is_a_pipe": _config_is_a_pipe,
+    "config_is_a_dangling_link": _config_is_a_dangling_link,
+    "config_is_dev_zero": _config_is_dev_zero,
+    "content_is_a_file": _content_is_a_file,
+    "content_removed": _content_removed,
+    "papers_removed": _papers_removed,
+    "content_link_outside": _content_link_outside,
     "abstract_1_5_mb": _abstract_of(1_500_000),
     "abstract_5_mb": _abstract_of(5_000_000),
     "named_pipe": _named_pipe,
