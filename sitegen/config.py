@@ -35,8 +35,16 @@ from sitegen.config_paths import (
     resolved,
     url_problem,
 )
+from sitegen.config_values import (
+    KIND_NAMES,
+    cname_problem,
+    enrich_problem,
+    language_problem,
+    sources_problem,
+    tag_rules_problem,
+)
 from sitegen.errors import ConfigError, Problem
-from sitegen.sources.spec import KINDS, sources_problems
+from sitegen.sources.spec import KINDS
 
 CONFIG_NAME = "sitegen.toml"
 MAX_CONFIG_BYTES = 1_000_000  # a configuration file larger than this is not one
@@ -44,65 +52,16 @@ CACHE_DIR = ".sitegen-cache"  # the build cache and the site lock, in the site r
 DOCS_PAGE = "docs/configuration.md"
 # The options that each switch off one optional output (all on by default).
 OPTIONAL_OUTPUTS = ("feeds", "top_pages", "archive", "bib_files", "papers_json")
-KIND_NAMES = {str: "a string", int: "an integer", bool: "true or false", dict: "a table",
-              list: "an array of tables"}
 
 
-# Validators beyond the type: each says why a value is refused, or returns None.
-# Paths and URLs have theirs in sitegen.config_paths, one layer for every such option.
+# Checks beyond the type are in sitegen.config_values (values and tables) and
+# sitegen.config_paths (paths and URLs): each says why a value is refused, or None.
 
 
 def shown(value: Any, limit: int = 80) -> str:
     """``repr(value)`` for a message, cut to ``limit`` characters (a value may be huge)."""
     text = repr(value)
     return text if len(text) <= limit else f"{text[:limit]}... ({len(text):,} characters)"
-
-
-def _language_problem(value: str) -> str | None:
-    # It names files of the search index too, so it must not hold '/' or '..'.
-    if re.fullmatch(r"[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*", value):
-        return None
-    return f"expected a language tag such as en or pt-BR, got {value!r}"
-
-
-def _cname_problem(value: str) -> str | None:
-    if not value or re.fullmatch(r"[A-Za-z0-9.-]+", value):
-        return None
-    return f"expected a host name such as papers.example.org, got {value!r}"
-
-
-def _tag_rules_problem(value: dict[str, Any]) -> str | None:
-    for tag, words in value.items():
-        if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
-            return f"tag {tag!r}: expected a list of words or phrases"
-    return None
-
-
-def _sources_problem(value: list[Any]) -> str | None:
-    # One line per problem, each "[N].key: reason": the loader places it at the N-th [[sources]].
-    return "\n".join(sources_problems(value)) or None
-# The keys of the [enrich] table: name -> (kind, what it is); read by ``sitegen enrich``.
-ENRICH_KEYS: dict[str, tuple[type, str]] = {
-    "arxiv_endpoint": (str, "the arXiv API query URL"),
-    "hf_endpoint": (str, "the Hugging Face papers search URL"),
-    "arxiv_pace": (float, "seconds between two arXiv requests"),
-    "hf_pace": (float, "seconds between two Hugging Face requests"),
-    "threshold": (float, "the title similarity a match needs, from 0 to 1"),
-    "date_window": (int, "how many days a match's date may differ"),
-}
-
-
-def _enrich_problem(value: dict[str, Any]) -> str | None:
-    for key, item in value.items():
-        if key not in ENRICH_KEYS:
-            return f"unknown key {key!r} (known keys: {', '.join(ENRICH_KEYS)})"
-        kind, _ = ENRICH_KEYS[key]
-        number = kind is float and isinstance(item, int | float)
-        if isinstance(item, bool) or not (isinstance(item, kind) or number):
-            return f"{key}: expected {'a number' if kind is float else KIND_NAMES[kind]}"
-        if kind is not str and item < 0:
-            return f"{key}: must not be negative"
-    return None
 
 
 @dataclass(frozen=True)
@@ -165,7 +124,7 @@ class Config:
                 "//host/path/ (full URLs then use https), or a path starting with /")
     language: str = _option("en", "The language of the pages, as an HTML lang code "
                                   "(en, de, pt-BR, ...).",
-                            check=_language_problem, accepts="a language tag such as en or pt-BR")
+                            check=language_problem, accepts="a language tag such as en or pt-BR")
     author: str = _option("", "Who keeps this list, shown on the pages and in the feed; "
                               "empty for nobody.")
     theme: str = _option("default", "The theme to render with: one shipped with sitegen or "
@@ -190,12 +149,12 @@ class Config:
     tag_rules: dict[str, list[str]] | None = _option(
         None, "The tag rules: tag name = list of words or phrases ('word*' matches any "
               "ending). Unset: the theme's tag_rules.toml.",
-        check=_tag_rules_problem, accepts="a table of tag = [words or phrases]",
+        check=tag_rules_problem, accepts="a table of tag = [words or phrases]",
         example=('llm = ["large language model*", "LLM*"]',
                  'retrieval = ["retrieval", "search engine*"]'))
     cname: str = _option("", "A custom domain such as papers.example.org; the build writes it "
                              "to a CNAME file for GitHub Pages. Empty: no custom domain.",
-                         check=_cname_problem, accepts="a host name, or empty")
+                         check=cname_problem, accepts="a host name, or empty")
     search: bool = _option(True, "Build a full-text search index and a search page.")
     # Optional outputs, each on by default: a site may leave out what it has no use for.
     feeds: bool = _option(True, "Write Atom feeds for the site and for each tag, and an RSS "
@@ -218,14 +177,14 @@ class Config:
     sources: list[dict[str, Any]] | None = _option(
         None, "Where 'sitegen update' fetches papers from: one [[sources]] table each, with a "
               "kind (" + ", ".join(KINDS) + ") and its keys; see 'Sources' below.",
-        check=_sources_problem, accepts="an array of [[sources]] tables",
+        check=sources_problem, accepts="an array of [[sources]] tables",
         example=('kind = "hf-daily"', "", "[[sources]]", 'kind = "arxiv-query"',
                  'query = "cat:cs.CL AND abs:retrieval"', "max_papers = 50"))
     enrich: dict[str, Any] | None = _option(
         None, "Where and how 'sitegen enrich' looks papers up (arXiv and Hugging Face "
               "endpoints, pace, title threshold, date window). Unset: the public APIs, one "
               "arXiv request per 3 seconds, similarity 0.9, 7 days.",
-        check=_enrich_problem, accepts="a table of endpoint, pace, threshold and window "
+        check=enrich_problem, accepts="a table of endpoint, pace, threshold and window "
                                        "settings (see docs/enrich.md)")
     # Set by load_config: where the site lives and where the values came from.
     root: Path = field(default=Path("."), compare=False)

@@ -66,7 +66,7 @@ class Settings:
 
     @classmethod
     def from_table(cls, table: dict[str, Any] | None) -> Settings:
-        """Settings from the checked ``[enrich]`` table (``config.ENRICH_KEYS``)."""
+        """Settings from the checked ``[enrich]`` table (``config_values.ENRICH_KEYS``)."""
         values = dict(table or {})
         for key in ("arxiv_pace", "hf_pace", "threshold"):
             if key in values:
