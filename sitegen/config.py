@@ -30,8 +30,10 @@ CONFIG_NAME = "sitegen.toml"
 CACHE_DIR = ".sitegen-cache"  # the build cache and the site lock, in the site root
 DOCS_PAGE = "docs/configuration.md"
 # The options that each switch off one optional output (all on by default).
-OPTIONAL_OUTPUTS = ("feeds", "top_pages", "archive", "bib_files", "papers_json")
-KIND_NAMES = {str: "a string", int: "an integer", bool: "true or false", dict: "a table"}
+OPTIONAL_OUTPUTS = ("feeds", "top_pages", "archive", "bib_files", "papers_json",
+                    "social_cards")
+KIND_NAMES = {str: "a string", int: "an integer", bool: "true or false", dict: "a table",
+              list: "a list of strings"}
 
 
 # Validators beyond the type: each says why a value is refused, or returns None.
@@ -65,6 +67,12 @@ def _tag_rules_problem(value: dict[str, Any]) -> str | None:
     return None
 
 
+def _names_problem(value: list[Any]) -> str | None:
+    if not all(isinstance(name, str) and name.strip() for name in value):
+        return "expected a list of names such as [\"Ada Lovelace\"]"
+    return None
+
+
 @dataclass(frozen=True)
 class Option:
     """One option of ``sitegen.toml``: what the loader, ``sitegen init`` and the docs say."""
@@ -90,7 +98,8 @@ class Option:
         """Why ``value`` is not acceptable for this option, or None."""
         if self.kind is int and (isinstance(value, bool) or not isinstance(value, int)):
             return f"expected {KIND_NAMES[int]}, got {value!r}"
-        matches = isinstance(value, self.kind)  # kept apart so mypy does not narrow ``value``
+        # Kept apart so mypy does not narrow ``value``; a list is kept as a tuple.
+        matches = isinstance(value, (list, tuple) if self.kind is list else self.kind)
         if not matches:
             return f"expected {KIND_NAMES[self.kind]}, got {value!r}"
         low, high = self.minimum, self.maximum
@@ -162,9 +171,16 @@ class Config:
                                     "either way).")
     papers_json: bool = _option(True, "Write papers.json: every paper's metadata, for scripts "
                                       "and other sites.")
+    social_cards: bool = _option(True, "Draw a PNG card (title, authors, site name) for each "
+                                       "paper without a thumbnail, for link previews "
+                                       "(og:image).")
     math: bool = _option(True, "Render LaTeX math ($...$) in titles and abstracts.")
     build_timestamp: bool = _option(False, "Show the build date on the pages (off: rebuilding "
                                            "unchanged content gives identical files).")
+    highlight_authors: list[str] = _option(  # kept as a tuple: a Config is frozen
+        (), "Authors to emphasise on cards and pages (a lab's own people); names match as "
+            "on author pages: case, accents and 'Last, First' order do not matter.",
+        check=_names_problem)
     strict: bool = _option(False, "Treat warnings as errors in build and check.",
                            flag="--strict")
     # Set by load_config: where the site lives and where the values came from.
@@ -319,6 +335,7 @@ def load_config(site_root: Path, overrides: dict[str, Any] | None = None,
         if problem:
             raise ConfigError(f"option --{key.replace('_', '-')}: {problem}")
         values[key] = value
+    values = {k: tuple(v) if isinstance(v, list) else v for k, v in values.items()}
     config = Config(root=site_root, source=CONFIG_NAME, **values)
     content = config.content_path.resolve()
     if site_root.resolve() not in content.parents:

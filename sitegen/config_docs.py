@@ -18,7 +18,8 @@ from sitegen.config import CONFIG_NAME, DOCS_PAGE, OPTIONS, Option, check_value
 from sitegen.scaffold import toml_value
 
 COMMAND = "python -m sitegen.config_docs"
-_KIND_WORDS = {str: "string", int: "integer", bool: "boolean", dict: "table"}
+_KIND_WORDS = {str: "string", int: "integer", bool: "boolean", dict: "table",
+               list: "list of strings"}
 
 
 def _cell(text: str) -> str:

@@ -24,7 +24,8 @@ DOCS = REPO / "docs" / "configuration.md"
 WRONG = {str: ("1", "expected a string, got 1"),
          int: ('"ten"', "expected an integer, got 'ten'"),
          bool: ('"no"', "expected true or false, got 'no'"),
-         dict: ('"llm"', "expected a table, got 'llm'")}
+         dict: ('"llm"', "expected a table, got 'llm'"),
+         list: ('"Ada"', "expected a list of strings, got 'Ada'")}
 
 
 def _load(tmp_path: Path, text: str) -> Config:
@@ -48,11 +49,18 @@ def test_the_dataclass_fields_are_the_declared_options() -> None:
     defaults = Config()
     for option in OPTIONS:
         assert getattr(defaults, option.name) == option.default
-        assert option.kind in (str, int, bool, dict)
+        assert option.kind in (str, int, bool, dict, list)
         assert option.kind.__name__ in str(hints[option.name]), option.name
         assert option.help.endswith(".") and len(option.help) > 20, option.name
         if option.default is not None:
             assert option.problem(option.default) is None, f"{option.name}: default refused"
+
+
+def test_highlight_authors_is_a_list_of_names(tmp_path: Path) -> None:
+    config = _load(tmp_path, 'highlight_authors = ["Ada Lovelace", "Turing, Alan"]\n')
+    assert config.highlight_authors == ("Ada Lovelace", "Turing, Alan")
+    problems = _refusal(tmp_path, "highlight_authors = [1]\n")
+    assert "highlight_authors" in str(problems) and "list of names" in str(problems)
 
 
 def test_every_command_line_flag_of_an_option_exists(capsys: pytest.CaptureFixture[str]) -> None:
