@@ -12,7 +12,6 @@ import pytest
 from sitegen import related
 from sitegen.people import group_orgs, group_people, person_key, reorder
 
-
 # --- author names -----------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("a", "b"), [
