@@ -35,6 +35,7 @@ KINDS: dict[str, tuple[str, ...]] = {
                "test_import_linear"),
     "browser": ("test_search_browser", "test_serve_browser"),
     "server": ("test_serve", "test_serve_security", "test_serve_limits", "test_deploy_nginx",
+               "test_thumbnails",
                "test_hosting", "test_workflow_run", "test_import_fetch"),
     "fault": ("test_faults", "test_race", "test_lock", "test_parallel"),
 }

@@ -110,7 +110,7 @@ def _organization(value: Any) -> Organization | None:
 
 
 def _extra(pick: Any) -> dict[str, Any]:
-    """GitHub stars, the AI summary and AI keywords, when present."""
+    """GitHub stars, the AI summary, AI keywords and the thumbnail's address, when present."""
     extra: dict[str, Any] = {}
     stars = as_int(pick("githubStars"))
     if stars is not None:
@@ -118,6 +118,9 @@ def _extra(pick: Any) -> dict[str, Any]:
     summary = as_text(pick("ai_summary"))
     if summary:
         extra["ai_summary"] = summary
+    thumbnail = as_text(pick("thumbnail"))
+    if thumbnail and thumbnail.startswith("https://"):  # fetched by: sitegen import --thumbnails
+        extra["thumbnail"] = thumbnail
     keywords = pick("ai_keywords")
     if isinstance(keywords, list):
         words = [as_text(k) for k in keywords if as_text(k)]
