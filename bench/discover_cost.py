@@ -75,7 +75,8 @@ def card_cost(count: int, work: Path) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--related", default="10000,100000", help="paper counts (default: %(default)s)")
+    parser.add_argument("--related", default="10000,100000",
+                        help="paper counts (default: %(default)s)")
     parser.add_argument("--cards", default="10000", help="paper counts (default: %(default)s)")
     args = parser.parse_args(argv)
     print("| papers | related, one process s | related, forked workers s | import s |")
