@@ -171,6 +171,10 @@ class Config:
                                     "either way).")
     papers_json: bool = _option(True, "Write papers.json: every paper's metadata, for scripts "
                                       "and other sites.")
+    related_papers: bool = _option(True, "Show each paper's five most similar papers (by the "
+                                         "words of titles and abstracts) on its page; on "
+                                         "100,000 papers this takes minutes whenever a text "
+                                         "changes.")
     social_cards: bool = _option(True, "Draw a PNG card (title, authors, site name) for each "
                                        "paper without a thumbnail, for link previews "
                                        "(og:image).")

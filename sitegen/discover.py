@@ -36,7 +36,7 @@ def link_site(views: list[PaperView], config: Config, cache_dir: Path,
               parallel: bool = False) -> Discovery:
     """Set every view's related papers, author and organisation links and social image."""
     texts = [(v.slug, f"{v.title}\n{v.paper.body}") for v in views]
-    lists = related_lists(texts, cache_dir, parallel)
+    lists = related_lists(texts, cache_dir, parallel) if config.related_papers else {}
     by_slug = {v.slug: v for v in views}
     for view in views:
         view.related = [by_slug[slug] for slug in lists.get(view.slug, ())]

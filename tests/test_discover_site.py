@@ -164,3 +164,37 @@ def test_an_edited_abstract_rebuilds_as_a_clean_build_would(
     shutil.copy2(paper, clean / "content" / "papers" / paper.name)
     _build(clean, tmp_path / "clean-out")
     assert tree_bytes(tmp_path / "out") == tree_bytes(tmp_path / "clean-out")
+
+
+def test_two_people_with_one_address_get_two_pages_and_a_warning(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from sitegen.cli import main
+
+    site = tmp_path / "site"
+    assert main(["init", str(site)]) == 0
+    papers = site / "content" / "papers"
+    papers.mkdir(parents=True, exist_ok=True)
+    for number, name in enumerate(["Pat O'Brien", "Pat O'Brien", "Pat O Brien"], 1):
+        (papers / f"p{number}.md").write_text(
+            f'---\ntitle: "Paper {number}"\ndate: 2024-01-0{number}\nauthors: ["{name}"]\n'
+            f"---\n\nText {number}.\n", "utf-8")
+    capsys.readouterr()
+    _build(site, tmp_path / "out")
+    err = capsys.readouterr().err
+    assert "warning: 'Pat O Brien' and \"Pat O'Brien\" would share a page address" in err
+    pages = sorted(p.parent.name for p in (tmp_path / "out" / "authors").glob("*/index.html"))
+    assert pages[0] == "pat-o-brien" and pages[1].startswith("pat-o-brien-") and len(pages) == 2
+    assert "Paper 3" in (tmp_path / "out" / "authors" / pages[1] / "index.html").read_text("utf-8")
+
+
+def test_related_papers_can_be_switched_off(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    shutil.copytree(Path(__file__).resolve().parent / "sites" / "golden", site)
+    with (site / "sitegen.toml").open("r+", encoding="utf-8") as handle:
+        text = handle.read()
+        handle.seek(0)
+        handle.write("related_papers = false\n" + text)
+    _build(site, tmp_path / "out")
+    pages = list((tmp_path / "out" / "papers").glob("*/index.html"))
+    assert pages and not any('class="related"' in p.read_text("utf-8") for p in pages)
+    assert not (site / ".sitegen-cache" / "related.pickle").exists()
