@@ -115,6 +115,10 @@ def _import_parser(sub: Any) -> None:
                      help="fetch an input over the network, repeatable (default: none)")
     imp.add_argument("--arxiv", nargs="+", default=[], metavar="ID",
                      help="fetch these arXiv ids from the arXiv API (default: none)")
+    imp.add_argument("--thumbnails", action="store_true",
+                     help="also fetch each paper's thumbnail (Hugging Face 'thumbnail') into "
+                          "static/thumbs/, checked and re-encoded; alone, fetch only "
+                          "(default: no fetching of images)")
     imp.add_argument("--init", action="store_true",
                      help="create the site first (sitegen init) when --site has no "
                           "sitegen.toml (default: refuse a folder that is not a site)")

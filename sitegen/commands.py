@@ -34,7 +34,34 @@ def _skipped(warnings: list[Problem]) -> str:
 
 def do_import(args: argparse.Namespace) -> int:
     """Run ``sitegen import``; every message it prints has its control characters escaped."""
-    report = _import(args)  # its errors are Problems, which escape control characters
+    only_thumbnails = args.thumbnails and not (args.inputs or args.urls or args.arxiv)
+    code = 0
+    if not only_thumbnails:
+        code = _report(args, _import(args))
+    if args.thumbnails:
+        code = max(code, _thumbnails(args))
+    return code
+
+
+def _thumbnails(args: argparse.Namespace) -> int:
+    """Fetch the papers' thumbnails; 1 when any failed or no paper has one."""
+    from sitegen.config import load_config
+    from sitegen.importers.thumbs import fetch_thumbnails
+
+    config = load_config(args.site)
+    with site_lock(args.site / CACHE_DIR, "import", args.wait):
+        report = fetch_thumbnails(args.site, config.content_path)
+    print_warnings(report.warnings)
+    if not report.fetched and not report.present and not report.warnings:
+        print("thumbnails: no paper has a thumbnail address (the Hugging Face API import "
+              "gives one); nothing fetched", file=sys.stderr)
+        return 1
+    if not args.quiet:
+        print(report.summary())
+    return 1 if report.warnings else 0
+
+
+def _report(args: argparse.Namespace, report: Report) -> int:
     print_warnings(report.warnings)
     if not args.quiet:
         for label in report.kept_edits:

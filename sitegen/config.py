@@ -51,7 +51,8 @@ MAX_CONFIG_BYTES = 1_000_000  # a configuration file larger than this is not one
 CACHE_DIR = ".sitegen-cache"  # the build cache and the site lock, in the site root
 DOCS_PAGE = "docs/configuration.md"
 # The options that each switch off one optional output (all on by default).
-OPTIONAL_OUTPUTS = ("feeds", "top_pages", "archive", "bib_files", "papers_json")
+OPTIONAL_OUTPUTS = ("feeds", "top_pages", "archive", "bib_files", "papers_json",
+                    "social_cards")
 
 
 # Checks beyond the type are in sitegen.config_values (values and tables) and
@@ -62,6 +63,12 @@ def shown(value: Any, limit: int = 80) -> str:
     """``repr(value)`` for a message, cut to ``limit`` characters (a value may be huge)."""
     text = repr(value)
     return text if len(text) <= limit else f"{text[:limit]}... ({len(text):,} characters)"
+
+
+def _names_problem(value: list[Any]) -> str | None:
+    if not all(isinstance(name, str) and name.strip() for name in value):
+        return "expected a list of names such as [\"Ada Lovelace\"]"
+    return None
 
 
 @dataclass(frozen=True)
@@ -89,7 +96,8 @@ class Option:
         """Why ``value`` is not acceptable for this option, or None."""
         if self.kind is int and (isinstance(value, bool) or not isinstance(value, int)):
             return f"expected {KIND_NAMES[int]}, got {shown(value)}"
-        matches = isinstance(value, self.kind)  # kept apart so mypy does not narrow ``value``
+        # Kept apart so mypy does not narrow ``value``; a list is kept as a tuple.
+        matches = isinstance(value, (list, tuple) if self.kind is list else self.kind)
         if not matches:
             return f"expected {KIND_NAMES[self.kind]}, got {shown(value)}"
         low, high = self.minimum, self.maximum
@@ -166,9 +174,20 @@ class Config:
                                     "(each paper page shows its BibTeX entry either way).")
     papers_json: bool = _option(True, "Write papers.json: every paper's metadata, for scripts "
                                       "and other sites.")
+    related_papers: bool = _option(True, "Show each paper's five most similar papers (by the "
+                                         "words of titles and abstracts) on its page; on "
+                                         "100,000 papers this takes minutes whenever a text "
+                                         "changes.")
+    social_cards: bool = _option(True, "Draw a PNG card (title, authors, site name) for each "
+                                       "paper without a thumbnail, for link previews "
+                                       "(og:image).")
     math: bool = _option(True, "Render LaTeX math ($...$) in titles and abstracts.")
     build_timestamp: bool = _option(False, "Show the build date on the pages (off: rebuilding "
                                            "unchanged content gives identical files).")
+    highlight_authors: list[str] = _option(  # kept as a tuple: a Config is frozen
+        (), "Authors to emphasise on cards and pages (a lab's own people); names match as "
+            "on author pages: case, accents and 'Last, First' order do not matter.",
+        check=_names_problem)
     strict: bool = _option(False, "Treat warnings as errors in build and check.",
                            flag="--strict")
     listing_pages: bool = _option(True, "Write trending/ (upvotes gained over the last 7 days "
@@ -412,6 +431,7 @@ def load_config(site_root: Path, overrides: dict[str, Any] | None = None,
         if problem:
             raise ConfigError(f"option {_flag(key)}: {problem}")
         values[key] = value
+    values = {k: tuple(v) if isinstance(v, list) else v for k, v in values.items()}
     config = Config(root=site_root, source=CONFIG_NAME, allow_empty=allow_empty, **values)
     problems = _path_problems(config)
     if problems:

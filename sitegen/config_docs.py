@@ -21,7 +21,7 @@ from sitegen.sources.state import STATE_NAME
 
 COMMAND = "python -m sitegen.config_docs"
 _KIND_WORDS = {str: "string", int: "integer", bool: "boolean", dict: "table",
-               list: "array of tables"}
+               list: "array"}
 
 
 def _cell(text: str) -> str:

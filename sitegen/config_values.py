@@ -13,7 +13,7 @@ from typing import Any
 from sitegen.sources.spec import sources_problems
 
 KIND_NAMES = {str: "a string", int: "an integer", bool: "true or false", dict: "a table",
-              list: "an array of tables"}
+              list: "an array"}
 def language_problem(value: str) -> str | None:
     # It names files of the search index too, so it must not hold '/' or '..'.
     if re.fullmatch(r"[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*", value):

@@ -21,12 +21,13 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
 from sitegen.config import Config
+from sitegen.discover import link_site
 from sitegen.keys import make_key
 from sitegen.markup import excerpt, render_title
 from sitegen.model import Paper
@@ -190,7 +191,9 @@ def derive_site(papers: Sequence[Paper], cached: Sequence[Derived | None], setti
              for i, d in zip(order, derived, strict=True) if d is not None]
     for newer, older in zip(views, views[1:], strict=False):
         newer.older, older.newer = older, newer
-    return _site(views, settings.config, basis.theme, cache_dir), fresh
+    found = link_site(views, settings.config, cache_dir, parallel)
+    site = _site(views, settings.config, basis.theme, cache_dir)
+    return replace(site, authors=found.authors, orgs=found.orgs, warnings=found.warnings), fresh
 
 
 def _own_tags(paper: Paper, old: Derived | None, settings: Settings) -> tuple[str, ...]:

@@ -70,13 +70,38 @@ def _detail_jobs(data: SiteData, render: Render) -> Iterable[Job]:
         newer, older = view.newer, view.older
         shown = (f"{prefix}\x1f{view.key}\x1f{newer.slug if newer else ''}\x1f"
                  f"{newer.title if newer else ''}\x1f{older.slug if older else ''}\x1f"
-                 f"{older.title if older else ''}\x1f{newer is None}{older is None}")
+                 f"{older.title if older else ''}\x1f{newer is None}{older is None}\x1f"
+                 f"{discovery_key(view)}")
         key = hashlib.sha1(shown.encode("utf-8", "surrogatepass"),
                            usedforsecurity=False).hexdigest()
         # The page shows its BibTeX entry, whose key changes when another paper with the
         # same key stem comes or goes.
         yield Job(file_for(view.path), f"{key}:{view.cite_key}",
                   partial(_detail_page, render, view))
+
+
+def discovery_key(view: PaperView) -> str:
+    """What a paper page shows of other papers and groups: related papers' slugs and
+    titles, its authors' and organisation's pages, its social image."""
+    related = "\x1e".join(f"{r.slug}\x1d{r.title}" for r in view.related)
+    authors = "\x1e".join(f"{a.slug}\x1d{a.highlighted}" for a in view.author_refs)
+    org = view.org_ref.slug if view.org_ref else ""
+    return f"{related}\x1f{authors}\x1f{org}\x1f{view.image}"
+
+
+def group_jobs(data: SiteData, render: Render, site_feed: list[tuple[str, str]]
+               ) -> list[Job]:
+    """A page (or several) per author and per organisation, with the feed of each."""
+    jobs: list[Job] = []
+    for group in data.authors + data.orgs:
+        feed = ([(f"{group.name} (Atom)", f"{group.path}feed.xml")]
+                if data.config.writes_feeds else [])
+        title = f"Papers by {group.name}" if group.kind == "author" else group.name
+        jobs += _list_jobs(data, render, group.kind, group.path, title, group.papers,
+                           extra={"group": group}, feeds=site_feed + feed,
+                           extra_key=(group.name, group.slug, group.highlighted),
+                           template=f"{group.kind}.html")
+    return jobs
 
 
 def _detail_page(render: Render, view: PaperView) -> bytes:
@@ -109,6 +134,7 @@ def plan_pages(data: SiteData, render: Render) -> list[Job]:
     if config.listing_pages:
         jobs += _listing_jobs(data, render, site_feed)
     jobs += _detail_jobs(data, render)
+    jobs += group_jobs(data, render, site_feed)
     jobs += _index_jobs(data, render, site_feed)
     return jobs
 

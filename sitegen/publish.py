@@ -230,7 +230,9 @@ class Patch(Staging):
         for rel in data["written"] + data["removed"]:
             if Path(rel).is_absolute() or ".." in Path(rel).parts:
                 raise BuildError(Problem(str(self.path / JOURNAL), 0, f"unsafe path {rel!r}"))
-        for rel in data["written"]:
+        # Shallowest first: an output folder that refuses writes fails the first move,
+        # before any file further down has changed.
+        for rel in sorted(data["written"], key=lambda r: (r.count("/"), r)):
             source = self.path / rel
             if source.is_file():
                 (self.out / rel).parent.mkdir(parents=True, exist_ok=True)

@@ -302,6 +302,7 @@ class Site:
         if self._parse_cache is not None and loaded.setup.use_cache:
             for index, derived in fresh.items():
                 self._parse_cache.replace(loaded.labels[index], derived)
+        self.warnings.extend(data.warnings)
         return replace(data, content_pages=loaded.pages)
 
     # Stage 3: plan.

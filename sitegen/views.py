@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from markupsafe import Markup
 
 from sitegen.config import Config
+from sitegen.errors import Problem
 from sitegen.markup import render_abstract
 from sitegen.model import Organization, Paper
 
@@ -82,6 +83,16 @@ class TagRef:
     path: str
 
 
+@dataclass(slots=True)
+class PersonRef:
+    """An author (or the organisation) as shown on a paper: its spelling there, its page."""
+
+    name: str
+    slug: str
+    path: str
+    highlighted: bool = False  # named in ``highlight_authors``
+
+
 @dataclass
 class LinkView:
     """A link with a human label."""
@@ -108,6 +119,11 @@ class PaperView:
     math: bool = True
     newer: PaperView | None = field(default=None, repr=False, compare=False)
     older: PaperView | None = field(default=None, repr=False, compare=False)
+    # Made by derive_site from the whole site (see sitegen.related and sitegen.people).
+    related: list[PaperView] = field(default_factory=list, repr=False, compare=False)
+    author_refs: list[PersonRef] = field(default_factory=list, repr=False, compare=False)
+    org_ref: PersonRef | None = field(default=None, repr=False, compare=False)
+    image: str = ""  # site path of its social image: the thumbnail, else the drawn card
 
     @cached_property
     def abstract_html(self) -> Markup:
@@ -275,6 +291,22 @@ class TagView:
 
 
 @dataclass
+class GroupView:
+    """An author's or an organisation's page: the name shown, its URL path, its papers."""
+
+    kind: str  # "author" or "org"
+    name: str
+    slug: str
+    path: str
+    papers: list[PaperView] = field(default_factory=list)
+    highlighted: bool = False
+
+    @property
+    def count(self) -> int:
+        return len(self.papers)
+
+
+@dataclass
 class MonthView:
     """One month of the archive."""
 
@@ -368,3 +400,6 @@ class SiteData:
     # Listing days, weeks and months, and the trending list (see sitegen.periods).
     periods: dict[str, list[PeriodView]] = field(default_factory=dict)
     trending: Trending | None = None
+    authors: list[GroupView] = field(default_factory=list)  # by slug
+    orgs: list[GroupView] = field(default_factory=list)  # by slug
+    warnings: list[Problem] = field(default_factory=list)  # what the derive stage noticed

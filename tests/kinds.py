@@ -35,6 +35,7 @@ KINDS: dict[str, tuple[str, ...]] = {
         "test_control_chars",
         "test_dependencies",
         "test_derive",
+        "test_discover",
         "test_dist",
         "test_example_papers",
         "test_exports_json",
@@ -62,6 +63,7 @@ KINDS: dict[str, tuple[str, ...]] = {
     ),
     "golden": (
         "test_build_crawl",
+        "test_discover_site",
         "test_golden",
     ),
     "corpus": (
@@ -88,6 +90,7 @@ KINDS: dict[str, tuple[str, ...]] = {
         "test_serve",
         "test_serve_limits",
         "test_serve_security",
+        "test_thumbnails",
         "test_update",
         "test_workflow_run",
     ),

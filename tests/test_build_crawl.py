@@ -152,11 +152,12 @@ def example_builds(tmp_path_factory: pytest.TempPathFactory,
 BASES = ["root", "subpath", "lean"]
 # Options that switch off an output, and the files each one leaves out.
 OPTIONAL_OUTPUTS = {
-    "feeds": re.compile(r"(^|/)(feed|rss)\.xml$"),
+    "feeds": re.compile(r"(^|/)(feed|rss)\.xml$|^feed\.json$|^feeds\.opml$"),
     "top_pages": re.compile(r"^top/"),
     "archive": re.compile(r"^archive/"),
     "bib_files": re.compile(r"\.bib$|\.csl\.json$|\.ris$"),
     "papers_json": re.compile(r"^papers\.json$"),
+    "social_cards": re.compile(r"^papers/[^/]+/card\.png$"),
 }
 REPO_CONTENT = Path(__file__).resolve().parent.parent / "content" / "papers"  # not pages/
 

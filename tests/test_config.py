@@ -25,7 +25,7 @@ WRONG = {str: ("1", "expected a string, got 1"),
          int: ('"ten"', "expected an integer, got 'ten'"),
          bool: ('"no"', "expected true or false, got 'no'"),
          dict: ('"llm"', "expected a table, got 'llm'"),
-         list: ('"hf-daily"', "expected an array of tables, got 'hf-daily'")}
+         list: ('"Ada"', "expected an array, got 'Ada'")}
 
 
 def _load(tmp_path: Path, text: str) -> Config:
@@ -54,6 +54,13 @@ def test_the_dataclass_fields_are_the_declared_options() -> None:
         assert option.help.endswith(".") and len(option.help) > 20, option.name
         if option.default is not None:
             assert option.problem(option.default) is None, f"{option.name}: default refused"
+
+
+def test_highlight_authors_is_a_list_of_names(tmp_path: Path) -> None:
+    config = _load(tmp_path, 'highlight_authors = ["Ada Lovelace", "Turing, Alan"]\n')
+    assert config.highlight_authors == ("Ada Lovelace", "Turing, Alan")
+    problems = _refusal(tmp_path, "highlight_authors = [1]\n")
+    assert "highlight_authors" in str(problems) and "list of names" in str(problems)
 
 
 def test_every_command_line_flag_of_an_option_exists(capsys: pytest.CaptureFixture[str]) -> None:

@@ -224,7 +224,23 @@ def fetch_text(url: str, opener: Opener, deadline: float = DEADLINE) -> str:
     return text
 
 
-def _read(response: Any, url: str, watch: _Watch) -> bytes:
+def fetch_bytes(url: str, opener: Opener, limit: int, deadline: float = DEADLINE) -> bytes:
+    """The bytes at ``url``, at most ``limit`` of them, received whole within ``deadline``
+    seconds (a thumbnail: the caller checks what they are)."""
+    if not url.lower().startswith(("http://", "https://")):
+        raise _error(url, "only http:// and https:// addresses can be fetched")
+    request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
+    with _Watch(deadline) as watch:
+        try:
+            with opener.open(request, timeout=min(TIMEOUT, deadline)) as response:
+                return _read(response, url, watch, limit)
+        except urllib.error.HTTPError as exc:
+            raise _error(url, f"the server answered {exc.code} {exc.reason}") from None
+        except (OSError, http.client.HTTPException, ValueError) as exc:
+            raise _failure(url, exc, watch) from None
+
+
+def _read(response: Any, url: str, watch: _Watch, limit: int = MAX_BYTES) -> bytes:
     """The body, read piece by piece so that the deadline and the size limit are checked
     as it arrives; an answer shorter than its ``Content-Length`` is an error."""
     read = getattr(response, "read1", None) or response.read
@@ -238,8 +254,8 @@ def _read(response: Any, url: str, watch: _Watch) -> bytes:
             break
         parts.append(part)
         size += len(part)
-        if size > MAX_BYTES:
-            raise _error(url, f"the answer is larger than {MAX_BYTES:,} bytes; not imported")
+        if size > limit:
+            raise _error(url, f"the answer is larger than {limit:,} bytes; not imported")
     if watch.expired:
         raise _late(url, watch)
     length = _content_length(response)

@@ -146,8 +146,8 @@ def _serialise(root: ET.Element) -> bytes:
 
 
 def feed_jobs(data: SiteData) -> list[Job]:
-    """``feed.xml`` and ``rss.xml`` for the site and ``tags/<slug>/feed.xml`` per tag
-    (none without an absolute base URL)."""
+    """``feed.xml`` and ``rss.xml`` for the site and a ``feed.xml`` per tag, author and
+    organisation (none without an absolute base URL)."""
     config = data.config
     if not config.writes_feeds:
         return []
@@ -161,10 +161,12 @@ def feed_jobs(data: SiteData) -> list[Job]:
             lambda: atom_feed(config, config.title, "", "feed.xml", newest)),
         Job("rss.xml", make_key("rss", settings, keys), lambda: rss_feed(config, newest)),
     ]
-    for tag in data.tags:
-        papers = tag.papers[:size]
-        path = f"{tag.path}feed.xml"
-        title = f"{config.title}: {tag.name}"
+    groups = [(tag.name, tag.path, tag.papers) for tag in data.tags]
+    groups += [(group.name, group.path, group.papers) for group in data.authors + data.orgs]
+    for name, page, group_papers in groups:
+        papers = group_papers[:size]
+        path = f"{page}feed.xml"
+        title = f"{config.title}: {name}"
         key = make_key("atom", settings, path, title, [v.key for v in papers])
-        jobs.append(Job(path, key, partial(atom_feed, config, title, tag.path, path, papers)))
+        jobs.append(Job(path, key, partial(atom_feed, config, title, page, path, papers)))
     return jobs

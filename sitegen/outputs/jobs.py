@@ -14,7 +14,8 @@ from typing import Any
 
 from sitegen.config import Config
 from sitegen.keys import Job, make_key
-from sitegen.outputs import bibtex, citations, data, feeds, sitemap
+from sitegen.outputs import bibtex, citations, data, feeds, jsonfeed, sitemap, social
+from sitegen.people import person_key
 from sitegen.views import PaperView, SiteData
 
 
@@ -23,13 +24,14 @@ def output_jobs(site: SiteData, html: Sequence[str]) -> list[Job]:
     config = site.config
     bib_paths = {v.slug: bibtex.bib_path(v) for v in site.papers} if config.bib_files else {}
     jobs = feeds.feed_jobs(site) if config.feeds else []
+    jobs += social.card_jobs(site) + (jsonfeed.feed_jobs(site) if config.feeds else [])
     jobs += sitemap.sitemap_jobs(site, html) + data.data_jobs(site, bib_paths)
     if config.bib_files:
         jobs += _bib_jobs(site) + citations.citation_jobs(site)
     return jobs
 
 
-def template_helpers(config: Config) -> dict[str, Callable[[PaperView], Any]]:
+def template_helpers(config: Config) -> dict[str, Callable[..., Any]]:
     """Template globals for paper pages: BibTeX text, its file's URL, the JSON-LD record."""
 
     def scholarly(paper: PaperView) -> dict[str, Any]:
@@ -46,8 +48,15 @@ def template_helpers(config: Config) -> dict[str, Callable[[PaperView], Any]]:
         return [(label, config.base_path + paths[name], media, paths[name].rsplit("/", 1)[-1])
                 for name, label, media in _EXPORTS]
 
+    keys = frozenset(person_key(name) for name in config.highlight_authors)
+
+    def highlighted(name: str) -> bool:
+        """Whether a name is one of ``highlight_authors`` (cards show it in bold)."""
+        return bool(keys) and person_key(name) in keys
+
     return {"bibtex": bibtex.entry, "bib_url": bib_url, "scholarly": scholarly,
-            "exports": exports, "citation_meta": citations.citation_meta}
+            "exports": exports, "citation_meta": citations.citation_meta,
+            "highlighted": highlighted}
 
 
 _EXPORTS = (("bib", "BibTeX", "application/x-bibtex"),
