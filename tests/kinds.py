@@ -31,7 +31,7 @@ KINDS: dict[str, tuple[str, ...]] = {
     ),
     "golden": ("test_golden", "test_build_crawl"),
     "corpus": ("test_corpus", "test_hostile_xss", "test_fuzz", "test_linear_time",
-               "test_import_linear"),
+               "test_import_linear", "test_tagger_diff"),
     "browser": ("test_search_browser", "test_serve_browser"),
     "server": ("test_serve", "test_serve_security", "test_serve_limits", "test_deploy_nginx",
                "test_hosting", "test_workflow_run", "test_import_fetch"),
