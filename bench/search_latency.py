@@ -112,7 +112,7 @@ def measure(origin: str, query: str, warm_query: str) -> tuple[float, float, int
         try:
             page = browser.new_context().new_page()
             requests: list[Any] = []
-            page.on("requestfinished", requests.append)
+            page.on("requestfinished", lambda request: requests.append(request))
             first = page.locator("#search-results li h2 a").first
             started = time.perf_counter()
             page.goto(origin + "search/?q=" + query.replace(" ", "+"))
