@@ -85,8 +85,7 @@ def _search_record(root: Path) -> Path:
 def _index_holds(output: Path, text: str) -> bool:
     """True when a fragment of the preview's search index holds ``text``."""
     needle = text.encode("utf-8")
-    for fragment in sorted((output / "pagefind").glob("**/fragment/*.pf_fragment"),
-                           key=lambda p: p.stat().st_mtime_ns, reverse=True)[:200]:
+    for fragment in (output / "pagefind").glob("**/fragment/*.pf_fragment"):
         if needle in gzip.decompress(fragment.read_bytes()):
             return True
     return False
