@@ -33,8 +33,8 @@ PART_PAGES = 30  # 120 papers: four parts
 
 
 def test_parts_double_as_the_site_grows() -> None:
-    assert [part_count(n) for n in (0, 1, 2500, 2501, 5000, 5001, 10_000, 100_000)] == [
-        1, 1, 1, 2, 2, 4, 4, 64]
+    assert [part_count(n) for n in (0, 1, 2500, 2501, 5000, 5001, 10_000, 20_001, 100_000)
+            ] == [1, 1, 1, 2, 2, 4, 4, 8, 8]
     paths = [f"papers/p{i}/index.html" for i in range(2000)]
     for count in (2, 4, 8):
         parts = [part_of(p, count) for p in paths]

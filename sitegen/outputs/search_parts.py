@@ -9,7 +9,8 @@ others; parts are indexed side by side, one Pagefind process per core.
 
 The number of parts grows with the site in powers of two (:func:`part_count`),
 so a page stays in its part until the site doubles. Every query fetches one
-index chunk from each part, so parts are kept large: :data:`PART_PAGES` pages.
+index chunk from each part, so parts are kept large: :data:`PART_PAGES` pages,
+and there are never more than :data:`MAX_PARTS`.
 
 Layout of ``pagefind/``: part 0 is Pagefind's own output, with its script and
 WebAssembly; part *n* is ``part-NNN/``, its index files only (a merged index
@@ -36,6 +37,10 @@ from sitegen.views import SiteData
 
 FORMAT = 2
 PART_PAGES = 2500  # pages a part holds at most, on average, before the parts double
+# Every query fetches one chunk and one metadata file from each part (about 25 KB a
+# part): beyond 8 parts a query fetches more than 1.5 times what one index costs it,
+# so larger sites get larger parts instead.
+MAX_PARTS = 8
 PARTS_FILE = "sitegen-parts.json"
 ENTRY = "pagefind-entry.json"
 # What Pagefind writes besides the index: the first part keeps them, merged parts drop them.
@@ -45,7 +50,7 @@ BUNDLE_SUFFIXES = (".js", ".css", ".pagefind")
 def part_count(pages: int) -> int:
     """How many parts ``pages`` paper pages are split into: a power of two."""
     count = 1
-    while pages > count * PART_PAGES:
+    while pages > count * PART_PAGES and count < MAX_PARTS:
         count *= 2
     return count
 
