@@ -5,7 +5,8 @@ the paper pages are split into parts by a stable hash of their path, each part
 is a Pagefind index of its own, and the browser merges them (Pagefind's
 ``mergeIndex``; see the theme's ``search.js``). A build re-indexes only the
 parts whose pages changed (each part is keyed by its pages' keys) and keeps the
-others; parts are indexed side by side, one Pagefind process per core.
+others; parts are indexed side by side, one Pagefind process per core (one at a
+time when they are large, to bound memory).
 
 The number of parts grows with the site in powers of two (:func:`part_count`),
 so a page stays in its part until the site doubles. Every query fetches one
@@ -41,6 +42,9 @@ PART_PAGES = 2500  # pages a part holds at most, on average, before the parts do
 # part): beyond 8 parts a query fetches more than 1.5 times what one index costs it,
 # so larger sites get larger parts instead.
 MAX_PARTS = 8
+# A Pagefind process (and sitegen's copy of the index it hands back) for a part this
+# large holds about a gigabyte: such parts are indexed one at a time.
+LARGE_PART = 5000
 PARTS_FILE = "sitegen-parts.json"
 ENTRY = "pagefind-entry.json"
 # What Pagefind writes besides the index: the first part keeps them, merged parts drop them.
@@ -129,6 +133,8 @@ def index_parts(indexer: Indexer, parts: list[Part], sources: tuple[Path, ...],
     scratch.mkdir(parents=True)
     folders = {part.number: scratch / f"part-{part.number:03d}" for part in parts}
     workers = max(1, min(len(parts), os.cpu_count() or 1))
+    if any(len(part.pages) > LARGE_PART for part in parts):
+        workers = 1
     with ThreadPoolExecutor(workers, thread_name_prefix="pagefind-part") as pool:
         futures = [pool.submit(indexer.index, part, sources, folders[part.number])
                    for part in parts]
