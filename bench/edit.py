@@ -9,7 +9,14 @@ Then, per round, it appends a sentence to one paper's abstract and times:
 * **serve**: from just before the file is written to the arrival of the
   live-reload message at a client connected the way livereload.js does, with
   the preview server already running: noticing the change, the debounce wait,
-  the incremental build and the message.
+  the incremental build and the message;
+* **serve search** (with ``--default``, search on): from just before the file
+  is written until the preview's search index holds the edit (its record is
+  rewritten after the index parts are swapped in; the edited part's fragments
+  are then checked for the new sentence).
+
+With ``--default`` the site is what ``sitegen init`` writes over untagged
+papers (automatic tags and search on), as ``bench/run.py``'s ``sitegen-default``.
 
 Prints every round, then the medians::
 
@@ -20,7 +27,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gzip
 import json
+import resource
 import statistics
 import subprocess
 import sys
@@ -35,12 +44,13 @@ from tornado.httpclient import HTTPRequest  # noqa: E402
 from tornado.websocket import WebSocketClientConnection, websocket_connect  # noqa: E402
 
 from bench import synth, trees  # noqa: E402
-from sitegen.serve import DEBOUNCE, PreviewServer  # noqa: E402
+from sitegen.serve import DEBOUNCE, PREVIEW_OUTPUT, PreviewServer  # noqa: E402
 
 
 def make_site(root: Path, count: int, variant: str = "sitegen") -> Path:
     """The benchmark's first ``count`` papers as a sitegen site (``variant``: the comparable
-    outputs, or ``sitegen-full`` for every default output); returns the file to edit."""
+    outputs, ``sitegen-full`` for every default output but search, ``sitegen-default`` for
+    what ``sitegen init`` writes); returns the file to edit."""
     papers = synth.make_papers(count, synth.DEFAULT_SEED)
     trees.write_site(variant, root, papers)
     return trees.paper_path(variant, root, papers[count // 2])
@@ -65,43 +75,88 @@ async def client(port: int) -> WebSocketClientConnection:
     return conn
 
 
-async def measure_serve(server: PreviewServer, paper: Path, rounds: int) -> list[float]:
-    """Seconds from saving ``paper`` to the reload message, per round."""
+def _search_record(root: Path) -> Path:
+    from sitegen.outputs.search import RECORD
+    from sitegen.serve import PREVIEW_CACHE
+
+    return root / PREVIEW_CACHE / RECORD
+
+
+def _index_holds(output: Path, text: str) -> bool:
+    """True when a fragment of the preview's search index holds ``text``."""
+    needle = text.encode("utf-8")
+    for fragment in (output / "pagefind").glob("**/fragment/*.pf_fragment"):
+        if needle in gzip.decompress(fragment.read_bytes()):
+            return True
+    return False
+
+
+async def _search_done(root: Path, before: int, started: float) -> float:
+    """Seconds from ``started`` until the preview's search record changes from ``before``."""
+    record = _search_record(root)
+    while True:
+        try:
+            if record.stat().st_mtime_ns != before:
+                return time.perf_counter() - started
+        except OSError:
+            pass
+        await asyncio.sleep(0.01)
+
+
+async def measure_serve(server: PreviewServer, paper: Path, rounds: int,
+                        search: bool = False) -> tuple[list[float], list[float]]:
+    """Seconds from saving ``paper`` to the reload message, and (``search``) to the search
+    index holding the edit, per round."""
     conn = await client(server.port)
     while not server.hub.clients:
         await asyncio.sleep(0.01)
     original = paper.read_text("utf-8")
-    times = []
+    root = server.root
+    times, searched = [], []
     for number in range(rounds):
-        await asyncio.sleep(0.5)  # let the previous round settle
+        await asyncio.sleep(1.0)  # let the previous round (and its search index) settle
+        before = _search_record(root).stat().st_mtime_ns if search else 0
         started = time.perf_counter()
         paper.write_text(edited(original, number), "utf-8")
-        message = await asyncio.wait_for(conn.read_message(), 30)
+        message = await asyncio.wait_for(conn.read_message(), 60)
         elapsed = time.perf_counter() - started
         assert message and json.loads(message)["command"] == "reload", message
         result = server.last_result
         assert result is not None
         times.append(elapsed)
-        print(f"serve round {number + 1:2d}: {elapsed * 1000:6.0f} ms save-to-reload "
-              f"(build {result.seconds * 1000:.0f} ms, {result.written} of {result.pages} "
-              "files written)", flush=True)
+        line = (f"serve round {number + 1:2d}: {elapsed * 1000:6.0f} ms save-to-reload "
+                f"(build {result.seconds * 1000:.0f} ms, {result.written} of {result.pages} "
+                "files written)")
+        if search:
+            searched.append(await asyncio.wait_for(_search_done(root, before, started), 120))
+            assert _index_holds(root / PREVIEW_OUTPUT, f"Edit number {number}."), number
+            line += f"; {searched[-1] * 1000:.0f} ms save-to-search"
+        print(line, flush=True)
     conn.close()
-    return times
+    return times, searched
 
 
-def measure_build(root: Path, paper: Path, rounds: int) -> list[float]:
-    """Seconds from saving ``paper`` to the end of ``sitegen build``, per round."""
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def measure_build(root: Path, paper: Path, rounds: int) -> tuple[list[float], list[float]]:
+    """Seconds from saving ``paper`` to the end of ``sitegen build``, and CPU seconds of
+    the build's processes, per round."""
     command = [sys.executable, "-m", "sitegen.cli", "build", "--site", str(root)]
     original = paper.read_text("utf-8")
-    times = []
+    times, cpu = [], []
     for number in range(rounds):
-        started = time.perf_counter()
+        started, used = time.perf_counter(), _children_cpu()
         paper.write_text(edited(original, 1000 + number), "utf-8")
         done = subprocess.run(command, capture_output=True, text=True, check=True)
         times.append(time.perf_counter() - started)
-        print(f"build round {number + 1:2d}: {times[-1] * 1000:6.0f} ms save-to-site "
-              f"({done.stdout.strip()})", flush=True)
-    return times
+        cpu.append(_children_cpu() - used)
+        last = done.stdout.strip().splitlines()[-1] if done.stdout.strip() else ""
+        print(f"build round {number + 1:2d}: {times[-1] * 1000:6.0f} ms save-to-site, "
+              f"CPU {cpu[-1] * 1000:.0f} ms ({last})", flush=True)
+    return times, cpu
 
 
 def _summary(name: str, times: list[float]) -> str:
@@ -115,26 +170,38 @@ def main() -> None:
     parser.add_argument("--papers", type=int, default=10000)
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--full", action="store_true",
-                        help="build every default output (sitegen-full), not only the "
-                             "outputs comparable with Hugo and Pelican")
+                        help="build every default output but search (sitegen-full), not only "
+                             "the outputs comparable with Hugo and Pelican")
+    parser.add_argument("--default", action="store_true",
+                        help="build what sitegen init writes: automatic tags and search on "
+                             "(sitegen-default); also times the search index in serve")
     args = parser.parse_args()
+    variant = ("sitegen-default" if args.default else
+               "sitegen-full" if args.full else "sitegen")
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder) / "site"
-        paper = make_site(root, args.papers, "sitegen-full" if args.full else "sitegen")
+        paper = make_site(root, args.papers, variant)
         started = time.perf_counter()
         subprocess.run([sys.executable, "-m", "sitegen.cli", "build", "--site", str(root),
                         "--quiet"], check=True)
-        kind = "every default output" if args.full else "comparable outputs"
-        print(f"{args.papers} papers ({kind}); first build {time.perf_counter() - started:.2f} s",
-              flush=True)
-        built = measure_build(root, paper, args.rounds)
+        print(f"{args.papers} papers ({variant}); first build "
+              f"{time.perf_counter() - started:.2f} s", flush=True)
+        built, cpu = measure_build(root, paper, args.rounds)
         started = time.perf_counter()
         with PreviewServer(root, port=0, quiet=True) as server:
             print(f"preview started in {time.perf_counter() - started:.2f} s; "
                   f"debounce {DEBOUNCE * 1000:.0f} ms", flush=True)
-            served = asyncio.run(measure_serve(server, paper, args.rounds))
+            if args.default:  # the preview's first search index, untimed
+                record = _search_record(root)
+                while not record.exists():
+                    time.sleep(0.1)
+            served, searched = asyncio.run(measure_serve(server, paper, args.rounds,
+                                                         args.default))
     print(_summary("build (save to complete site, new process)", built))
+    print(_summary("build CPU (user + system of its processes)", cpu))
     print(_summary("serve (save to reload message)", served))
+    if searched:
+        print(_summary("serve search (save to the index holding the edit)", searched))
 
 
 if __name__ == "__main__":

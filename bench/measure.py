@@ -1,4 +1,8 @@
-"""Run one build and measure it: wall time and peak memory of the whole process tree.
+"""Run one build and measure it: wall and CPU time, peak memory of the whole process tree.
+
+CPU time (user + system, from ``wait4``) covers the child and every descendant
+it waited for (workers, Pagefind): on a machine shared with other work it
+varies far less than wall time.
 
 Two memory figures, because a tool may fork workers:
 
@@ -35,6 +39,7 @@ class Sample:
     max_rss: int  # bytes, the largest single process (wait4)
     tree_rss: int  # bytes, the largest sampled sum of PSS over the process tree
     returncode: int
+    cpu: float = 0.0  # seconds of user + system time of the child and every descendant waited for
 
 
 def _children() -> dict[int, list[int]]:
@@ -117,4 +122,5 @@ def run_measured(argv: list[str], cwd: Path, log: Path, interval: float = 0.2) -
         seconds = time.perf_counter() - start
         proc.returncode = os.waitstatus_to_exitcode(status)
     sampler.join()
-    return Sample(seconds, usage.ru_maxrss * 1024, sampler.peak, proc.returncode)
+    return Sample(seconds, usage.ru_maxrss * 1024, sampler.peak, proc.returncode,
+                  usage.ru_utime + usage.ru_stime)

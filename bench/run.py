@@ -129,7 +129,7 @@ class SizeRun:
         row.samples.append(sample)
         counts = tools.count_pages(self.sites[row.tool] / self.active[row.tool].output)
         if len(row.samples) == 1 or row.pages_ok:  # keep the first mismatch on show
-            row.pages, row.expected = counts, synth.expected_pages(self.papers)
+            row.pages, row.expected = counts, trees.expected(row.tool, self.papers)
         self.built.add(row.tool)
         print(report.console_line(row), file=sys.stderr, flush=True)
 

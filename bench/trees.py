@@ -9,10 +9,12 @@ from __future__ import annotations
 import json
 import shutil
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 
-from bench.synth import PER_PAGE, SynthPaper
+from bench.synth import PER_PAGE, SynthPaper, expected_pages
 from sitegen.config import OPTIONAL_OUTPUTS
 
 HERE = Path(__file__).resolve().parent
@@ -31,6 +33,51 @@ search = false
 SITEGEN_TOML = SITEGEN_FULL_TOML + "".join(f"{name} = false\n" for name in OPTIONAL_OUTPUTS)
 #: The two sitegen sites: "sitegen" does the comparable work, "sitegen-full" all its defaults.
 SITEGEN_CONFIGS = {"sitegen": SITEGEN_TOML, "sitegen-full": SITEGEN_FULL_TOML}
+# The defaults, as a new user has them: papers without tags (as imported from a
+# listing), the sitegen.toml that `sitegen init` writes, and Hugo with Pagefind
+# given the same tags (the ones sitegen's rules derive) and the same page size.
+DEFAULT_TOOLS = ("sitegen-default", "hugo+pagefind")
+
+
+def default_per_page() -> int:
+    """sitegen's default ``per_page``, which the Hugo+Pagefind site copies."""
+    from sitegen.config import OPTIONS
+
+    return int(next(o.default for o in OPTIONS if o.name == "per_page"))
+
+
+@lru_cache(maxsize=1)
+def _tagger() -> object:
+    from sitegen.taxonomy import Tagger, load_rules
+
+    return Tagger(load_rules(HERE.parent / "themes" / "default" / "tag_rules.toml"))
+
+
+def auto_tags(paper: SynthPaper) -> tuple[str, ...]:
+    """The tags sitegen's default rules give ``paper`` when its file names none."""
+    from sitegen.taxonomy import Tagger
+
+    tagger = _tagger()
+    assert isinstance(tagger, Tagger)
+    return tuple(tagger.tags_for(paper.title, paper.abstract))
+
+
+def as_written(tool: str, paper: SynthPaper) -> SynthPaper:
+    """``paper`` as ``tool``'s site holds it: untagged for sitegen's defaults, with the
+    derived tags for Hugo+Pagefind, as generated for every other tool."""
+    if tool == "sitegen-default":
+        return replace(paper, tags=())
+    if tool == "hugo+pagefind":
+        return replace(paper, tags=auto_tags(paper))
+    return paper
+
+
+def expected(tool: str, papers: list[SynthPaper]) -> dict[str, int]:
+    """The core pages ``tool`` must render for ``papers``."""
+    if tool in DEFAULT_TOOLS:
+        return expected_pages([replace(p, tags=auto_tags(p)) for p in papers],
+                              default_per_page())
+    return expected_pages(papers)
 
 
 def sitegen_text(paper: SynthPaper) -> str:
@@ -84,8 +131,8 @@ def pelican_text(paper: SynthPaper) -> str:
 
 
 RENDERERS: dict[str, Callable[[SynthPaper], str]] = {
-    **dict.fromkeys(SITEGEN_CONFIGS, sitegen_text),
-    "hugo": hugo_text,
+    **dict.fromkeys((*SITEGEN_CONFIGS, "sitegen-default"), sitegen_text),
+    **dict.fromkeys(("hugo", "hugo+pagefind"), hugo_text),
     "pelican": pelican_text,
 }
 
@@ -103,20 +150,49 @@ def paper_path(tool: str, site: Path, paper: SynthPaper) -> Path:
 def write_paper(tool: str, site: Path, paper: SynthPaper) -> Path:
     """Write (or overwrite) one paper's file; returns its path."""
     path = paper_path(tool, site, paper)
-    path.write_text(RENDERERS[tool](paper), encoding="utf-8")
+    path.write_text(RENDERERS[tool](as_written(tool, paper)), encoding="utf-8")
     return path
 
 
 def _skeleton(tool: str, site: Path) -> None:
     if tool in SITEGEN_CONFIGS:
         (site / "sitegen.toml").write_text(SITEGEN_CONFIGS[tool], encoding="utf-8")
+    elif tool == "sitegen-default":
+        from sitegen.scaffold import config_text
+
+        (site / "sitegen.toml").write_text(config_text(), encoding="utf-8")
     elif tool == "hugo":
         shutil.copytree(HERE / "hugo", site, dirs_exist_ok=True)
+    elif tool == "hugo+pagefind":
+        _hugo_pagefind_skeleton(site)
     elif tool == "pelican":
         shutil.copytree(HERE / "pelican", site, dirs_exist_ok=True,
                         ignore=shutil.ignore_patterns("__pycache__"))
     else:
         raise ValueError(f"unknown tool {tool!r}")
+
+
+def _hugo_pagefind_skeleton(site: Path) -> None:
+    """The Hugo site at sitegen's default page size, its paper pages marked for Pagefind
+    as sitegen's are: the article is the body, tags a filter, date and counts sort keys."""
+    shutil.copytree(HERE / "hugo", site, dirs_exist_ok=True)
+    config = site / "hugo.toml"
+    config.write_text(config.read_text("utf-8").replace(
+        f"pagerSize = {PER_PAGE}", f"pagerSize = {default_per_page()}"), encoding="utf-8")
+    page = site / "layouts" / "page.html"
+    text = page.read_text("utf-8")
+    for old, new in (
+        ("<article>", "<article data-pagefind-body>"),
+        ('<time datetime=', '<time data-pagefind-sort="date[datetime]" datetime='),
+        ('<a href="{{ .RelPermalink }}">{{ .LinkTitle }}</a>',
+         '<a href="{{ .RelPermalink }}" data-pagefind-filter="tag">{{ .LinkTitle }}</a>'),
+        ("</article>", '<div hidden data-pagefind-ignore><span data-pagefind-sort="upvotes">'
+                       '{{ .Params.upvotes }}</span><span data-pagefind-sort="comments">'
+                       '{{ .Params.comments }}</span></div>\n</article>'),
+    ):
+        assert old in text, old
+        text = text.replace(old, new)
+    page.write_text(text, encoding="utf-8")
 
 
 def write_site(tool: str, site: Path, papers: list[SynthPaper]) -> None:
@@ -128,7 +204,8 @@ def write_site(tool: str, site: Path, papers: list[SynthPaper]) -> None:
     render = RENDERERS[tool]
     folder = papers_dir(tool, site)
     for paper in papers:
-        (folder / f"{paper.slug}.md").write_text(render(paper), encoding="utf-8")
+        text = render(as_written(tool, paper))
+        (folder / f"{paper.slug}.md").write_text(text, encoding="utf-8")
 
 
 def read_back(tool: str, site: Path) -> dict[str, tuple[str, date, tuple[str, ...]]]:
@@ -145,5 +222,5 @@ def read_back(tool: str, site: Path) -> dict[str, tuple[str, date, tuple[str, ..
 
         front = yaml.safe_load(text.split("---\n", 2)[1])
         slug = front.get("slug", path.stem)
-        out[slug] = (str(front["title"]), front["date"], tuple(front["tags"]))
+        out[slug] = (str(front["title"]), front["date"], tuple(front.get("tags") or ()))
     return out

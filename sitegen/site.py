@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import resource
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
@@ -138,18 +139,27 @@ class Loaded:
     pages: list[ContentPage]  # content/pages/: About and the like
 
 
+def cpu_seconds() -> float:
+    """User and system time of this process and of the workers and indexers it reaped."""
+    own, reaped = (resource.getrusage(who) for who in (resource.RUSAGE_SELF,
+                                                       resource.RUSAGE_CHILDREN))
+    return own.ru_utime + own.ru_stime + reaped.ru_utime + reaped.ru_stime
+
+
 class _Stages:
-    """Times the stages of a build; prints each under ``--verbose``."""
+    """Times the stages of a build; prints each under ``--verbose``, with the CPU time it
+    took in every process (on a busy machine, wall time says more about the others)."""
 
     def __init__(self, verbose: bool) -> None:
         self.verbose = verbose
 
     @contextlib.contextmanager
     def __call__(self, name: str) -> Iterator[None]:
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), cpu_seconds()
         yield
         if self.verbose:
-            print(f"stage {name}: {time.perf_counter() - started:.2f} s", flush=True)
+            print(f"stage {name}: {time.perf_counter() - started:.2f} s "
+                  f"(CPU {cpu_seconds() - cpu:.2f} s)", flush=True)
 
 
 class Site:
@@ -197,9 +207,11 @@ class Site:
                     with stage("render"):
                         self.render(plan, target)
                     with stage("post-process"):
-                        self.post_process(data, _tree(target))
+                        finish = self.post_process(data, _tree(target), _pending(target))
                     with stage("publish"):
                         self.publish(plan, target)
+                        if finish is not None:  # a patch's new search parts, after its pages
+                            finish()
                         self.record(setup, plan)
         except WorkerError as exc:
             raise BuildError(f"build failed: {exc}; the previous site was kept") from None
@@ -310,7 +322,8 @@ class Site:
         """Every output file, and which must be rendered, reused or removed.
 
         ``live_search``: the search index will be built over the live site after
-        publishing (the preview does), so a patch may change paper pages.
+        publishing (the preview does). Either way a patch may change paper pages: the
+        search parts they are in are indexed from the patch's folder.
         """
         from sitegen.writer import make_plan
 
@@ -318,8 +331,6 @@ class Site:
         jobs = self.jobs(loaded, data)
         old_keys = setup.cache.keys if setup.cache.output == str(setup.out) else {}
         plan = make_plan(jobs, old_keys, setup.out, setup.cache.folders, setup.check)
-        if plan.patch and not live_search and self._search_changes(plan):
-            plan.patch = False  # the index is built over a full staging tree, before the swap
         return plan
 
     def jobs(self, loaded: Loaded, data: SiteData) -> list[Job]:
@@ -343,13 +354,6 @@ class Site:
                                                       "path; rename a paper, tag or static file"))
             seen[job.path] = job
         return sorted(jobs, key=lambda j: j.path)
-
-    def _search_changes(self, plan: Plan) -> bool:
-        """True when the search index must be built again over paper pages."""
-        if not self.config.search:
-            return False
-        return any(path.startswith("papers/") and path.endswith(".html")
-                   for path in [j.path for j in plan.render] + plan.removed)
 
     # Stages 4-6: render, post-process, publish.
     @contextlib.contextmanager
@@ -383,11 +387,16 @@ class Site:
             raise StrictError(*self.warnings, "build failed: --strict turns these warnings "
                                               "into errors; the previous site was kept")
 
-    def post_process(self, data: SiteData, tree: Path) -> None:
-        """Run the post-processors (the search index) over a finished tree."""
+    def post_process(self, data: SiteData, tree: Path, pending: Path | None = None
+                     ) -> Callable[[], None] | None:
+        """Run the post-processors (the search index) over a finished tree; for a patch
+        (new pages in ``pending``), what is left to do once its pages are published."""
         from sitegen.outputs.search import update_index
 
-        update_index(data, tree)
+        done, finish = update_index(data, tree, pending)
+        if self.verbose:
+            print(f"search index: {done}", flush=True)
+        return finish
 
     def publish(self, plan: Plan, target: Staging) -> None:
         """Swap the new tree in, or move a patch's files into place."""
@@ -423,6 +432,11 @@ class Site:
         """Remove what a failed build wrote; a failure to do so must not hide the cause."""
         with contextlib.suppress(OSError, SitegenError):
             target.discard()
+
+
+def _pending(target: Staging) -> Path | None:
+    """The pages a patch wrote and has not moved into the live output yet."""
+    return target.path if isinstance(target, Patch) else None
 
 
 def _tree(target: Staging) -> Path:

@@ -56,10 +56,14 @@ def test_papers_look_like_the_brief() -> None:
 
 def test_the_three_trees_hold_the_same_papers(tmp_path: Path) -> None:
     papers = synth.make_papers(SIZE)
-    want = {p.slug: (p.title, p.date, p.tags) for p in papers}
     for tool in tools.TOOLS:
+        want = {p.slug: (p.title, p.date, trees.as_written(tool, p).tags) for p in papers}
         trees.write_site(tool, tmp_path / tool, papers)
         assert trees.read_back(tool, tmp_path / tool) == want, tool
+    # The default builds: sitegen derives the tags, Hugo is handed the same ones.
+    assert all(trees.as_written("sitegen-default", p).tags == () for p in papers)
+    derived = [trees.as_written("hugo+pagefind", p).tags for p in papers]
+    assert sum(bool(tags) for tags in derived) > len(papers) // 2
 
 
 def test_sitegen_reads_the_generated_papers_back(tmp_path: Path) -> None:
@@ -110,10 +114,10 @@ def _run_bench(tmp_path: Path, tool_names: str, venv: Path) -> tuple[int, str]:
 
 
 def _rows(text: str, tool: str) -> list[str]:
-    """The results-table rows of ``tool`` (nine cells; the ratio table has six)."""
+    """The results-table rows of ``tool`` (ten cells; the ratio table has fewer)."""
     return [line for line in text.splitlines()
             if line.startswith("| ") and line.split(" | ")[1:2] == [tool]
-            and line.count(" | ") >= 8]
+            and line.count(" | ") >= 9]
 
 
 def test_smoke_run_builds_sitegen_with_the_expected_pages(tmp_path: Path) -> None:
@@ -138,8 +142,24 @@ def test_smoke_run_builds_sitegen_with_the_expected_pages(tmp_path: Path) -> Non
     assert not any(name.endswith(".bib") for name in outputs["sitegen"])
     assert "sitegen" in text.split("- Versions:")[1].splitlines()[0]
     ratio_rows = [line for line in text.splitlines()
-                  if line.startswith("| cold | sitegen") and line.count(" | ") == 5]
+                  if line.startswith("| cold | sitegen") and line.count(" | ") < 9]
     assert [row.split(" | ")[1] for row in ratio_rows] == ["sitegen", "sitegen-full"]
+
+
+def test_smoke_run_of_the_defaults(tmp_path: Path) -> None:
+    """sitegen's defaults (tags from the rules, search) and, when Hugo is installed, Hugo
+    with Pagefind: the same core pages at the default page size, and a search index."""
+    names = "sitegen-default" + (",hugo+pagefind" if tools.tools_available(BENCH_VENV)["hugo"]
+                                 else "")
+    code, text = _run_bench(tmp_path, names, BENCH_VENV)
+    assert code == 0, text
+    for tool in names.split(","):
+        rows = _rows(text, tool)
+        assert len(rows) == 4 and all(row.endswith("(yes) |") for row in rows), rows
+        public = tmp_path / "work" / "sites" / str(SIZE) / tool / "public"
+        assert (public / "pagefind" / "pagefind-entry.json").is_file(), tool
+        cpu = [float(row.split(" | ")[4]) for row in rows]
+        assert all(c > 0 for c in cpu), rows
 
 
 @pytest.mark.parametrize("tool", ["hugo", "pelican"])

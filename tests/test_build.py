@@ -683,6 +683,9 @@ def test_quiet_default_and_verbose_output(
     code, out, err = run_cli([*base, "-v"])
     assert code == 0 and err == ""
     assert "wrote papers/long-term-memory-for-dialogue-agents/index.html" in out.splitlines()
-    # Each stage of the build, in order, with its time.
-    stages = re.findall(r"^stage ([a-z-]+): \d+\.\d\d s$", out, re.MULTILINE)
+    # Each stage of the build, in order, with its time and the CPU time of its processes.
+    stages = re.findall(r"^stage ([a-z-]+): \d+\.\d\d s \(CPU \d+\.\d\d s\)$", out,
+                        re.MULTILINE)
     assert stages == ["load", "derive", "plan", "render", "post-process", "publish"]
+    # The golden site has search off: the post-process stage says what it did.
+    assert "search index: off" in out.splitlines()

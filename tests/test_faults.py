@@ -283,7 +283,7 @@ def die(*args, **kwargs):
 
 point = sys.argv[1]
 if point == "before-search-index":
-    sitegen.outputs.search.index_in_order = die
+    sitegen.outputs.search.index_parts = die
 elif point == "deleting-old-tree":
     # Once the new tree is swapped in, the old one is deleted. Directory order decides when
     # its marker file goes; make it go first (as it may on any file system), and die right

@@ -44,6 +44,21 @@ def index_in_order(binary: Path, site: Path, output: Path, files: list[Path],
                    wrap: Callable[[list[str]], list[str]] = list) -> None:
     """Index ``files`` (under ``site``), in their order, into ``output``; ``wrap`` turns
     Pagefind's command into the one started (one that dies with sitegen)."""
+    pages = [(p.relative_to(site).as_posix(), p) for p in files]
+    index_pages(binary, output, pages, exclude, wrap)
+
+
+def _read(path: Path) -> str:
+    return path.read_text("utf-8", errors="replace")
+
+
+def index_pages(binary: Path, output: Path, pages: list[tuple[str, Path]],
+                exclude: tuple[str, ...],
+                wrap: Callable[[list[str]], list[str]] = list,
+                read: Callable[[Path], str] = _read) -> None:
+    """Index ``pages`` (each its site path and the file holding it now), in their order,
+    into ``output``: a page of a patch build is read from where the patch wrote it.
+    ``read`` gives the HTML Pagefind is handed for a file."""
     with tempfile.TemporaryFile() as errors:
         try:
             process = subprocess.Popen(wrap([str(binary), "--service"]), stdin=subprocess.PIPE,
@@ -51,7 +66,7 @@ def index_in_order(binary: Path, site: Path, output: Path, files: list[Path],
         except OSError as exc:
             raise BuildError(f"search: could not run Pagefind: {exc}") from None
         try:
-            _converse(process, site, output, files, exclude)
+            _converse(process, output, pages, exclude, read)
         except BuildError as exc:
             errors.seek(0)
             detail = errors.read().decode("utf-8", "replace").strip().splitlines()[-3:]
@@ -92,14 +107,15 @@ def _answers(stream: IO[bytes]) -> Iterator[dict[str, Any]]:
         searched = len(pending)
 
 
-def _converse(process: subprocess.Popen[bytes], site: Path, output: Path, files: list[Path],
-              exclude: tuple[str, ...]) -> None:
+def _converse(process: subprocess.Popen[bytes], output: Path, pages: list[tuple[str, Path]],
+              exclude: tuple[str, ...], read: Callable[[Path], str]) -> None:
     assert process.stdin is not None and process.stdout is not None
     answers = _answers(process.stdout)
     config = {"exclude_selectors": list(exclude)}
     _send(process.stdin, _message(1, {"type": "NewIndex", "config": config}))
     index_id = _expect(answers, "NewIndex", "")["index_id"]
-    names = [p.relative_to(site).as_posix() for p in files]
+    names = [name for name, _path in pages]
+    files = [path for _name, path in pages]
     last = len(files) + 2
     failure: list[BaseException] = []
 
@@ -107,7 +123,7 @@ def _converse(process: subprocess.Popen[bytes], site: Path, output: Path, files:
         try:
             for number, (path, name) in enumerate(zip(files, names, strict=True), start=2):
                 try:
-                    text = path.read_text("utf-8", errors="replace")
+                    text = read(path)
                 except OSError as exc:
                     raise BuildError(Problem(name, 0, f"cannot be read for the search index: "
                                                       f"{exc.strerror or exc}")) from None

@@ -22,20 +22,29 @@ it is) instead of being rebuilt.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from sitegen.errors import BuildError
 from sitegen.keys import make_key
-from sitegen.outputs.pagefind_feed import index_in_order, page_files
-from sitegen.outputs.pagefind_files import make_reproducible
+from sitegen.outputs.search_parts import (
+    Indexer,
+    Part,
+    assemble,
+    entry_hash,
+    index_parts,
+    part_folder,
+    plan_parts,
+    swap_in_place,
+)
 from sitegen.views import SiteData
 
-FORMAT = 1
+FORMAT = 2
 FOLDER = "pagefind"
 ENTRY = "pagefind-entry.json"
 RECORD = "search-index.json"
@@ -72,9 +81,9 @@ def pagefind_version() -> str:
 
 
 def index_key(data: SiteData) -> str:
-    """Everything the index depends on: each paper page and how pages are made."""
-    return make_key("pagefind", FORMAT, pagefind_version(), GLOB, EXCLUDE, data.env_key,
-                    [(v.slug, v.key) for v in data.papers])
+    """What every part of the index depends on besides its own pages: how pages are made
+    and indexed (each part adds its pages' keys, see ``search_parts.plan_parts``)."""
+    return make_key("pagefind", FORMAT, pagefind_version(), GLOB, EXCLUDE, data.env_key)
 
 
 # Started in place of Pagefind, this asks Linux to SIGKILL it when sitegen dies
@@ -101,79 +110,89 @@ def _dying_with_us(command: list[str]) -> list[str]:
     return [sys.executable, "-I", "-S", "-c", _TRAMPOLINE, str(os.getpid()), *command]
 
 
-def _entry_hash(folder: Path) -> str | None:
-    try:
-        return hashlib.sha1((folder / ENTRY).read_bytes(), usedforsecurity=False).hexdigest()
-    except OSError:
-        return None
-
-
 def _record_path(data: SiteData) -> Path:
     return data.cache_dir / RECORD
 
 
-def _record(data: SiteData) -> dict[str, str]:
+def _record(data: SiteData) -> dict[str, Any]:
     try:
         loaded = json.loads(_record_path(data).read_text("utf-8"))
     except (OSError, ValueError):
         return {}
-    return {str(k): str(v) for k, v in loaded.items()} if isinstance(loaded, dict) else {}
+    return loaded if isinstance(loaded, dict) else {}
 
 
-def _save_record(data: SiteData, key: str, folder: Path) -> None:
+def _save_record(data: SiteData, parts: list[Part], folder: Path) -> None:
     path = _record_path(data)
     path.parent.mkdir(parents=True, exist_ok=True)
-    record = {"key": key, "output": str(data.config.output_path), "entry": _entry_hash(folder)}
+    record = {"format": FORMAT, "output": str(data.config.output_path), "parts": [
+        {"key": part.key, "entry": entry_hash(folder / part_folder(part.number))}
+        for part in parts]}
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(json.dumps(record, sort_keys=True), encoding="utf-8")
     os.replace(tmp, path)
 
 
-def build_index(data: SiteData, site: Path) -> str:
-    """Give ``site`` an up-to-date ``pagefind/``; returns "kept", "reused", "indexed" or "empty".
+def _current(data: SiteData, parts: list[Part], live: Path) -> set[int]:
+    """The parts whose live index the record vouches for: same key, same entry file."""
+    record = _record(data)
+    kept = record.get("parts")
+    if (record.get("format") != FORMAT or record.get("output") != str(data.config.output_path)
+            or not isinstance(kept, list) or len(kept) != len(parts)):
+        return set()
+    return {part.number for part, old in zip(parts, kept, strict=True)
+            if isinstance(old, dict) and old.get("key") == part.key
+            and old.get("entry") == entry_hash(live / part_folder(part.number))}
 
-    ``site`` is either a fresh staging tree or, for a patch build, the live output.
+
+def build_index(data: SiteData, site: Path, pending: Path | None = None
+                ) -> tuple[str, Callable[[], None] | None]:
+    """Give ``site`` an up-to-date ``pagefind/``: what was done ("kept", "reused",
+    "indexed N of M parts" or "empty") and, for a patch, what puts it in place.
+
+    ``site`` is either a fresh staging tree or, for a patch build, the live output;
+    ``pending`` is the patch's folder of pages not yet moved into it. The new parts
+    of a patch are put in place by the returned function, after the patch's pages.
     """
-    key = index_key(data)
     target = site / FOLDER
     if not data.papers:  # nothing to index, and Pagefind refuses an empty site
         shutil.rmtree(target, ignore_errors=True)
-        return "empty"
+        return "empty", None
     live = data.config.output_path / FOLDER
-    record = _record(data)
-    current = (record.get("key") == key and record.get("output") == str(data.config.output_path)
-               and record.get("entry") == _entry_hash(live))
+    parts = plan_parts(data, index_key(data))
+    current = _current(data, parts, live)
     same_tree = site.resolve() == data.config.output_path.resolve()
-    if current and same_tree:
-        return "kept"
-    if current and not target.exists():
+    stale = [part for part in parts if part.number not in current]
+    if not stale and same_tree:
+        return "kept", None
+    if not stale and not target.exists():
         shutil.copytree(live, target, copy_function=os.link)
-        return "reused"
-    fresh = site / f".{FOLDER}.sitegen-new"
-    shutil.rmtree(fresh, ignore_errors=True)
+        _save_record(data, parts, target)
+        return "reused", None
+    indexer = Indexer(pagefind_binary(), EXCLUDE, _dying_with_us)
+    scratch = site / f".{FOLDER}.sitegen-new"
+    sources = (pending, site) if pending is not None else (site,)
+    done = f"indexed {len(stale)} of {len(parts)} parts"
     try:
-        # In sorted order: the command line would number pages in the order the file
-        # system lists them (see pagefind_feed), so tmpfs and ext4 gave different indexes.
-        index_in_order(pagefind_binary(), site, fresh, page_files(site, GLOB), EXCLUDE,
-                       _dying_with_us)
-        make_reproducible(fresh)
-        _replace_folder(fresh, target)
-    finally:
-        shutil.rmtree(fresh, ignore_errors=True)
-    _save_record(data, key, target)
-    return "indexed"
+        fresh = index_parts(indexer, stale, sources, scratch)
+    except BaseException:
+        shutil.rmtree(scratch, ignore_errors=True)
+        raise
 
+    def finish() -> None:
+        try:
+            if same_tree:
+                swap_in_place(target, fresh, len(parts))
+            else:
+                assemble(target, live, fresh, len(parts))
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+        _save_record(data, parts, target)
 
-def _replace_folder(new: Path, target: Path) -> None:
-    """Put ``new`` at ``target``, swapping out any old folder with renames."""
-    if not target.exists():
-        os.rename(new, target)
-        return
-    old = target.with_name(f".{target.name}.sitegen-old")
-    shutil.rmtree(old, ignore_errors=True)
-    os.rename(target, old)
-    os.rename(new, target)
-    shutil.rmtree(old, ignore_errors=True)
+    if pending is not None:
+        return done, finish
+    finish()
+    return done, None
 
 
 def forget_index(cache_dir: Path) -> None:
@@ -188,14 +207,16 @@ def remove_index(site: Path) -> None:
         shutil.rmtree(folder)
 
 
-def update_index(data: SiteData, tree: Path) -> None:
+def update_index(data: SiteData, tree: Path, pending: Path | None = None
+                 ) -> tuple[str, Callable[[], None] | None]:
     """The post-process stage: build (or carry over) the search index over a finished tree,
-    or drop it when search is off.
+    or drop it when search is off. What was done, and what is left for publishing.
 
-    ``tree`` is the new tree, or the live output for an in-place patch; the
-    index is keyed by the paper pages, so an unchanged one is carried over.
+    ``tree`` is the new tree, or the live output for an in-place patch (whose new
+    pages wait in ``pending``); the index is in parts keyed by the paper pages, so
+    only the parts whose pages changed are indexed again.
     """
     if data.config.search:
-        build_index(data, tree)
-    else:
-        remove_index(tree)
+        return build_index(data, tree, pending)
+    remove_index(tree)
+    return "off", None

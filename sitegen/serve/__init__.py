@@ -80,8 +80,12 @@ class _Unfinished:
     plan: Plan
 
     def finish(self) -> None:
-        self.site.record(self.setup, self.plan)
-        self.site.post_process(self.data, self.setup.out)
+        # The record comes after the index, so that it stamps the new search parts: the
+        # next build then trusts them and indexes only the parts its edit touches.
+        try:
+            self.site.post_process(self.data, self.setup.out)
+        finally:
+            self.site.record(self.setup, self.plan)
 
 
 def build_preview(site: Site) -> tuple[BuildResult, _Unfinished | None]:

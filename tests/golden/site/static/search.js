@@ -211,11 +211,20 @@ function schedule() {
   timer = window.setTimeout(run, 200);
 }
 
+// The index comes in parts (sitegen/outputs/search_parts.py): the first is the
+// bundle's own, the others are listed in sitegen-parts.json and merged into it.
+async function mergeParts(bundle, base) {
+  const response = await fetch(bundle + "sitegen-parts.json");
+  if (!response.ok) throw new Error(`sitegen-parts.json: HTTP ${response.status}`);
+  const { parts } = await response.json();
+  await Promise.all(parts.map((part) => pagefind.mergeIndex(bundle + part, { baseUrl: base })));
+}
+
 async function start() {
   try {
     pagefind = await import(root.dataset.bundle + "pagefind.js");
     await pagefind.options({ baseUrl: root.dataset.base });
-    await pagefind.init();
+    await Promise.all([pagefind.init(), mergeParts(root.dataset.bundle, root.dataset.base)]);
   } catch (error) {
     status.textContent = "The search index could not be loaded. Browse by tag or in the archive instead.";
     return;

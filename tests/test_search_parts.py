@@ -1,0 +1,150 @@
+"""The search index in parts: every paper in exactly one part, an edit re-indexes only its
+part, and a clean build gives the same bytes as an incremental one.
+
+A synthetic site of 120 papers (``bench.synth``) is split into four parts by
+making a part hold 30 pages; which paper each part holds is read back from the
+index files Pagefind wrote (each page's fragment names its URL).
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import shutil
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bench import synth, trees  # noqa: E402
+from sitegen.outputs import search_parts  # noqa: E402
+from sitegen.outputs.search_parts import PARTS_FILE, part_count, part_folder, part_of  # noqa: E402
+
+pytestmark = pytest.mark.unit
+
+PAPERS = 120
+PART_PAGES = 30  # 120 papers: four parts
+
+
+def test_parts_double_as_the_site_grows() -> None:
+    assert [part_count(n) for n in (0, 1, 2500, 2501, 5000, 5001, 10_000, 20_001, 100_000)
+            ] == [1, 1, 1, 2, 2, 4, 4, 8, 8]
+    paths = [f"papers/p{i}/index.html" for i in range(2000)]
+    for count in (2, 4, 8):
+        parts = [part_of(p, count) for p in paths]
+        assert set(parts) == set(range(count))
+        # When the parts double, each part splits in two: no page moves between halves.
+        assert [part_of(p, count * 2) % count for p in paths] == parts
+    assert [part_of(p, 4) for p in paths] == [part_of(p, 4) for p in paths]
+
+
+def _fragment_urls(folder: Path) -> set[str]:
+    urls = set()
+    for path in (folder / "fragment").glob("*.pf_fragment"):
+        data = gzip.decompress(path.read_bytes()).removeprefix(b"pagefind_dcd")
+        urls.add(json.loads(data)["url"])
+    return urls
+
+
+def _tree(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture
+def parted(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> tuple[Path, list[synth.SynthPaper]]:
+    monkeypatch.setattr(search_parts, "PART_PAGES", PART_PAGES)
+    papers = synth.make_papers(PAPERS)
+    site = tmp_path / "site"
+    trees.write_site("sitegen-default", site, papers)
+    return site, papers
+
+
+def _build(run_cli: Callable[[list[str]], tuple[int, str, str]], site: Path,
+           *args: str) -> str:
+    code, out, err = run_cli(["build", "--site", str(site), "--verbose",
+                              "--base-url", "https://example.org/", *args])
+    assert code == 0, out + err
+    return out
+
+
+def test_every_paper_is_in_exactly_its_part(parted: tuple[Path, list[synth.SynthPaper]],
+                                            run_cli: Callable[..., tuple[int, str, str]]
+                                            ) -> None:
+    site, papers = parted
+    out = _build(run_cli, site)
+    assert "search index: indexed 4 of 4 parts" in out.splitlines()
+    index = site / "public" / "pagefind"
+    listed = json.loads((index / PARTS_FILE).read_text("utf-8"))["parts"]
+    assert listed == ["part-001/", "part-002/", "part-003/"]
+    seen: set[str] = set()
+    for number in range(4):
+        folder = index / part_folder(number)
+        urls = _fragment_urls(folder)
+        assert urls and not urls & seen
+        seen |= urls
+        assert all(part_of(url.lstrip("/") + "index.html", 4) == number for url in urls)
+        # Merged parts carry only their index; the first keeps Pagefind's script and wasm.
+        assert (folder / "pagefind.js").is_file() == (number == 0)
+        assert (folder / "pagefind-entry.json").is_file()
+    assert seen == {f"/papers/{p.slug}/" for p in papers}
+
+
+def test_an_edit_reindexes_only_its_part(parted: tuple[Path, list[synth.SynthPaper]],
+                                         run_cli: Callable[..., tuple[int, str, str]],
+                                         tmp_path: Path) -> None:
+    site, papers = parted
+    _build(run_cli, site)
+    index = site / "public" / "pagefind"
+    before = {n: _tree(index / part_folder(n)) for n in range(1, 4)}
+    first = {k: v for k, v in _tree(index).items() if not k.startswith("part-")}
+    target = next(p for p in papers if part_of(f"papers/{p.slug}/index.html", 4) == 2)
+    edited = synth.edited(target, 1)
+    trees.write_paper("sitegen-default", site, edited)
+    out = _build(run_cli, site)
+    assert "search index: indexed 1 of 4 parts" in out.splitlines()
+    after = {n: _tree(index / part_folder(n)) for n in range(1, 4)}
+    assert after[1] == before[1] and after[3] == before[3]
+    assert after[2] != before[2]
+    assert {k: v for k, v in _tree(index).items() if not k.startswith("part-")} == first
+    contents = [gzip.decompress(data).decode("utf-8", "replace")
+                for name, data in after[2].items() if name.startswith("fragment/")]
+    assert any("Revision 1: the evaluation section was extended" in c for c in contents)
+
+    # A clean build of the same content gives the same site, byte for byte.
+    clean = tmp_path / "clean"
+    shutil.copytree(site, clean, ignore=shutil.ignore_patterns("public", ".sitegen-cache"))
+    _build(run_cli, clean)
+    assert _tree(clean / "public") == _tree(site / "public")
+
+
+def test_a_paper_removed_and_parts_merged_back(parted: tuple[Path, list[synth.SynthPaper]],
+                                               run_cli: Callable[..., tuple[int, str, str]],
+                                               tmp_path: Path) -> None:
+    site, papers = parted
+    _build(run_cli, site)
+    # Down to 90 papers: still four parts (90 > 2 x 30), each of which lost pages.
+    for paper in papers[90:]:
+        os.remove(trees.paper_path("sitegen-default", site, paper))
+    out = _build(run_cli, site)
+    assert "search index: indexed 4 of 4 parts" in out.splitlines()
+    index = site / "public" / "pagefind"
+    assert sorted(p.name for p in index.glob("part-*")) == ["part-001", "part-002",
+                                                            "part-003"]
+    for paper in papers[30:90]:  # down to 30: one part, and the merged parts go
+        os.remove(trees.paper_path("sitegen-default", site, paper))
+    out = _build(run_cli, site)
+    assert "search index: indexed 1 of 1 parts" in out.splitlines()
+    assert not list(index.glob("part-*"))
+    assert json.loads((index / PARTS_FILE).read_text("utf-8")) == {"parts": []}
+    assert _fragment_urls(index) == {f"/papers/{p.slug}/" for p in papers[:30]}
+    clean = tmp_path / "clean"
+    shutil.copytree(site, clean, ignore=shutil.ignore_patterns("public", ".sitegen-cache"))
+    _build(run_cli, clean)
+    assert _tree(clean / "public") == _tree(site / "public")
