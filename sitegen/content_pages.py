@@ -41,7 +41,7 @@ if TYPE_CHECKING:
 
 #: Top-level names the site's own outputs use: a page may not take them.
 RESERVED = frozenset({"archive", "page", "pagefind", "papers", "search", "static", "tags", "top",
-                      "trending", "date", "week", "month"})
+                      "trending", "date", "week", "month", "authors", "orgs"})
 FIELDS = ("title", "description", "menu")
 MENU_FIELDS = ("weight", "title")
 TEMPLATE = "page.html"

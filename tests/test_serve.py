@@ -183,7 +183,9 @@ def test_editing_one_paper_rewrites_only_the_pages_that_show_it(
                 if p.is_file() and "pagefind" not in p.relative_to(out).parts}
 
     before = pages()
-    showing = {p for p, data in before.items() if f"papers/{SLUG}/".encode() in data}
+    # Pages link the paper; its citation files (and the site's) carry its abstract.
+    showing = {p for p, data in before.items()
+               if f"papers/{SLUG}/".encode() in data or ABSTRACT.encode() in data}
     builds = server.builds
     edit(example_site, ABSTRACT, "Large language models (LLMs) have REVISED")
     assert server.wait_for_builds(builds + 1, timeout=30)
