@@ -22,7 +22,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 from sitegen.check.scan import PageScan, Ref, scan_css, scan_html
 from sitegen.check.sitemap import SITEMAP, Resolver, Target, guess_base_url, read_sitemap
 from sitegen.config import Config, load_config
-from sitegen.errors import CheckError, Problem
+from sitegen.errors import CheckError, Problem, visible
 from sitegen.outputs.hosting import LIMITS, bad_names, case_collisions, format_size
 from sitegen.tag_report import papers_json_report
 
@@ -299,7 +299,8 @@ def site_config(site_root: Path, overrides: dict[str, Any]) -> tuple[Config, str
 
 
 def _print(report: CheckReport, base_from: str) -> None:
-    print(f"checking {report.output}/ as served from {report.base_url} (from {base_from})")
+    print(visible(f"checking {report.output}/ as served from {report.base_url} "
+                  f"(from {base_from})"))
     print("host limits:")
     for line in report.limits:
         print(f"  {line}")
@@ -308,8 +309,8 @@ def _print(report: CheckReport, base_from: str) -> None:
         for line in report.tags:
             print(f"  {line}")
     for problem in report.warnings[:MAX_SHOWN]:
-        where = str(Problem(problem.path, problem.line, "")).rstrip(": ")
-        print(f"{where}: warning: {problem.message}", file=sys.stderr)
+        print(str(Problem(problem.path, problem.line, f"warning: {problem.message}")),
+              file=sys.stderr)
     if len(report.warnings) > MAX_SHOWN:
         print(f"... and {len(report.warnings) - MAX_SHOWN:,} more warnings", file=sys.stderr)
 

@@ -53,7 +53,7 @@ from tornado.netutil import bind_sockets
 from sitegen import gcpolicy
 from sitegen.cache import ParseCache
 from sitegen.config import CACHE_DIR, Config, load_config
-from sitegen.errors import SitegenError
+from sitegen.errors import SitegenError, visible
 from sitegen.lock import site_lock
 from sitegen.serve.accept import PreviewHTTPServer
 from sitegen.serve.http import Hub, PreviewState, make_app
@@ -279,7 +279,7 @@ class PreviewServer:
             if unfinished is not None:
                 unfinished.finish()
         except (SitegenError, OSError) as exc:
-            print(f"search index not updated: {exc}", file=sys.stderr)
+            print(visible(f"search index not updated: {exc}"), file=sys.stderr)
         finally:
             self._held.close()  # the site lock taken by rebuild
 
