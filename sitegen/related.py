@@ -10,20 +10,23 @@ the papers left out (on sites of 20 papers or more), rows L2-normalised. It is
 done here with numpy and scipy because importing scikit-learn costs more than
 computing the vectors of 10,000 papers.
 
-Comparing every pair of papers grows with the square of their number, so the
-similarity is defined on a pruned vector (:func:`pruned`):
+The score of two papers is the cosine of their vectors (their dot product) on
+sites of fewer than :data:`EXACT_BELOW` papers. Comparing every pair grows with
+the square of the number of papers, so on larger sites the score is defined on
+the words that link papers (:func:`pruned`):
 
-* each paper keeps its :data:`TOP_TERMS` heaviest words (ties: the word that
-  sorts first);
-* a word kept by more than ``max(CAP_MIN, CAP_SHARE × papers)`` papers is
-  dropped from every pruned vector: it says little about which papers belong
-  together, and its papers alone would make ``cap²`` pairs;
-* the score of two papers is the dot product of their pruned vectors (the part
-  of their cosine carried by the words both count among their heaviest).
+* each paper's *heaviest* words are its :data:`TOP_TERMS` largest weights (ties:
+  the word that sorts first);
+* a word among the heaviest of more than ``max(CAP_MIN, CAP_SHARE × papers)``
+  papers links nothing: it says little about which papers belong together,
+  and its papers alone would make ``cap²`` pairs;
+* the score of papers ``i`` and ``j`` is the sum of ``x_it × x_jt`` over the
+  linking words ``t`` that ``i`` or ``j`` counts among its heaviest: the part of
+  their cosine carried by those words.
 
-Only papers sharing a kept word score above zero, so the product of the pruned
-matrix with its transpose, taken in blocks of :data:`BLOCK` papers, is sparse
-and costs at most ``cap × TOP_TERMS`` pairs per paper. Each paper gets its
+Only papers sharing such a word score above zero, so the products, taken in
+blocks of :data:`BLOCK` papers, are sparse: at most ``cap × TOP_TERMS`` pairs
+per paper from the heaviest words of each side. Each paper gets its
 :data:`TOP_K` highest-scoring other papers; scores are rounded to 1e-6 and ties
 go to the slug that sorts first, so the last bits of a sum cannot reorder
 papers. A paper with fewer than ``TOP_K`` scoring papers is filled up with
@@ -34,8 +37,8 @@ IDF weights depend on every paper, so an edited abstract can move any paper's
 list: the lists are computed for the whole corpus at once and kept in
 ``.sitegen-cache/related.pickle`` under a hash of every slug, title and
 abstract (see :func:`corpus_key`). A build whose texts did not change reads
-them back; one whose texts changed computes them again, about a quarter of a
-second per 10,000 papers (see ``bench/RESULTS.md``). Reusing stale IDF weights
+them back; one whose texts changed computes them again, well under a second at
+10,000 papers (see ``bench/RESULTS.md``). Reusing stale IDF weights
 would be cheaper, but an incremental build must give the bytes a clean build
 gives.
 """
@@ -49,6 +52,7 @@ import pickle
 import re
 import unicodedata
 from collections.abc import Sequence
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +62,7 @@ TOP_K = 5
 TOP_TERMS = 24  # words kept per paper for the similarity
 CAP_MIN = 50  # a word kept by more papers than max(CAP_MIN, CAP_SHARE × papers) is dropped
 CAP_SHARE = 0.01
+EXACT_BELOW = 1000  # smaller sites compare every pair: cheap there, and nothing is lost
 BLOCK = 2048  # papers per block of the similarity product
 FORMAT = 2  # bump when the method changes: the cached lists are then computed again
 CACHE_FILE = "related.pickle"
@@ -70,7 +75,8 @@ _STOP_BYTES = frozenset(w.encode("ascii") for w in ENGLISH_STOP_WORDS)
 def corpus_key(texts: Sequence[tuple[str, str]]) -> str:
     """A hash of every ``(slug, text)`` and the method: equal keys, equal lists."""
     digest = hashlib.sha1(
-        f"related:{FORMAT}:{TOP_K}:{TOP_TERMS}:{CAP_MIN}:{CAP_SHARE}\x00".encode(),
+        f"related:{FORMAT}:{TOP_K}:{TOP_TERMS}:{CAP_MIN}:{CAP_SHARE}:{EXACT_BELOW}\x00"
+        .encode(),
         usedforsecurity=False)
     for slug, text in texts:
         digest.update(slug.encode("utf-8", "surrogatepass") + b"\x00")
@@ -101,22 +107,23 @@ def compute(ordered: Sequence[tuple[str, str]], top_k: int = TOP_K, parallel: bo
     """The related slugs of papers given as ``(slug, text)`` sorted by slug; the blocks
     of the product go to forked workers when ``parallel`` and there are several.
 
-    ``exact`` scores every pair by the cosine of the whole vectors instead (quadratic:
-    the reference the benchmark measures the pruning against)."""
+    Sites of fewer than :data:`EXACT_BELOW` papers, or ``exact``, score every pair by
+    the cosine of the whole vectors (quadratic: the reference the benchmark measures the
+    pruning against)."""
     from sitegen.parallel import fork_imap
 
     slugs = [slug for slug, _ in ordered]
     if len(slugs) < 2:
         return {slug: () for slug in slugs}
-    matrix = vectors([text for _, text in ordered])
-    if not exact:
-        matrix = pruned(matrix)
-    by_columns = matrix.T.tocsr()
+    full = vectors([text for _, text in ordered])
+    exact = exact or len(slugs) < EXACT_BELOW
+    heavy, linking = (full, full) if exact else pruned(full)
     want = min(top_k, len(slugs) - 1)
     starts = list(range(0, len(slugs), BLOCK))
 
     def block(start: int) -> list[list[int]]:
-        return _block_top(matrix, by_columns, start, min(start + BLOCK, len(slugs)), want)
+        stop = min(start + BLOCK, len(slugs))
+        return _block_top(_scores(heavy, linking, start, stop, exact), start, stop, want)
 
     lists: dict[str, tuple[str, ...]] = {}
     for start, rows in zip(starts, fork_imap("related", block, starts,
@@ -146,30 +153,27 @@ def vectors(texts: Sequence[str]) -> Any:  # a scipy CSR matrix
     import numpy as np
     from scipy import sparse
 
-    tokens: list[bytes] = []
-    lengths: list[int] = []
-    for text in texts:
-        found = words(text)
-        tokens += found
-        lengths.append(len(found))
+    found = [words(text) for text in texts]
+    tokens = list(chain.from_iterable(found))
     count = len(texts)
-    # UTF-8 bytes sort as their characters do: columns in the order of the words.
     distinct = set(tokens)
     dropped = {w for w in distinct if len(w) < 2} | (_STOP_BYTES & distinct)
+    # UTF-8 bytes sort as their characters do: columns in the order of the words, and
+    # one more column last for the words dropped (its weights are set to 0 below).
     terms = sorted(distinct - dropped)
     if not terms:
         return sparse.csr_matrix((count, 1), dtype=np.float64)
     vocabulary = dict(zip(terms, range(len(terms)), strict=True))
-    vocabulary.update(dict.fromkeys(dropped, -1))
+    vocabulary.update(dict.fromkeys(dropped, len(terms)))
     ids = np.fromiter(map(vocabulary.__getitem__, tokens), dtype=np.int64, count=len(tokens))
-    rows = np.repeat(np.arange(count), lengths)
-    kept = ids >= 0
-    counts = sparse.csr_matrix((np.ones(int(kept.sum())), (rows[kept], ids[kept])),
-                               shape=(count, len(terms)))  # duplicates summed, columns sorted
-    counts.sum_duplicates()
+    rows = np.repeat(np.arange(count), list(map(len, found)))
+    counts = sparse.csr_matrix((np.ones(len(ids)), (rows, ids)),
+                               shape=(count, len(terms) + 1))
+    counts.sum_duplicates()  # a word's count in a paper, columns sorted
     frequency = np.bincount(counts.indices, minlength=len(terms))
     idf = np.log((1 + count) / (1 + frequency)) + 1
     weights = (1 + np.log(counts.data)) * idf[counts.indices]
+    weights[counts.indices == len(terms)] = 0
     if count >= 20:  # on tiny sites every word is rare
         weights[frequency[counts.indices] > 0.5 * count] = 0
     rows = np.repeat(np.arange(count), np.diff(counts.indptr))
@@ -184,11 +188,12 @@ def cap(count: int) -> int:
     return max(CAP_MIN, int(CAP_SHARE * count))
 
 
-def pruned(matrix: Any) -> Any:
-    """``matrix`` with each row's :data:`TOP_TERMS` heaviest words only, and without the
-    words kept by more than :func:`cap` papers (or by one only: they link nothing)."""
+def pruned(matrix: Any) -> tuple[Any, Any]:
+    """Two copies of ``matrix`` keeping only the words that link papers: ``heavy`` keeps
+    each row's :data:`TOP_TERMS` heaviest words, ``linking`` all the row's words that
+    some paper keeps in ``heavy``; neither keeps a word more than :func:`cap` papers
+    count among their heaviest (nor one that only one paper does: it links nothing)."""
     import numpy as np
-    from scipy import sparse
 
     count = matrix.shape[0]
     lengths = np.diff(matrix.indptr)
@@ -196,22 +201,39 @@ def pruned(matrix: Any) -> Any:
     order = np.lexsort((matrix.indices, -matrix.data, rows))
     place = np.empty_like(order)
     place[order] = np.arange(len(order)) - np.repeat(matrix.indptr[:-1], lengths)
-    keep = place < TOP_TERMS
-    kept_by = np.bincount(matrix.indices[keep], minlength=matrix.shape[1])
-    keep &= (kept_by[matrix.indices] <= cap(count)) & (kept_by[matrix.indices] > 1)
-    return sparse.csr_matrix((matrix.data[keep], matrix.indices[keep],
-                              np.concatenate(([0], np.cumsum(np.bincount(
-                                  rows[keep], minlength=count))))),
+    top = place < TOP_TERMS
+    kept_by = np.bincount(matrix.indices[top], minlength=matrix.shape[1])
+    links = ((kept_by <= cap(count)) & (kept_by > 0))[matrix.indices]
+    return _subset(matrix, rows, top & links), _subset(matrix, rows, links)
+
+
+def _subset(matrix: Any, rows: Any, keep: Any) -> Any:
+    """The entries of CSR ``matrix`` where ``keep`` (``rows``: each entry's row)."""
+    import numpy as np
+    from scipy import sparse
+
+    bounds = np.concatenate(([0], np.cumsum(np.bincount(rows[keep], minlength=matrix.shape[0]))))
+    return sparse.csr_matrix((matrix.data[keep], matrix.indices[keep], bounds),
                              shape=matrix.shape)
 
 
-def _block_top(matrix: Any, by_columns: Any, start: int, stop: int, want: int
-               ) -> list[list[int]]:
-    """For rows ``start:stop``, the indices of the ``want`` best other rows: higher rounded
-    score first, then lower index (the rows are in slug order), then rows scoring 0."""
+def _scores(heavy: Any, linking: Any, start: int, stop: int, exact: bool) -> Any:
+    """The scores of rows ``start:stop`` against every row (sparse): the sum of
+    ``x_it × x_jt`` over the linking words ``t`` that row ``i`` or row ``j`` counts among
+    its heaviest, that is ``L·Hᵀ + H·Lᵀ − H·Hᵀ``; with ``exact``, the full cosine."""
+    block = heavy[start:stop]
+    if exact:
+        return block @ heavy.T
+    return (linking[start:stop] @ heavy.T) + (block @ linking.T) - (block @ heavy.T)
+
+
+def _block_top(scores: Any, start: int, stop: int, want: int) -> list[list[int]]:
+    """For rows ``start:stop`` of ``scores``, the indices of the ``want`` best other rows:
+    higher rounded score first, then lower index (the rows are in slug order), then rows
+    scoring 0 in index order."""
     import numpy as np
 
-    scores = (matrix[start:stop] @ by_columns).tocoo()
+    scores = scores.tocoo()
     rows, cols = scores.row, scores.col
     values = np.round(scores.data, 6)
     keep = (cols != rows + start) & (values > 0)  # never oneself
