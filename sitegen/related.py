@@ -64,6 +64,8 @@ CAP_MIN = 50  # a word kept by more papers than max(CAP_MIN, CAP_SHARE × papers
 CAP_SHARE = 0.01
 EXACT_BELOW = 1000  # smaller sites compare every pair: cheap there, and nothing is lost
 BLOCK = 2048  # papers per block of the similarity product
+CHUNK = 4096  # papers whose words are read at a time
+MAX_WORDS = 2**31 - 1  # columns of a part: more distinct words than any site has
 FORMAT = 2  # bump when the method changes: the cached lists are then computed again
 CACHE_FILE = "related.pickle"
 WORD = re.compile(r"(?u)\b\w\w+\b")
@@ -142,8 +144,7 @@ def words(text: str) -> list[bytes]:
     if text.isascii():  # the common case, without a regex: every other byte splits words
         return text.encode("ascii").translate(_SPLIT).split()
     folded = unicodedata.normalize("NFKD", text)
-    if folded != text:
-        text = "".join(c for c in folded if not unicodedata.combining(c))
+    text = "".join(c for c in folded if not unicodedata.combining(c))
     return [w.encode("utf-8", "surrogatepass") for w in WORD.findall(text)]
 
 
@@ -153,23 +154,21 @@ def vectors(texts: Sequence[str]) -> Any:  # a scipy CSR matrix
     import numpy as np
     from scipy import sparse
 
-    found = [words(text) for text in texts]
-    tokens = list(chain.from_iterable(found))
     count = len(texts)
-    distinct = set(tokens)
-    dropped = {w for w in distinct if len(w) < 2} | (_STOP_BYTES & distinct)
+    vocabulary: dict[bytes, int] = {}  # word -> number in order of first sight
+    parts = [_counts(texts[at:at + CHUNK], vocabulary) for at in range(0, count, CHUNK)]
     # UTF-8 bytes sort as their characters do: columns in the order of the words, and
     # one more column last for the words dropped (its weights are set to 0 below).
-    terms = sorted(distinct - dropped)
+    dropped = {w for w in vocabulary if len(w) < 2} | (_STOP_BYTES & vocabulary.keys())
+    terms = sorted(vocabulary.keys() - dropped)
     if not terms:
         return sparse.csr_matrix((count, 1), dtype=np.float64)
-    vocabulary = dict(zip(terms, range(len(terms)), strict=True))
-    vocabulary.update(dict.fromkeys(dropped, len(terms)))
-    ids = np.fromiter(map(vocabulary.__getitem__, tokens), dtype=np.int64, count=len(tokens))
-    rows = np.repeat(np.arange(count), list(map(len, found)))
-    counts = sparse.csr_matrix((np.ones(len(ids)), (rows, ids)),
+    column = np.full(len(vocabulary), len(terms), dtype=np.int64)
+    column[[vocabulary[w] for w in terms]] = np.arange(len(terms))
+    counts = sparse.vstack(parts, format="csr")
+    counts = sparse.csr_matrix((counts.data, column[counts.indices], counts.indptr),
                                shape=(count, len(terms) + 1))
-    counts.sum_duplicates()  # a word's count in a paper, columns sorted
+    counts.sort_indices()
     frequency = np.bincount(counts.indices, minlength=len(terms))
     idf = np.log((1 + count) / (1 + frequency)) + 1
     weights = (1 + np.log(counts.data)) * idf[counts.indices]
@@ -181,6 +180,25 @@ def vectors(texts: Sequence[str]) -> Any:  # a scipy CSR matrix
     counts.data = weights / np.where(norms > 0, norms, 1)[rows]
     counts.eliminate_zeros()
     return counts
+
+
+def _counts(texts: Sequence[str], vocabulary: dict[bytes, int]) -> Any:
+    """How often each word is in each of ``texts`` (CSR, a column per word by its number
+    in ``vocabulary``, which gains the new words): a part at a time, so that only a
+    part's words are ever held as objects."""
+    import numpy as np
+    from scipy import sparse
+
+    found = [words(text) for text in texts]
+    tokens = list(chain.from_iterable(found))
+    for word in sorted(set(tokens).difference(vocabulary)):
+        vocabulary[word] = len(vocabulary)
+    ids = np.fromiter(map(vocabulary.__getitem__, tokens), dtype=np.int64, count=len(tokens))
+    rows = np.repeat(np.arange(len(texts)), list(map(len, found)))
+    part = sparse.csr_matrix((np.ones(len(ids)), (rows, ids)),
+                             shape=(len(texts), MAX_WORDS))
+    part.sum_duplicates()
+    return part
 
 
 def cap(count: int) -> int:

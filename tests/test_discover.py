@@ -170,6 +170,22 @@ def test_pruned_ties_go_to_the_slug_first_and_input_order_does_not_matter(
         assert related.related_lists(shuffled) == lists
 
 
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Graph-based RAG, v2_x!", [b"graph", b"based", b"rag", b"v2_x"]),  # \\w runs, lowercased
+    ("Café naïve Ångström", [b"cafe", b"naive", b"angstrom"]),  # accents folded
+    ("İstanbul straße ﬁle", [b"istanbul", "straße".encode(), b"file"]),  # NFKD, then marks out
+])
+def test_words_are_the_runs_scikit_learn_would_find(text: str, expected: list[bytes]) -> None:
+    # One-letter runs and stop words are left to vectors(): they get no column.
+    assert [w for w in related.words(text) if len(w) > 1] == expected
+
+
+def test_one_letter_words_and_stop_words_get_no_weight() -> None:
+    matrix = related.vectors(["a b the graph", "x graph of models", "c"])
+    assert matrix.shape[0] == 3 and matrix[2].nnz == 0
+    assert [round(float(v), 6) for v in matrix[0].data] == [1.0]  # "graph" alone
+
+
 def test_lists_are_kept_while_the_texts_hold(tmp_path: Path,
                                              monkeypatch: pytest.MonkeyPatch) -> None:
     first = related.related_lists(TEXTS, tmp_path)
