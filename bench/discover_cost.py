@@ -6,7 +6,8 @@
   scipy; the peak resident memory of that process; ``--repeat`` runs.
 * **overlap**: how many of each paper's five related papers the exact method
   (``compute(..., exact=True)``: the cosine of every pair) also lists, on the
-  example site's papers and on N synthetic papers.
+  example site's papers, on the docstrings of numpy and scipy (real technical
+  text) and on N synthetic papers.
 * **cards**: cold builds of the comparable site (``bench/trees.py``) with
   ``social_cards`` off and on, and a build into an empty output with the card
   cache of ``.sitegen-cache/cards/`` kept (``--clean`` drops only the page
@@ -45,6 +46,34 @@ def example_texts() -> list[tuple[str, str]]:
     root = Path(__file__).resolve().parent.parent
     loaded = load_content(root, root / "content")
     return sorted((p.slug or "", f"{p.title}\n{p.body}") for p in loaded.papers)
+
+
+def docstring_texts() -> list[tuple[str, str]]:
+    """Real technical English in a fixed order: the docstrings of 300 characters or more
+    (cut at 1,500, an abstract's length) of the installed numpy and scipy, one per
+    function, class or module, named by file and name."""
+    import ast
+
+    import numpy
+    import scipy
+
+    out: dict[str, str] = {}
+    for package in (numpy, scipy):
+        root = Path(str(package.__file__)).parent
+        for path in sorted(root.rglob("*.py")):
+            try:
+                tree = ast.parse(path.read_text("utf-8"))
+            except (SyntaxError, UnicodeDecodeError, ValueError):
+                continue
+            for node in ast.walk(tree):
+                if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
+                              | ast.Module):
+                    doc = ast.get_docstring(node)
+                    if doc and len(doc) >= 300:
+                        name = f"{path.relative_to(root.parent).with_suffix('')}-" \
+                               f"{getattr(node, 'name', 'module')}"
+                        out.setdefault(name.replace("/", "-").lower(), doc[:1500])
+    return sorted(out.items())
 
 
 _CHILD = """
@@ -134,6 +163,7 @@ def main(argv: list[str] | None = None) -> int:
     print("| --- | ---: | ---: | ---: |")
     if args.overlap:
         print(overlap("example site", example_texts()), flush=True)
+        print(overlap("numpy and scipy docstrings", docstring_texts()), flush=True)
     for count in filter(None, args.overlap.split(",")):
         print(overlap("synthetic", synth_texts(int(count))), flush=True)
     print("\n| papers | cold build, cards off s | cold build, cards on s | empty output, "
