@@ -48,8 +48,8 @@ def read_papers(paths: list[str], limit: int) -> list[tuple[str, str, str, tuple
             text = "\n".join(text.splitlines()[:limit])
         parsed = detect(text, path, None, None).parse(text, path)
         for paper in parsed.papers:
-            categories = paper.extra.get("categories") or []
-            if categories:
+            categories = paper.categories
+            if categories:  # the primary category comes first
                 slug = slugify(paper.arxiv or paper.title)
                 seen[slug] = (slug, f"{paper.title}\n{paper.body}", categories[0],
                               paper_tags(_untagged(paper), tagger))

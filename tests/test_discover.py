@@ -113,6 +113,79 @@ def test_blocks_give_the_same_lists_as_one_block(monkeypatch: pytest.MonkeyPatch
     assert related.compute(texts) == whole
 
 
+def test_blocks_of_the_pruned_scores_agree_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(related, "EXACT_BELOW", 0)
+    texts = [(f"p{i:03d}", f"topic{i % 7} shared{i % 3} words{i % 5} about{i % 11} things")
+             for i in range(60)]
+    whole = related.compute(texts)
+    monkeypatch.setattr(related, "BLOCK", 7)
+    assert related.compute(texts) == whole
+
+
+def _pruning(monkeypatch: pytest.MonkeyPatch, cap: int) -> None:
+    """Prune as a large site does, with a cap of ``cap`` papers per word."""
+    monkeypatch.setattr(related, "EXACT_BELOW", 0)
+    monkeypatch.setattr(related, "CAP_MIN", cap)
+    monkeypatch.setattr(related, "CAP_SHARE", 0.0)
+
+
+def test_a_word_among_the_heaviest_of_too_many_papers_links_none(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # "common" is in every p paper; p4 and p5 also share "rare"; the a papers share
+    # nothing with anyone, and their slugs sort first.
+    texts = [(f"a{i}", f"alone{i}") for i in range(3)]
+    texts += [(f"p{i}", f"common own{i}" + (" rare" if i >= 4 else "")) for i in range(6)]
+    exact = related.compute(sorted(texts), exact=True)
+    assert exact["p3"] == ("p0", "p1", "p2", "p4", "p5")  # sharing "common" scores above 0
+    _pruning(monkeypatch, cap=4)  # "common" is among the heaviest of 6 papers: over the cap
+    lists = related.compute(sorted(texts))
+    assert lists["p4"] == ("p5", "a0", "a1", "a2", "p0")  # "rare" (2 papers) links, then 0s
+    assert lists["p3"] == ("a0", "a1", "a2", "p0", "p1")  # only "common": nothing links
+    _pruning(monkeypatch, cap=6)  # now within the cap: "common" links every paper
+    assert related.compute(sorted(texts)) == exact
+
+
+def test_only_the_heaviest_words_link(monkeypatch: pytest.MonkeyPatch) -> None:
+    _pruning(monkeypatch, cap=50)
+    monkeypatch.setattr(related, "TOP_TERMS", 1)
+    # p0's heaviest word is "zeta" (said three times); "alpha" it says once. p1 and p2
+    # say "alpha" only once as well, beside a heavier word of their own.
+    texts = [("p0", "zeta zeta zeta alpha"), ("p1", "beta beta beta alpha"),
+             ("p2", "gamma gamma gamma alpha"), ("p3", "zeta")]
+    lists = related.compute(sorted(texts))
+    assert lists["p0"][0] == "p3" and lists["p3"][0] == "p0"
+    # "alpha" is nobody's heaviest word, so p1 and p2 share nothing that links.
+    assert lists["p1"] == ("p0", "p2", "p3") and lists["p2"] == ("p0", "p1", "p3")
+
+
+def test_pruned_ties_go_to_the_slug_first_and_input_order_does_not_matter(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    _pruning(monkeypatch, cap=50)
+    texts = [("m-paper", "quantum annealing"), ("z-twin", "quantum annealing"),
+             ("b-twin", "quantum annealing"), ("k-twin", "quantum annealing"),
+             ("a-other", "protein folding"), ("c-other", "protein folding")]
+    lists = related.related_lists(texts)
+    assert lists["m-paper"] == ("b-twin", "k-twin", "z-twin", "a-other", "c-other")
+    for shuffled in (list(reversed(texts)), texts[3:] + texts[:3]):
+        assert related.related_lists(shuffled) == lists
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Graph-based RAG, v2_x!", [b"graph", b"based", b"rag", b"v2_x"]),  # \\w runs, lowercased
+    ("Café naïve Ångström", [b"cafe", b"naive", b"angstrom"]),  # accents folded
+    ("İstanbul straße ﬁle", [b"istanbul", "straße".encode(), b"file"]),  # NFKD, then marks out
+])
+def test_words_are_the_runs_scikit_learn_would_find(text: str, expected: list[bytes]) -> None:
+    # One-letter runs and stop words are left to vectors(): they get no column.
+    assert [w for w in related.words(text) if len(w) > 1] == expected
+
+
+def test_one_letter_words_and_stop_words_get_no_weight() -> None:
+    matrix = related.vectors(["a b the graph", "x graph of models", "c"])
+    assert matrix.shape[0] == 3 and matrix[2].nnz == 0
+    assert [round(float(v), 6) for v in matrix[0].data] == [1.0]  # "graph" alone
+
+
 def test_lists_are_kept_while_the_texts_hold(tmp_path: Path,
                                              monkeypatch: pytest.MonkeyPatch) -> None:
     first = related.related_lists(TEXTS, tmp_path)
