@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import re
 import unicodedata
 from functools import lru_cache, partial
 from pathlib import Path
@@ -31,7 +32,7 @@ from sitegen.views import PaperView
 if TYPE_CHECKING:
     from PIL import Image, ImageFont
 
-FORMAT = 2  # bump when cards are drawn differently
+FORMAT = 3  # bump when cards are drawn differently
 SIZE = (1200, 630)
 MARGIN = 72
 WIDTH = SIZE[0] - 2 * MARGIN
@@ -39,6 +40,9 @@ Z_RLE = 3  # zlib strategy: runs only, as fast as level 1 and smaller on flat co
 PALETTE = (255, 255, 255, 24, 24, 27, 82, 82, 91, 29, 78, 216)  # white, ink, muted, accent
 INK, MUTED, ACCENT = 1, 2, 3
 CACHE = "cards"
+SITE_CARD = "card.png"  # the card of the site (title, description): every paper's by default
+MARKDOWN_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")  # [text](url) in the description
+MARKDOWN_MARK = re.compile(r"[*_`#>]+")
 
 
 def venue_of(view: PaperView) -> str:
@@ -60,6 +64,7 @@ FONT = Path(__file__).resolve().parent.parent / "fonts" / "DejaVuSans.ttf"
 CAP = 1000  # characters of one field laid out at most: more never fits, and is cut with "…"
 ELLIPSIS = "…"
 RTL = frozenset(("R", "AL"))
+SHAPED = "\u0590"  # from here on, letters are drawn a word at a time (they shape or join)
 
 
 @lru_cache(maxsize=4)
@@ -74,19 +79,74 @@ def _space(size: int) -> float:
     return _font(size).getlength(" ")
 
 
-@lru_cache(maxsize=4096)
-def _word(size: int, word: str) -> tuple[Image.Image | None, int, int, float]:
-    """One word drawn once per process (two-colour mask, its offset, its advance): titles
-    share most of their words, and pasting a drawn word is far cheaper than drawing it."""
+Glyph = tuple["Image.Image | None", int, int, float]  # two-colour mask, its offset, advance
+
+
+def _drawn(size: int, text: str) -> Glyph:
+    """``text`` drawn by FreeType as one run (with the font's shaping and kerning)."""
     from PIL import Image, ImageDraw
 
     font = _font(size)
-    left, top, right, bottom = (int(v) for v in font.getbbox(word))
+    left, top, right, bottom = (int(v) for v in font.getbbox(text))
     if right <= left or bottom <= top:
-        return None, 0, 0, font.getlength(word)
+        return None, 0, 0, font.getlength(text)
     mask = Image.new("1", (right - left, bottom - top), 0)
-    ImageDraw.Draw(mask).text((-left, -top), word, font=font, fill=1)
-    return mask, left, top, font.getlength(word)
+    ImageDraw.Draw(mask).text((-left, -top), text, font=font, fill=1)
+    return mask, left, top, font.getlength(text)
+
+
+@lru_cache(maxsize=1024)
+def _glyph(size: int, cluster: str) -> Glyph:
+    """A letter with its combining marks, drawn once per process."""
+    return _drawn(size, cluster)
+
+
+@lru_cache(maxsize=16384)
+def _kern(size: int, pair: str) -> float:
+    """The kerning between two letters: what the pair's width lacks of their sum."""
+    return _font(size).getlength(pair) - _glyph(size, pair[0])[3] - _glyph(size, pair[1])[3]
+
+
+def _clusters(word: str) -> list[str] | None:
+    """``word`` as letters each with its combining marks, or None where letters shape each
+    other or read right to left (from U+0590 on: Hebrew, Arabic, Indic, CJK, emoji)."""
+    if max(word) >= SHAPED:
+        return None
+    clusters: list[str] = []
+    for char in word:
+        if clusters and unicodedata.combining(char):
+            clusters[-1] += char
+        else:
+            clusters.append(char)
+    return clusters
+
+
+@lru_cache(maxsize=4096)
+def _word(size: int, word: str) -> Glyph:
+    """One word, put together once per process from letters drawn once (a title's words
+    are mostly new, its letters never); scripts that shape their letters, drawn whole."""
+    from PIL import Image
+
+    clusters = _clusters(word)
+    if clusters is None or len(clusters) == 1:
+        return _drawn(size, word)
+    placed, x = [], 0.0
+    for index, cluster in enumerate(clusters):
+        if index:
+            x += _kern(size, clusters[index - 1][0] + cluster[0])
+        mask, left, top, advance = _glyph(size, cluster)
+        if mask is not None:
+            placed.append((round(x) + left, top, mask))
+        x += advance
+    if not placed:
+        return None, 0, 0, x
+    left, top = min(p[0] for p in placed), min(p[1] for p in placed)
+    word_mask = Image.new("1", (max(p[0] + p[2].width for p in placed) - left,
+                                max(p[1] + p[2].height for p in placed) - top), 0)
+    for px, py, mask in placed:
+        corner = (px - left, py - top)
+        word_mask.paste(1, (*corner, corner[0] + mask.width, corner[1] + mask.height), mask)
+    return word_mask, left, top, x
 
 
 def _clean(text: str) -> tuple[list[str], bool]:
@@ -220,14 +280,23 @@ def _cached_card(cache: Path | None, key: str, text: tuple[str, str, str, str]) 
     return data
 
 
+def site_text(data: SiteData) -> tuple[str, str, str, str]:
+    """What the site card shows: the site's title and its description as plain text."""
+    description = MARKDOWN_LINK.sub(r"\1", data.config.description)
+    return data.config.title, MARKDOWN_MARK.sub("", description), "", ""
+
+
 def card_jobs(data: SiteData) -> list[Job]:
-    """A ``card.png`` beside each paper page whose image is not a fetched thumbnail."""
-    if not data.config.social_cards:
-        return []
+    """A ``card.png`` beside each paper page whose image is a drawn card, and the site
+    card (:data:`SITE_CARD`, drawn once) when some paper page shows that one."""
     cache = data.cache_dir / CACHE
     jobs = []
+    if any(view.image == SITE_CARD for view in data.papers):
+        text = site_text(data)
+        key = make_key("site card", FORMAT, text)
+        jobs.append(Job(SITE_CARD, key, partial(_cached_card, cache, key, text)))
     for view in data.papers:
-        if not view.image.endswith("card.png"):
+        if view.image != f"{view.path}card.png":
             continue
         text = card_text(view, data.config.title)
         key = make_key("card", FORMAT, text)
