@@ -180,9 +180,10 @@ class Config:
     social_cards: bool = _option(False, "Draw a PNG card (title, authors, venue, site name) "
                                         "for each paper without a thumbnail, for link "
                                         "previews (og:image); off, those papers share one "
-                                        "card of the site (title, description). About 1 ms "
-                                        "of CPU a card when first drawn (10 s at 10,000 "
-                                        "papers), then kept in .sitegen-cache/cards/.")
+                                        "card of the site (title, description). A card costs "
+                                        "1 to 2 ms of CPU when first drawn (10 to 17 s at "
+                                        "10,000 papers), then is kept in "
+                                        ".sitegen-cache/cards/.")
     math: bool = _option(True, "Render LaTeX math ($...$) in titles and abstracts.")
     build_timestamp: bool = _option(False, "Show the build date on the pages (off: rebuilding "
                                            "unchanged content gives identical files).")
