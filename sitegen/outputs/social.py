@@ -1,4 +1,9 @@
-"""Social cards: a PNG per paper without a thumbnail, for ``og:image`` and Twitter cards.
+"""Social cards: the PNG a paper page without a thumbnail names in ``og:image``.
+
+By default that is one card of the site (:data:`SITE_CARD`: its title and
+description), drawn once per build; ``social_cards = true`` draws a card per
+paper instead, at 1 to 2 ms of CPU each (20 s or more for a cold build of
+10,000 papers, see ``bench/RESULTS.md``), too much for a default.
 
 Each card (1200 × 630, the size link previews ask for) shows the paper's title,
 its first authors, its venue when the paper has one and the site's name,
@@ -11,8 +16,9 @@ A card is a job like any page: its key hashes exactly what it shows, and a
 build whose key is unchanged keeps the file. The bytes are also kept in
 ``.sitegen-cache/cards/`` under that key, so a build into an empty output
 folder (``--clean``, a new checkout with the cache kept) copies rather than
-draws. Drawing costs about 10 ms a card (see ``bench/RESULTS.md``); the render
-stage spreads the jobs over forked workers like every other file.
+draws. The render stage spreads the jobs over forked workers like every other
+file; each process draws a letter once and a word once and pastes them after
+that, which gives the same pixels whatever it drew before.
 """
 
 from __future__ import annotations
