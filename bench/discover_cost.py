@@ -8,30 +8,46 @@
   (``compute(..., exact=True)``: the cosine of every pair) also lists, on the
   example site's papers, on the docstrings of numpy and scipy (real technical
   text) and on N synthetic papers.
-* **cards**: cold builds of the comparable site (``bench/trees.py``) with
-  ``social_cards`` off and on, and a build into an empty output with the card
-  cache of ``.sitegen-cache/cards/`` kept (``--clean`` drops only the page
-  record, so every card is looked up rather than drawn).
+* **card CPU**: :func:`sitegen.outputs.social.draw_card` on N synthetic papers
+  in this process, CPU time (``getrusage``: user + system, so that other work
+  on a shared machine counts less than in wall time) per card, three times;
+  once with the per-process word cache warm, as in a build, and once with it
+  cleared before every card (no word drawn before: the worst case). With
+  ``--card-module FILE``, the ``draw_card`` of another version of ``social.py``
+  (e.g. ``git show REV:sitegen/outputs/social.py > old.py``) is timed instead.
+* **cards**: cold builds of the comparable site (``bench/trees.py``) with the
+  default (one site card) and with ``social_cards = true``, and a build into an
+  empty output with the card cache of ``.sitegen-cache/cards/`` kept
+  (``--clean`` drops only the page record, so every card is looked up rather
+  than drawn); CPU time of the build processes and their workers.
 
 Usage::
 
-    python -m bench.discover_cost --related 10000,100000 --overlap 10000 --cards 10000
+    python -m bench.discover_cost --related 10000,100000 --overlap 10000 \
+        --card-cpu 2000 --cards 10000
 """
+
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
+import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 if __package__ in (None, ""):  # run as a script: make ``bench`` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import synth, trees  # noqa: E402
+
+REPEATS = 3
 
 
 def synth_texts(count: int) -> list[tuple[str, str]]:
@@ -118,31 +134,80 @@ def overlap(name: str, texts: list[tuple[str, str]]) -> str:
             f"{same / len(texts):.3f} |")
 
 
-def _build(site: Path, *extra: str) -> float:
-    started = time.perf_counter()
+def _cpu(who: int) -> float:
+    usage = resource.getrusage(who)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _draw_card(module: str) -> tuple[Any, Any]:
+    """``draw_card`` of this version, or of the ``social.py`` in ``module``; and a function
+    that empties its per-process caches (none for a version without them)."""
+    if not module:
+        from sitegen.outputs import social
+    else:
+        spec = importlib.util.spec_from_file_location("sitegen.outputs.social_other", module)
+        assert spec is not None and spec.loader is not None
+        social = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(social)
+    caches = [getattr(social, name) for name in ("_word", "_base") if hasattr(social, name)]
+    return social.draw_card, lambda: [cache.cache_clear() for cache in caches]
+
+
+def card_cpu(count: int, module: str = "") -> list[str]:
+    """CPU ms per card over ``count`` synthetic cards, word cache warm and cleared."""
+    draw, clear = _draw_card(module)
+    texts = [(p.title, ", ".join(p.authors[:3]) + (f" and {len(p.authors) - 3} more"
+                                                  if len(p.authors) > 3 else ""),
+              "NeurIPS 2025" if p.index % 3 == 0 else "", "Papers")
+             for p in synth.make_papers(count)]
+    rows = []
+    for label, cold in (("warm", False), ("cleared before each card", True)):
+        clear()
+        draw(*texts[0])  # fonts loaded, as in a build's worker after its first card
+        runs, sizes = [], [0]
+        for _ in range(REPEATS):
+            started = _cpu(resource.RUSAGE_SELF)
+            sizes = []
+            for text in texts:
+                if cold:
+                    clear()
+                sizes.append(len(draw(*text)))
+            runs.append((_cpu(resource.RUSAGE_SELF) - started) / count * 1000)
+        rows.append(f"| {module or 'this version'} | {label} | {count:,} | "
+                    f"{' / '.join(f'{r:.2f}' for r in runs)} | "
+                    f"{statistics.median(runs) * 10:.1f} | "
+                    f"{statistics.mean(sizes) / 1000:.1f} / {max(sizes) / 1000:.1f} |")
+    return rows
+
+
+def _build(site: Path, *extra: str) -> tuple[float, float]:
+    """Wall and CPU seconds (the build and its workers) of one build."""
+    started, cpu = time.perf_counter(), _cpu(resource.RUSAGE_CHILDREN)
     subprocess.run([sys.executable, "-m", "sitegen.cli", "build", "--site", str(site), "-q",
                     *extra], check=True)
-    return time.perf_counter() - started
+    return time.perf_counter() - started, _cpu(resource.RUSAGE_CHILDREN) - cpu
 
 
 def card_cost(count: int, work: Path) -> str:
-    """Cold builds without and with cards, and with the card cache kept."""
+    """Cold builds with the site card and with a card per paper, and with the cache kept;
+    median CPU of :data:`REPEATS` runs each."""
     site = work / "site"
     trees.write_site("sitegen", site, synth.make_papers(count))
     config = site / "sitegen.toml"
-    times = []
-    for cards in ("false", "true"):
-        config.write_text(config.read_text("utf-8").replace(
-            f"social_cards = {'true' if cards == 'false' else 'false'}",
-            f"social_cards = {cards}"), "utf-8")
-        shutil.rmtree(site / ".sitegen-cache", ignore_errors=True)
-        shutil.rmtree(site / "public", ignore_errors=True)
-        times.append(_build(site))
-    shutil.rmtree(site / "public")
-    warm = _build(site, "--clean")
+    plain = config.read_text("utf-8")
+    cpu: dict[str, list[float]] = {"site": [], "paper": [], "kept": []}
+    for _ in range(REPEATS):
+        for which, text in (("site", plain), ("paper", plain + "social_cards = true\n")):
+            config.write_text(text, "utf-8")
+            shutil.rmtree(site / ".sitegen-cache", ignore_errors=True)
+            shutil.rmtree(site / "public", ignore_errors=True)
+            cpu[which].append(_build(site)[1])
+        shutil.rmtree(site / "public")
+        cpu["kept"].append(_build(site, "--clean")[1])
     cards = len(list((site / "public" / "papers").glob("*/card.png")))
-    return (f"| {count:,} | {times[0]:.2f} | {times[1]:.2f} | {warm:.2f} | "
-            f"{(times[1] - times[0]) / max(1, cards) * 1000:.1f} |")
+    site_card, paper_cards, kept = (statistics.median(cpu[k]) for k in ("site", "paper", "kept"))
+    return (f"| {count:,} | {site_card:.1f} | {paper_cards:.1f} | {kept:.1f} | "
+            f"{(paper_cards - site_card) / max(1, cards) * 1000:.2f} |")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -153,6 +218,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--overlap", default="10000",
                         help="synthetic paper counts, after the example site's papers "
                              "(default: %(default)s)")
+    parser.add_argument("--card-cpu", default="2000",
+                        help="cards drawn in this process (default: %(default)s)")
+    parser.add_argument("--card-module", default="",
+                        help="time the draw_card of this social.py instead")
     parser.add_argument("--cards", default="10000", help="paper counts (default: %(default)s)")
     args = parser.parse_args(argv)
     print("| papers | related lists, CPU s (each run) | wall s (each run) | peak memory MB |")
@@ -166,8 +235,14 @@ def main(argv: list[str] | None = None) -> int:
         print(overlap("numpy and scipy docstrings", docstring_texts()), flush=True)
     for count in filter(None, args.overlap.split(",")):
         print(overlap("synthetic", synth_texts(int(count))), flush=True)
-    print("\n| papers | cold build, cards off s | cold build, cards on s | empty output, "
-          "card cache kept s | ms per card |")
+    if args.card_cpu:
+        print("\n| social.py | word cache | cards | CPU ms per card, 3 runs | CPU s per "
+              "10,000 (median) | kB per card, mean / max |")
+        print("| --- | --- | ---: | ---: | ---: | ---: |")
+        for row in card_cpu(int(args.card_cpu), args.card_module):
+            print(row, flush=True)
+    print("\n| papers | cold build, site card (default) CPU s | cold build, card per paper "
+          "CPU s | empty output, card cache kept CPU s | CPU ms per card |")
     print("| ---: | ---: | ---: | ---: | ---: |")
     for count in filter(None, args.cards.split(",")):
         with tempfile.TemporaryDirectory(prefix="sitegen-cards-") as work:

@@ -79,12 +79,13 @@ def _clash_warnings(grouping: Grouping, folder: str) -> list[Problem]:
 
 
 def _set_images(views: list[PaperView], config: Config) -> None:
-    """A paper's social image: its fetched thumbnail when the site has one, else its card."""
+    """A paper's social image: its fetched thumbnail when the site has one, else its own
+    card (``social_cards``), else the site's card, drawn once."""
     try:
         thumbs = set(os.listdir(config.root / "static" / THUMBS))
     except OSError:
         thumbs = set()
     for view in views:
         name = f"{view.slug}.webp"
-        card = f"{view.path}card.png" if config.social_cards else ""
+        card = f"{view.path}card.png" if config.social_cards else "card.png"
         view.image = f"{THUMBS}/{name}" if name in thumbs else card

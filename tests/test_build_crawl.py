@@ -157,7 +157,6 @@ OPTIONAL_OUTPUTS = {
     "archive": re.compile(r"^archive/"),
     "bib_files": re.compile(r"\.bib$|\.csl\.json$|\.ris$"),
     "papers_json": re.compile(r"^papers\.json$"),
-    "social_cards": re.compile(r"^papers/[^/]+/card\.png$"),
 }
 REPO_CONTENT = Path(__file__).resolve().parent.parent / "content" / "papers"  # not pages/
 

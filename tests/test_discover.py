@@ -295,3 +295,60 @@ def test_the_golden_feed_json_is_json_feed_1_1() -> None:
     assert json_feed_problems(feed) == []
     assert feed["items"], "an empty feed proves nothing"
     assert all(item["image"].endswith((".png", ".webp")) for item in feed["items"])
+
+
+CARD_TEXTS = [
+    ("Attention Is All You Need", "A. Vaswani, N. Shazeer and 6 more", "NeurIPS 2017", "Papers"),
+    ("x" * 5000 + " " + "word " * 2000, "", "V" * 3000, "S " * 500),  # far too long
+    ("مرحبا بالعالم: عنوان hello עברית", "田中 太郎, 李 明", "ICLR", "مجلة"),  # RTL, CJK
+    ("😀🚀 emoji \x00\x07\x1b[31m\u202e\ud800 controls\ttab\nnewline", "\x00", "", ""),
+    ("", "", "", ""),
+    ("\u0301" * 3000, "\u200b" * 3000, "", ""),  # zero-width marks only: cut at CAP
+]
+
+
+def _card_digests(reverse: bool = False) -> list[str]:
+    """Digests of the cards of :data:`CARD_TEXTS`, drawn in reverse order if asked."""
+    import hashlib
+
+    from sitegen.outputs.social import draw_card
+
+    order = list(reversed(CARD_TEXTS)) if reverse else CARD_TEXTS
+    digests = [hashlib.sha256(draw_card(*text)).hexdigest() for text in order]
+    return list(reversed(digests)) if reverse else digests
+
+
+def test_cards_of_hostile_text_are_small_pngs_with_long_text_cut() -> None:
+    import io
+
+    from PIL import Image
+
+    from sitegen.outputs.social import ELLIPSIS, WIDTH, _wrap, draw_card
+
+    for text in CARD_TEXTS:
+        data = draw_card(*text)
+        assert len(data) < 40_000, text[0][:20]
+        with Image.open(io.BytesIO(data)) as card:
+            assert card.format == "PNG" and card.size == (1200, 630)
+            card.load()
+    title = _wrap(CARD_TEXTS[1][0], 56, WIDTH, 4)
+    assert len(title) == 4 and title[-1][-1] == ELLIPSIS
+    assert _wrap("A short title", 56, WIDTH, 4) == [["A", "short", "title"]]
+    assert _wrap("\u0301" * 3000, 56, WIDTH, 1)[-1][-1] == ELLIPSIS  # cut although narrow
+    assert _wrap("", 30, WIDTH, 2) == []
+    empty, drawn = draw_card("Title", "", "", "Site"), draw_card("Title", "Ada", "", "Site")
+    assert empty != drawn  # the authors line is drawn when there is one
+
+
+def test_cards_are_the_same_bytes_in_another_process() -> None:
+    """Word masks are cached per process; a fresh process (other cache contents, other
+    order) must draw identical bytes."""
+    import subprocess
+    import sys
+
+    script = ("from tests.test_discover import _card_digests; "
+              "print(' '.join(_card_digests(reverse=True)))")
+    other = subprocess.run([sys.executable, "-c", script], check=True, capture_output=True,
+                           text=True, cwd=Path(__file__).resolve().parent.parent).stdout.split()
+    assert other == _card_digests()
+    assert len(set(other)) == len(CARD_TEXTS)

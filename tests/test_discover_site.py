@@ -74,18 +74,41 @@ def test_every_paper_page_lists_five_related_papers(
             assert target.parent.parent.name == "papers"
 
 
-def test_og_image_is_a_card_of_this_site(example: Path,
-                                         parse_page: Callable[[Path], Any]) -> None:
+def _social_image(page: Path, parse_page: Callable[[Path], Any], out: Path,
+                  base: str) -> tuple[Path, dict[str, str]]:
+    """The file a paper page's ``og:image`` names (a 1200 × 630 PNG), and the page's meta
+    tags."""
+    metas = {m.get("property") or m.get("name"): m.get("content")
+             for m in parse_page(page).iterfind(".//meta")}
+    assert metas["twitter:card"] == "summary_large_image"
+    image = metas["og:image"]
+    assert image.startswith(base) and image == metas["twitter:image"]
+    target = _file_of(out, base, image)
+    with Image.open(io.BytesIO(target.read_bytes())) as card:
+        assert card.format == "PNG" and card.size == (1200, 630)
+    return target, metas
+
+
+def test_og_image_is_the_one_site_card_by_default(example: Path,
+                                                  parse_page: Callable[[Path], Any]) -> None:
+    """By default every paper page without a thumbnail shows the site's card, drawn once:
+    no per-paper card is written."""
     for page in _paper_pages(example):
-        root = parse_page(page)
-        metas = {m.get("property") or m.get("name"): m.get("content")
-                 for m in root.iterfind(".//meta")}
-        assert metas["twitter:card"] == "summary_large_image"
-        image = metas["og:image"]
-        assert image.startswith(BASE) and image == metas["twitter:image"]
-        target = _file_of(example, BASE, image)
-        with Image.open(io.BytesIO(target.read_bytes())) as card:
-            assert card.format == "PNG" and card.size == (1200, 630)
+        target, metas = _social_image(page, parse_page, example, BASE)
+        assert target == example / "card.png", page
+        assert metas["og:image:alt"] == metas["og:site_name"] != metas["og:title"]
+    assert not list(example.glob("papers/*/card.png"))
+
+
+def test_og_image_is_the_papers_own_card_when_asked(parse_page: Callable[[Path], Any]) -> None:
+    """The golden site sets ``social_cards = true``: each paper page shows its own card."""
+    pages = sorted(GOLDEN.glob("papers/*/index.html"))
+    assert pages
+    for page in pages:
+        target, metas = _social_image(page, parse_page, GOLDEN, GOLDEN_BASE)
+        assert target == page.parent / "card.png", page
+        assert metas["og:image:alt"] == metas["og:title"] != metas["og:site_name"]
+    assert not (GOLDEN / "card.png").exists()
 
 
 def test_organisation_pages_are_reached_from_paper_pages(

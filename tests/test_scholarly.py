@@ -71,8 +71,8 @@ def test_every_paper_page_has_scholar_tags_and_json_ld(built: Path,
         assert metas["og:type"] == ["article"] and metas["og:site_name"] == ["Scholar"]
         assert metas["og:url"] == [f"{BASE}papers/{paper.slug}/"]
         assert metas["og:title"] == [paper.title]
-        assert metas["twitter:card"] == ["summary_large_image"]  # with the drawn card
-        assert metas["og:image"] == [f"{BASE}papers/{paper.slug}/card.png"]
+        assert metas["twitter:card"] == ["summary_large_image"]  # with the site's card
+        assert metas["og:image"] == [f"{BASE}card.png"]
         assert metas["og:description"][0]
         if paper.arxiv:
             assert metas["citation_arxiv_id"] == [paper.arxiv]

@@ -125,7 +125,9 @@ def test_the_thumbnail_is_the_og_image_and_no_page_names_the_server(
     assert f'<meta property="og:image" content="{BASE}thumbs/real.webp">' in page
     assert (out / "thumbs" / "real.webp").is_file()
     assert not (out / "papers" / "real" / "card.png").exists()
-    assert (out / "papers" / "bomb" / "card.png").is_file()  # no thumbnail: a drawn card
+    bomb = (out / "papers" / "bomb" / "index.html").read_text("utf-8")
+    assert f'<meta property="og:image" content="{BASE}card.png">' in bomb  # the site's card
+    assert (out / "card.png").is_file() and not (out / "papers" / "bomb" / "card.png").exists()
     host = server.split("//", 1)[1]
     for path in out.rglob("*"):
         if path.suffix in (".html", ".xml", ".json", ".opml"):
