@@ -64,7 +64,14 @@ def _page_paths(www: Path) -> dict[str, str]:
     papers = _papers(www)
     tag = max((t for p in papers for t in p["tags"]), key=lambda t: t["slug"])
     assert (www / "page" / "2" / "index.html").is_file(), "the home page should paginate"
-    return {
+    found = {}
+    for kind, folder in (("author", "authors"), ("organisation", "orgs"), ("listing day", "date"),
+                         ("listing week", "week"), ("listing month", "month")):
+        pages = sorted((www / folder).glob("*/index.html"))
+        assert pages, f"the example site should have {folder}/ pages"
+        found[kind] = pages[0].parent.relative_to(www).as_posix() + "/"
+    return found | {
+        "trending": "trending/",
         "home": "", "list page 2": "page/2/", "tag": f"tags/{tag['slug']}/", "tags": "tags/",
         "paper": f"papers/{ARXIV_PAPER}/", "paper with math": f"papers/{MATH_PAPER}/",
         "search results": "search/?q=memory", "404": "404.html", "archive": "archive/",
