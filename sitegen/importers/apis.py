@@ -16,11 +16,9 @@ as 1 January). Counts (citations) stay in ``extra``.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from sitegen.errors import Problem
 from sitegen.importers.base import (
     Parsed,
     Skip,
@@ -33,7 +31,7 @@ from sitegen.importers.base import (
     source_name,
     unwrap_paragraphs,
 )
-from sitegen.importers.jsonread import json_records
+from sitegen.importers.jsonread import parse_items
 from sitegen.importers.limits import MAX_FIELD_CHARS
 from sitegen.model import Paper, Source, normalize_arxiv
 
@@ -67,29 +65,6 @@ def looks_like_openalex(text: str) -> bool:
     return _json_head(text, _OPENALEX)
 
 
-def _parse(text: str, label: str, build: Callable[[Any, str], Paper], list_keys: tuple[str, ...]
-           ) -> Parsed:
-    """Every item of the JSON, items of a page's ``list_keys`` array included."""
-    result = Parsed()
-    records, result.warnings = json_records(text, label)
-    for index, line, value in records:
-        items: list[tuple[str, Any]] = [(str(index), value)]
-        if isinstance(value, list):
-            items = [(f"{index}.{n}", item) for n, item in enumerate(value, 1)]
-        elif isinstance(value, dict):
-            for key in list_keys:
-                if isinstance(value.get(key), list):
-                    items = [(f"{index}.{n}", item) for n, item in enumerate(value[key], 1)]
-                    break
-        for name, item in items:
-            try:
-                paper = build(item, label)
-            except Skip as exc:
-                result.warnings.append(Problem(label, line, f"item {name}: {exc}; skipped"))
-                continue
-            paper.lines = {"title": line}
-            result.papers.append(paper)
-    return result
 
 
 def _object(item: Any) -> dict[str, Any]:
@@ -116,7 +91,7 @@ def _arxiv_from_doi(doi: str) -> str | None:
 
 def parse_csl(text: str, label: str) -> Parsed:
     """Every CSL-JSON item; one without a title or date becomes a warning."""
-    return _parse(text, label, _csl_paper, ("items",))
+    return parse_items(text, label, _csl_paper, ("items",))
 
 
 def _csl_date(value: Any, extra: dict[str, Any]) -> date | None:
@@ -177,7 +152,7 @@ def _csl_paper(raw: Any, label: str) -> Paper:
 
 def parse_s2(text: str, label: str) -> Parsed:
     """Every Semantic Scholar paper object, in a list or a page's ``data``."""
-    return _parse(text, label, _s2_paper, ("data",))
+    return parse_items(text, label, _s2_paper, ("data",))
 
 
 def _s2_paper(raw: Any, label: str) -> Paper:
@@ -218,7 +193,7 @@ def _s2_paper(raw: Any, label: str) -> Paper:
 
 def parse_openalex(text: str, label: str) -> Parsed:
     """Every OpenAlex work, alone or in a page's ``results``."""
-    return _parse(text, label, _openalex_paper, ("results",))
+    return parse_items(text, label, _openalex_paper, ("results",))
 
 
 def inverted_abstract(index: Any) -> str:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sitegen.errors import Problem
 from sitegen.importers.base import (
     Parsed,
     Skip,
@@ -25,7 +24,7 @@ from sitegen.importers.base import (
     source_name,
     unwrap_paragraphs,
 )
-from sitegen.importers.jsonread import json_records
+from sitegen.importers.jsonread import parse_items
 from sitegen.model import Organization, Paper, Source, normalize_arxiv
 
 KIND = "hf-api"
@@ -43,22 +42,7 @@ def looks_like(text: str) -> bool:
 
 def parse(text: str, label: str) -> Parsed:
     """Every paper in the JSON; an item that is not a paper becomes a warning."""
-    result = Parsed()
-    records, result.warnings = json_records(text, label)
-    for index, line, value in records:
-        if isinstance(value, list):  # JSON lines whose lines are arrays of items
-            items = [(f"{index}.{n}", item) for n, item in enumerate(value, 1)]
-        else:
-            items = [(str(index), value)]
-        for name, item in items:
-            try:
-                paper = _paper(item, label)
-            except Skip as exc:
-                result.warnings.append(Problem(label, line, f"item {name}: {exc}; skipped"))
-                continue
-            paper.lines = {"title": line}
-            result.papers.append(paper)
-    return result
+    return parse_items(text, label, _paper)
 
 
 def _paper(item: Any, label: str) -> Paper:

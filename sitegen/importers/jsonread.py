@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 
 from sitegen.errors import InputError, Problem
+from sitegen.importers.base import Parsed, Skip
 from sitegen.importers.limits import (
     MAX_FIELD_CHARS,
     MAX_JSON_CONTAINERS,
@@ -24,6 +26,7 @@ from sitegen.importers.limits import (
     check_value,
     too_deep,
 )
+from sitegen.model import Paper
 
 Record = tuple[int, int, Any]  # (index, line, value)
 
@@ -194,3 +197,30 @@ def _value_end(text: str, pos: int) -> int:
         elif char == "," and depth == 0:
             return token.start()
     return len(text)
+
+
+def parse_items(text: str, label: str, build: Callable[[Any, str], Paper],
+                list_keys: tuple[str, ...] = ()) -> Parsed:
+    """A paper from every item of the JSON (a line holding an array gives each of its items;
+    an object with one of ``list_keys`` holding an array, each of those); an item
+    ``build`` refuses is a warning at its line."""
+    result = Parsed()
+    records, result.warnings = json_records(text, label)
+    for index, line, value in records:
+        items: list[tuple[str, Any]] = [(str(index), value)]
+        if isinstance(value, list):
+            items = [(f"{index}.{n}", item) for n, item in enumerate(value, 1)]
+        elif isinstance(value, dict):
+            for key in list_keys:
+                if isinstance(value.get(key), list):
+                    items = [(f"{index}.{n}", item) for n, item in enumerate(value[key], 1)]
+                    break
+        for name, item in items:
+            try:
+                paper = build(item, label)
+            except Skip as exc:
+                result.warnings.append(Problem(label, line, f"item {name}: {exc}; skipped"))
+                continue
+            paper.lines = {"title": line}
+            result.papers.append(paper)
+    return result
