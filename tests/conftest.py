@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -30,6 +31,12 @@ SHARED_FIXTURES = REPO.parent / "shared" / "fixtures"
 EXAMPLE_PARTS = ("sitegen.toml", "content", "templates", "static")
 
 CliResult = tuple[int, str, str]
+
+# A shell without job control starts background commands with Ctrl-C ignored, and
+# the ignored signal passes to every child: the tests that stop `sitegen serve` with
+# SIGINT would then wait forever. Children of a handled signal start with the default.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def shared_fixture(name: str) -> Path:
