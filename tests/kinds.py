@@ -57,6 +57,7 @@ KINDS: dict[str, tuple[str, ...]] = {
         "test_scholarly",
         "test_search_determinism",
         "test_search_parts",
+        "test_search_view",
         "test_serve_watch",
         "test_site_inputs",
         "test_theme_parts",

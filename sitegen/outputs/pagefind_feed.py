@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from sitegen.errors import BuildError, Problem
+from sitegen.outputs.pagefind_view import search_view
 
 FOLDER = "pagefind"
 
@@ -48,8 +49,14 @@ def index_in_order(binary: Path, site: Path, output: Path, files: list[Path],
     index_pages(binary, output, pages, exclude, wrap)
 
 
-def _read(path: Path) -> str:
+def read_whole(path: Path) -> str:
+    """A page as it is written."""
     return path.read_text("utf-8", errors="replace")
+
+
+def _read(path: Path) -> str:
+    """A page as Pagefind needs it (:mod:`sitegen.outputs.pagefind_view`)."""
+    return search_view(read_whole(path))
 
 
 def index_pages(binary: Path, output: Path, pages: list[tuple[str, Path]],
