@@ -26,7 +26,8 @@ def _tree(folder: Path) -> dict[str, bytes]:
             for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
-def _index(pages: list[tuple[str, Path]], out: Path, read: Callable[[Path], str]) -> dict[str, bytes]:
+def _index(pages: list[tuple[str, Path]], out: Path,
+           read: Callable[[Path], str]) -> dict[str, bytes]:
     index_pages(pagefind_binary(), out, pages, EXCLUDE, read=read)
     make_reproducible(out)
     return _tree(out)
