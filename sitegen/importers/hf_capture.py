@@ -9,13 +9,23 @@ line numbers, and what only the capture carries is kept on the side:
   ``[12]: url`` definition, become their text; a title linked to
   ``…/papers/<id>`` (a ``### [Title](…)`` heading or a plain line) gives the
   paper's arXiv id;
+- a link whose text runs over several lines (scrapers link a whole abstract or
+  author list) loses its brackets where it opens and closes; in a heading it is
+  joined into the heading's line, as a title is one line;
+- hard line breaks go (a backslash before a line end or spaces, which scrapers
+  leave inside wrapped titles and abstracts); other backslashes stay, as abstracts
+  hold TeX (``50\\%``);
+- an organization's avatar inside the link to its page (``[![org-id](img)Name]``)
+  keeps its alt text, the organization id that a plain copy shows before the name;
 - the comment count beside the date links to the paper's ``#community``
-  discussion; on a line of its own it is joined to the date line;
+  discussion (set apart from a date it is glued to); on a line of its own it is
+  joined to the date line;
 - the upvote box, a number or ``-`` on its own line before a title, gives
   ``upvotes`` (``-`` is none);
 - a paper date without a year (``Jan 8``) is in the capture's year: the date
   in the capture's address or header (``papers/date/2026-01-09``,
-  ``Published Time: 2026-01-09``), else ``--listed``, else today's;
+  ``Published Time: 2026-01-09``, a ``retrieved:`` or ``captured:`` field),
+  else ``--listed``, else today's;
 - everything before the page's date (or the first paper) is navigation
   chrome and is dropped, and so are "Submitted by …" lines and list items that
   held only an image (the avatars of authors).
@@ -40,10 +50,16 @@ _HEADING = re.compile(r"^\s{0,3}#{1,6}\s+|\s+#+\s*$")
 _EMPTY_LINK = re.compile(r"\[\s*\]")
 _PAPER = re.compile(r"(?:huggingface\.co)?/papers/(\d{4}\.\d{4,5})(?:v\d+)?/?(#community)?$")
 _COUNT = re.compile(r"^(?:\d{1,9}|-)$")
-_YEARLESS = re.compile(rf"^((?:(?:published|submitted)(?:\s+on)?\s+)?{listing._MON}\s+\d{{1,2}})$",
-                       re.IGNORECASE)
-_CAPTURE_DATE = re.compile(r"(?:papers/date/|Published Time:\s*|^date:\s*)(\d{4})-\d{2}-\d{2}",
-                           re.MULTILINE)
+_YEARLESS = re.compile(rf"^((?:(?:published|submitted)(?:\s+on)?\s+)?{listing._MON}\s+\d{{1,2}})"
+                       r"(?P<count>(?:\s+\d{1,9})?)$", re.IGNORECASE)
+_CAPTURE_DATE = re.compile(r"(?:papers/date/|Published Time:\s*|^(?:[-*]\s+)?(?:date|retrieved|"
+                           r"captured|exported|scraped|fetched)(?:\s*\(UTC\))?:\s*)"
+                           r"(\d{4})-\d{2}-\d{2}", re.MULTILINE | re.IGNORECASE)
+_ORG_AVATAR = re.compile(r"\[!\[([\w.\-]{1,96})\]\([^()\s]*\)([^\[\]\n]*)\]"
+                         r"\((\s*<?https?://huggingface\.co/\1/?>?\s*)\)")
+_HARD_BREAK = re.compile(r"\\+(?=\s|$)")
+_LINK_END = re.compile(r"\(\s*<?[^()\s<>]*>?(?:\s+\"[^\"\n]*\")?\s*\)|\[[^\[\]\n]{0,100}\]")
+_SPAN_LINES = 60  # a link longer than this many lines is no link
 _LINKED = re.compile(r"\]\(\s*<?(?:https?://huggingface\.co)?/papers/\d{4}\.\d{4,5}"
                      r"|^\s{0,3}\[[^\]\n]+\]:\s*<?https?://huggingface\.co/papers/\d{4}\.\d{4,5}",
                      re.MULTILINE)
@@ -74,19 +90,26 @@ def _unlink(raw: str, refs: dict[str, str]) -> _Line:
     """The line's text with links replaced by their text, and the URLs they pointed to."""
     urls: list[str] = []
 
+    def kept(image: str, text: str, url: str) -> str:
+        urls.append(url)
+        if image:
+            return ""
+        return f" {text}" if url.endswith("#community") else text  # a count glued to a date
+
     def inline(match: re.Match[str]) -> str:
-        urls.append(match.group(3))
-        return "" if match.group(1) else match.group(2)
+        return kept(match.group(1), match.group(2), match.group(3))
 
     def by_ref(match: re.Match[str]) -> str:
         key = (match.group(3) or match.group(2)).strip().lower()
-        if key in refs:
-            urls.append(refs[key])
-        return "" if match.group(1) else match.group(2)
+        if key not in refs:
+            return "" if match.group(1) else match.group(2)
+        return kept(match.group(1), match.group(2), refs[key])
 
-    text = _INLINE.sub(inline, raw)
+    text = _ORG_AVATAR.sub(r"[\1 \2](\3)", raw)
+    text = _INLINE.sub(inline, text)
     text = _REFLINK.sub(by_ref, text)
     text = _INLINE.sub(inline, text)  # [![img](src)](href): the image went first
+    text = _HARD_BREAK.sub(" ", text)
     text = " ".join(_EMPTY_LINK.sub("", _HEADING.sub("", text)).split())
     if urls and text in ("*", "-", "+"):  # a list item that held only an image (avatars)
         text = ""
@@ -113,10 +136,58 @@ def _references(raw: list[str]) -> dict[str, str]:
     return refs
 
 
+def _unmatched(line: str, opening: bool) -> int | None:
+    """Where a bracket opens that the line does not close (``opening``), or where one
+    closes that the line did not open."""
+    stack: list[int] = []
+    for index, char in enumerate(line):
+        if index and line[index - 1] == "\\":
+            continue
+        if char == "[":
+            stack.append(index)
+        elif char == "]":
+            if not stack:
+                return None if opening else index
+            stack.pop()
+    return stack[0] if opening and stack else None
+
+
+def _link_close(raw: list[str], number: int) -> tuple[int, int, int] | None:
+    """The line, bracket and end of the ``](url)`` closing a link opened on line ``number``."""
+    for end in range(number + 1, min(number + _SPAN_LINES, len(raw))):
+        if _unmatched(raw[end], opening=True) is not None:
+            return None  # another link opens first: not one link
+        close = _unmatched(raw[end], opening=False)
+        if close is not None:
+            tail = _LINK_END.match(raw[end], close + 1)
+            return (end, close, tail.end()) if tail else None
+    return None
+
+
+def _join_spanning_links(raw: list[str]) -> None:
+    """Unwrap links whose text runs over several lines, keeping the line count."""
+    number = 0
+    while number < len(raw):
+        start = _unmatched(raw[number], opening=True)
+        found = _link_close(raw, number) if start is not None else None
+        if start is None or found is None:
+            number += 1
+            continue
+        end, close, after = found
+        if _HEADING.match(raw[number]):  # a title is one line: join it there
+            raw[number] = " ".join([raw[number], *raw[number + 1:end + 1]])
+            raw[number + 1:end + 1] = [""] * (end - number)
+        else:
+            raw[number] = raw[number][:start] + raw[number][start + 1:]
+            raw[end] = raw[end][:close] + raw[end][after:]
+        number = end + 1
+
+
 def normalize(text: str, listed: date | None = None) -> Capture:
     """The plain copy of a capture, line for line (see the module docstring)."""
     raw = text.split("\n")
     refs = _references(raw)
+    _join_spanning_links(raw)
     lines = [_unlink(line, refs) for line in raw]
     capture = Capture("")
     year = _capture_year(text, listed)
@@ -147,8 +218,9 @@ def normalize(text: str, listed: date | None = None) -> Capture:
             pending_upvote = number
         elif line.text:
             pending_upvote = None
-        if first_title is not None and _YEARLESS.match(line.text):
-            line.text = f"{line.text}, {year}"
+        yearless = _YEARLESS.match(line.text) if first_title is not None else None
+        if yearless:
+            line.text = f"{yearless.group(1)}, {year}{yearless.group('count')}"
     _drop_chrome(lines, first_title)
     capture.text = "\n".join(line.text for line in lines)
     return capture
