@@ -22,6 +22,7 @@ from sitegen.model import Paper
 FIX = Path(__file__).parent / "fixtures"
 OAI_DC = FIX / "arxiv-oai" / "listrecords-oai_dc-cs-2024-01-27.xml"
 CAPTURE = FIX / "hf-capture" / "papers-q-source-citations-firecrawl-2026-10-02.md"
+EXPORT = FIX / "hf-capture" / "papers-q-intercode-bash-notebook-export-2026-07-28.md"
 DC = "{http://purl.org/dc/elements/1.1/}"
 
 
@@ -132,3 +133,45 @@ def test_firecrawl_capture_imports_through_the_cli(tmp_path: Path) -> None:
                  'name: "OCC"', "listed: 2026-10-02"):
         assert f"\n{line}\n" in occ or f"\n  {line}\n" in occ, line
     assert "upvotes:" not in pages["2609.00319"].split("imported:")[0]
+
+
+# The nine papers of the text export, read from it by hand, as CAPTURED above.
+EXPORTED = [
+    ("2410.05434", "Better than Your Teacher: LLM Agents that learn from Privileged AI Feedback",
+     1, 0, date(2024, 10, 7), 2),
+    ("2306.14898", "InterCode: Standardizing and Benchmarking Interactive Coding with Execution "
+     "Feedback", None, 0, date(2023, 6, 26), 4),
+    ("2502.06858", "LLM-Supported Natural Language to Bash Translation", None, 0,
+     date(2025, 2, 7), 6),
+    ("1802.08979", "NL2Bash: A Corpus and Semantic Parser for Natural Language Interface to the "
+     "Linux Operating System", None, 0, date(2018, 2, 24), 4),
+    ("2104.13100", "Shellcode_IA32: A Dataset for Automatic Shellcode Generation", None, 0,
+     date(2021, 4, 26), 6),
+    ("1808.01400", "code2seq: Generating Sequences from Structured Representations of Code",
+     2, 0, date(2018, 8, 3), 4),
+    ("2409.02326", "Arctic-SnowCoder: Demystifying High-Quality Data in Code Pretraining",
+     19, 2, date(2024, 9, 3), 3),
+    ("2203.03850", "UniXcoder: Unified Cross-Modal Pre-training for Code Representation",
+     None, 0, date(2022, 3, 7), 6),
+    ("2510.21057", "Soft Instruction De-escalation Defense", 5, 1, date(2025, 10, 23),
+     "google Google"),
+]
+
+
+def test_notebook_text_export_of_a_papers_page(tmp_path: Path) -> None:
+    papers = read(EXPORT, "hf-capture")
+    got = []
+    for p in papers:
+        meta = (f"{p.organization.id} {p.organization.name}" if p.organization
+                else p.author_count)
+        got.append((p.arxiv, p.title, p.upvotes, p.comments, p.date, meta))
+    assert got == EXPORTED
+    # "Mar 25", in the year of "exported: 2026-07-28".
+    assert {p.listed for p in papers} == {date(2026, 3, 25)}
+    assert papers[0].body.endswith("Our code is available at https://leap-llm.github.io")
+    assert all("huggingface.co" not in p.body for p in papers)  # the address lines went
+    assert [link.url for link in papers[2].links] == ["https://github.com/westenfelder/NL2SH"]
+    assert papers[0].lines["title"] == 93 and papers[-1].lines["title"] == 257
+    pages = imported(tmp_path, EXPORT)
+    assert sorted(pages) == sorted(e[0] for e in EXPORTED)
+    assert "\ncomments: 2\n" in pages["2409.02326"] and "\nupvotes: 19\n" in pages["2409.02326"]

@@ -15,13 +15,16 @@ line numbers, and what only the capture carries is kept on the side:
 - hard line breaks go (a backslash before a line end or spaces, which scrapers
   leave inside wrapped titles and abstracts); other backslashes stay, as abstracts
   hold TeX (``50\\%``);
-- an organization's avatar inside the link to its page (``[![org-id](img)Name]``)
-  keeps its alt text, the organization id that a plain copy shows before the name;
+- the organization line of a paper (the line before its ``·``) links to the
+  organization's page: the page's name is the organization id that a plain copy shows
+  before the display name;
+- text exports (notebook sources) put a link's address on its own line below its
+  text: a huggingface.co address there belongs to the text above it;
 - the comment count beside the date links to the paper's ``#community``
   discussion (set apart from a date it is glued to); on a line of its own it is
   joined to the date line;
-- the upvote box, a number or ``-`` on its own line before a title, gives
-  ``upvotes`` (``-`` is none);
+- the upvote box, a number or ``-`` on its own line before a title (after a
+  button drawn as ``[-]`` in text exports), gives ``upvotes`` (``-`` is none);
 - a paper date without a year (``Jan 8``) is in the capture's year: the date
   in the capture's address or header (``papers/date/2026-01-09``,
   ``Published Time: 2026-01-09``, a ``retrieved:`` or ``captured:`` field),
@@ -49,14 +52,15 @@ _REFLINK = re.compile(r"(!?)\[([^\[\]\n]*)\]\[([^\[\]\n]{0,100})\]")
 _HEADING = re.compile(r"^\s{0,3}#{1,6}\s+|\s+#+\s*$")
 _EMPTY_LINK = re.compile(r"\[\s*\]")
 _PAPER = re.compile(r"(?:huggingface\.co)?/papers/(\d{4}\.\d{4,5})(?:v\d+)?/?(#community)?$")
-_COUNT = re.compile(r"^(?:\d{1,9}|-)$")
+_COUNT = re.compile(r"^(?:\[[ xX\-]?\]\s*)?(\d{1,9}|-)$")  # "[-] 12": a box
+_BARE_URL = re.compile(r"^<?(https?://(?:www\.)?huggingface\.co(?:/\S*)?)>?$")
+_URL_AFTER = 3  # lines: how far below its text a bare link target may stand
 _YEARLESS = re.compile(rf"^((?:(?:published|submitted)(?:\s+on)?\s+)?{listing._MON}\s+\d{{1,2}})"
                        r"(?P<count>(?:\s+\d{1,9})?)$", re.IGNORECASE)
 _CAPTURE_DATE = re.compile(r"(?:papers/date/|Published Time:\s*|^(?:[-*]\s+)?(?:date|retrieved|"
                            r"captured|exported|scraped|fetched)(?:\s*\(UTC\))?:\s*)"
                            r"(\d{4})-\d{2}-\d{2}", re.MULTILINE | re.IGNORECASE)
-_ORG_AVATAR = re.compile(r"\[!\[([\w.\-]{1,96})\]\([^()\s]*\)([^\[\]\n]*)\]"
-                         r"\((\s*<?https?://huggingface\.co/\1/?>?\s*)\)")
+_PROFILE = re.compile(r"^https?://(?:www\.)?huggingface\.co/([\w.\-]{1,96})/?$")
 _HARD_BREAK = re.compile(r"\\+(?=\s|$)")
 _LINK_END = re.compile(r"\(\s*<?[^()\s<>]*>?(?:\s+\"[^\"\n]*\")?\s*\)|\[[^\[\]\n]{0,100}\]")
 _SPAN_LINES = 60  # a link longer than this many lines is no link
@@ -105,8 +109,7 @@ def _unlink(raw: str, refs: dict[str, str]) -> _Line:
             return "" if match.group(1) else match.group(2)
         return kept(match.group(1), match.group(2), refs[key])
 
-    text = _ORG_AVATAR.sub(r"[\1 \2](\3)", raw)
-    text = _INLINE.sub(inline, text)
+    text = _INLINE.sub(inline, raw)
     text = _REFLINK.sub(by_ref, text)
     text = _INLINE.sub(inline, text)  # [![img](src)](href): the image went first
     text = _HARD_BREAK.sub(" ", text)
@@ -118,11 +121,12 @@ def _unlink(raw: str, refs: dict[str, str]) -> _Line:
     return _Line(text, urls)
 
 
-def _capture_year(text: str, listed: date | None) -> int:
+def _capture_year(text: str, listed: date | None) -> tuple[int, bool]:
+    """The year of the capture, and whether the capture itself says it."""
     found = _CAPTURE_DATE.search(text[:200_000])
     if found:
-        return int(found.group(1))
-    return listed.year if listed else date.today().year
+        return int(found.group(1)), True
+    return (listed.year if listed else date.today().year), False
 
 
 def _references(raw: list[str]) -> dict[str, str]:
@@ -189,8 +193,10 @@ def normalize(text: str, listed: date | None = None) -> Capture:
     refs = _references(raw)
     _join_spanning_links(raw)
     lines = [_unlink(line, refs) for line in raw]
+    _attach_bare_urls(lines)
+    _organization_ids(lines)
     capture = Capture("")
-    year = _capture_year(text, listed)
+    year, own_year = _capture_year(text, listed)
     first_title = None
     pending_upvote: int | None = None
     for number, line in enumerate(lines):
@@ -209,8 +215,9 @@ def normalize(text: str, listed: date | None = None) -> Capture:
             if first_title is None:
                 first_title = number
             if pending_upvote is not None:
-                count = lines[pending_upvote].text
-                capture.upvotes[key] = None if count == "-" else int(count)
+                count = _COUNT.match(lines[pending_upvote].text)
+                capture.upvotes[key] = int(count.group(1)) if count and count.group(1) != "-" \
+                    else None
                 lines[pending_upvote].text = ""
             pending_upvote = None
             continue
@@ -221,9 +228,36 @@ def normalize(text: str, listed: date | None = None) -> Capture:
         yearless = _YEARLESS.match(line.text) if first_title is not None else None
         if yearless:
             line.text = f"{yearless.group(1)}, {year}{yearless.group('count')}"
-    _drop_chrome(lines, first_title)
+    page = _drop_chrome(lines, first_title)
+    if own_year and page is not None and listing.HEADER_DATE.match(lines[page].text):
+        lines[page].text += f", {year}"  # the page's date, in the year the capture was made
     capture.text = "\n".join(line.text for line in lines)
     return capture
+
+
+def _attach_bare_urls(lines: list[_Line]) -> None:
+    """Text exports write a link as its text, then its address on a line of its own: the
+    address (of a huggingface.co page: chrome, never an abstract's link) goes to the text."""
+    last: int | None = None
+    for number, line in enumerate(lines):
+        found = _BARE_URL.match(line.text) if not line.urls else None
+        if found:
+            if last is not None and not lines[last].urls and number - last <= _URL_AFTER:
+                lines[last].urls.append(found.group(1))
+            line.text = ""
+        elif line.text:
+            last = number
+
+
+def _organization_ids(lines: list[_Line]) -> None:
+    """Put the organization id (its page's name) before the name on a card's org line."""
+    following = ""
+    for line in reversed(lines):
+        pages = [m for m in map(_PROFILE.match, line.urls) if m] if line.text else []
+        page = pages[0] if len(pages) == 1 else None
+        if page and following in listing.DOTS and not line.text.startswith(page.group(1)):
+            line.text = f"{page.group(1)} {line.text}"
+        following = line.text or following
 
 
 def _join_count(lines: list[_Line], number: int, line: _Line) -> None:
@@ -236,10 +270,11 @@ def _join_count(lines: list[_Line], number: int, line: _Line) -> None:
             return
 
 
-def _drop_chrome(lines: list[_Line], first_title: int | None) -> None:
-    """Blank the navigation before the page's date line (or the first paper)."""
+def _drop_chrome(lines: list[_Line], first_title: int | None) -> int | None:
+    """Blank the navigation before the page's date line (or the first paper); the line of
+    the page's date, if there is one."""
     if first_title is None:
-        return
+        return None
     stop = first_title
     between = False  # text other than an upvote box between this line and the first title
     for number in range(first_title - 1, -1, -1):
@@ -253,6 +288,7 @@ def _drop_chrome(lines: list[_Line], first_title: int | None) -> None:
             stop -= 1
     for line in lines[:stop]:
         line.text = ""
+    return stop if stop < first_title else None
 
 
 def parse(text: str, label: str, listed: date | None = None) -> Parsed:
