@@ -63,6 +63,9 @@ _CAPTURE_DATE = re.compile(r"(?:papers/date/|Published Time:\s*|^(?:[-*]\s+)?(?:
 _PROFILE = re.compile(r"^https?://(?:www\.)?huggingface\.co/([\w.\-]{1,96})/?$")
 _HARD_BREAK = re.compile(r"\\+(?=\s|$)")
 _LINK_END = re.compile(r"\(\s*<?[^()\s<>]*>?(?:\s+\"[^\"\n]*\")?\s*\)|\[[^\[\]\n]{0,100}\]")
+_PAIR = re.compile(r"\[[^\[\]]*\]")
+_ESCAPED = re.compile(r"\\.")
+_NESTING = 8
 _SPAN_LINES = 60  # a link longer than this many lines is no link
 _LINKED = re.compile(r"\]\(\s*<?(?:https?://huggingface\.co)?/papers/\d{4}\.\d{4,5}"
                      r"|^\s{0,3}\[[^\]\n]+\]:\s*<?https?://huggingface\.co/papers/\d{4}\.\d{4,5}",
@@ -142,18 +145,21 @@ def _references(raw: list[str]) -> dict[str, str]:
 
 def _unmatched(line: str, opening: bool) -> int | None:
     """Where a bracket opens that the line does not close (``opening``), or where one
-    closes that the line did not open."""
-    stack: list[int] = []
-    for index, char in enumerate(line):
-        if index and line[index - 1] == "\\":
-            continue
-        if char == "[":
-            stack.append(index)
-        elif char == "]":
-            if not stack:
-                return None if opening else index
-            stack.pop()
-    return stack[0] if opening and stack else None
+    closes that the line did not open. Matched pairs are blanked innermost first, at the
+    regular expression engine's speed: what is left reads ``]]…[[``."""
+    if ("[" if opening else "]") not in line:
+        return None
+    rest = _ESCAPED.sub("\0\0", line)
+    for _ in range(_NESTING):  # bounded: brackets nested deeper are no links
+        reduced = _PAIR.sub(lambda pair: "\0" * len(pair.group()), rest)
+        if reduced == rest:
+            break
+        rest = reduced
+    close = rest.find("]")
+    if not opening:
+        return close if close >= 0 else None
+    start = rest.find("[")
+    return start if start >= 0 and close < 0 else None
 
 
 def _link_close(raw: list[str], number: int) -> tuple[int, int, int] | None:
