@@ -91,7 +91,9 @@ def test_oai_arxiv_format() -> None:
 
 
 def test_oai_dc_and_resumption_token() -> None:
-    # Written for this test, in the layout of arXiv's oai_dc records.
+    # Written for this test, in the layout of arXiv's oai_dc records, for what the recorded
+    # page (tests/test_import_recorded.py) lacks: a deleted record, <dc:date>s out of order
+    # and the empty token of a last page.
     text = """<?xml version="1.0" encoding="UTF-8"?>
 <OAI-PMH xmlns="http://www.openarchives.org/OAI/2.0/"><ListRecords>
 <record><header><identifier>oai:arXiv.org:0704.0002</identifier></header><metadata>
