@@ -11,17 +11,20 @@ capture syntax:
 - ``reference``: the same with reference links ``[text][12]`` and ``[12]: url``
   definitions at the end.
 
-Both are synthetic renderings, not recordings: the papers' arXiv ids are unknown in the
-plain copy and are given by the caller. The upvote box is rendered as ``-``, which the
-plain copy does not show either.
+Both are synthetic renderings, not recordings. The plain copy does not show the papers'
+arXiv ids: :func:`example_ids` takes the real ones from the example site's content files
+(``content/papers/*.md``), matched by title. The upvote box is rendered as ``-``, which
+the plain copy does not show either.
 """
 
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
+from sitegen.frontmatter import parse_paper
 from sitegen.importers.listing import parse_listing
-from sitegen.model import Paper
+from sitegen.model import Paper, normalize_title
 
 CHROME = ["Hugging Face", "", "Models", "", "Datasets", "", "Spaces", "", "Docs", "",
           "Daily Papers", "", "byAK and the research community", ""]
@@ -35,6 +38,23 @@ def _meta(paper: Paper) -> str:
     if paper.organization:
         return f"{paper.organization.id} {paper.organization.name}"
     return f"* {paper.author_count} authors"
+
+
+def example_ids(plain: str, content: Path) -> list[str]:
+    """The arXiv ids of the papers of ``plain``, in order, from the content files in
+    ``content`` with the same titles."""
+    by_title: dict[str, str] = {}
+    for path in sorted(content.glob("*.md")):
+        paper, problems = parse_paper(path.read_text(encoding="utf-8"), str(path))
+        if paper is None or problems:
+            raise ValueError(f"{path}: {problems}")
+        if paper.arxiv:
+            by_title[normalize_title(paper.title)] = paper.arxiv
+    titles = [normalize_title(p.title) for p in parse_listing(plain, "plain.txt").papers]
+    missing = [t for t in titles if t not in by_title]
+    if missing:
+        raise ValueError(f"no content file with an arXiv id for {missing}")
+    return [by_title[t] for t in titles]
 
 
 def render(plain: str, ids: list[str], style: str, page: date) -> str:

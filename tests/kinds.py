@@ -42,6 +42,7 @@ KINDS: dict[str, tuple[str, ...]] = {
         "test_gfm",
         "test_import_clean",
         "test_import_formats",
+        "test_import_recorded",
         "test_import_generators",
         "test_import_limits",
         "test_import_listing",

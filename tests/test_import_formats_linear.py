@@ -60,6 +60,18 @@ CASES: dict[str, Case] = {
     "capture-community-lines": (
         lambda n: "Jan 5, 2026\n[3](https://huggingface.co/papers/2601.00001#community)\n"
                   * (n // 67), _run(hf_capture.parse)),
+    "capture-links-over-lines": (
+        lambda n: ("[a\n" + "b\n" * 58 + "](https://huggingface.co/papers/2601.00001)\n")
+        * (n // 163), _run(hf_capture.parse)),
+    "capture-openers-without-close": (lambda n: ("[a\n" + "b\n" * 70) * (n // 143),
+                                      _run(hf_capture.parse)),
+    "capture-nested-brackets": (lambda n: "[" * (n // 2) + "]" * (n // 2) + "\n",
+                                _run(hf_capture.parse)),
+    "capture-bare-addresses": (
+        lambda n: "T\nhttps://huggingface.co/papers/2601.00001\n" * (n // 44),
+        _run(hf_capture.parse)),
+    "capture-org-lines": (lambda n: "Org\nhttps://huggingface.co/org\n·\n" * (n // 33),
+                          _run(hf_capture.parse)),
     "capture-titles-without-dates": (
         lambda n: "### [T](https://huggingface.co/papers/2601.00001)\n\n" * (n // 52),
         _run(hf_capture.parse)),
