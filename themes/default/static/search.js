@@ -166,9 +166,14 @@ function searchWords(text) {
 
 async function showMore(current) {
   const batch = pending.splice(0, PAGE_SIZE);
-  const data = await Promise.all(batch.map((result) => result.data()));
-  if (current !== generation) return;
-  for (const entry of data) list.append(resultItem(entry));
+  // Every result's fragment is asked for at once; each is shown, in order, as soon as
+  // it and those before it have come, so the first does not wait for the twentieth.
+  const loading = batch.map((result) => result.data());
+  for (const entry of loading) {
+    const data = await entry;
+    if (current !== generation) return;
+    list.append(resultItem(data));
+  }
   more.hidden = pending.length === 0;
 }
 
