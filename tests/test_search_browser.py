@@ -116,6 +116,9 @@ def test_search_state_comes_from_the_address(search_site: tuple[str, list[dict[s
             status = page.locator("#search-status")
             sync_api.expect(status).to_have_text(f"{len(expected)} papers found.",
                                                  timeout=15_000)
+            # Results come one by one; the list is busy until all of them are in.
+            sync_api.expect(page.locator("#search-results")).to_have_attribute(
+                "aria-busy", "false")
             assert sorted(_titles(page)) == expected
             assert page.locator("#search-tag").input_value() == tag
         finally:

@@ -89,9 +89,12 @@ def axe_violations(page: Any, include: str | None = None) -> list[str]:
 
 
 def wait_for_results(page: Any) -> None:
-    """Wait until the search page has run its query and shown the results (or none)."""
+    """Wait until the search page has run its query and shown all of its first results
+    (or none)."""
     page.wait_for_function("""() => {
         const status = document.getElementById("search-status").textContent;
-        return /No papers match/.test(status) ||
-            (/found/.test(status) && document.querySelector(".search-result") !== null);
+        // Results come one by one; the list is busy until the whole batch is in.
+        const busy = document.getElementById("search-results").getAttribute("aria-busy");
+        return busy !== "true" && (/No papers match/.test(status) ||
+            (/found/.test(status) && document.querySelector(".search-result") !== null));
     }""", timeout=15000)

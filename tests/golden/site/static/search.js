@@ -169,11 +169,13 @@ async function showMore(current) {
   // Every result's fragment is asked for at once; each is shown, in order, as soon as
   // it and those before it have come, so the first does not wait for the twentieth.
   const loading = batch.map((result) => result.data());
+  list.setAttribute("aria-busy", "true");  // until the whole batch is in
   for (const entry of loading) {
     const data = await entry;
     if (current !== generation) return;
     list.append(resultItem(data));
   }
+  list.setAttribute("aria-busy", "false");
   more.hidden = pending.length === 0;
 }
 
@@ -195,6 +197,7 @@ async function run() {
   const words = searchWords(query.value);
   if (!words && !tag.value && !sort.value) {
     list.replaceChildren();
+    list.setAttribute("aria-busy", "false");
     pending = [];
     more.hidden = true;
     status.textContent = "";
