@@ -102,14 +102,17 @@ CAPTURED = [
 ]
 
 
+def cards(papers: list[Paper]) -> list[tuple[object, ...]]:
+    """What a paper card shows: id, title, upvotes, comments, date, and the organization
+    (id and name) or else the number of authors."""
+    return [(p.arxiv, p.title, p.upvotes, p.comments, p.date,
+             f"{p.organization.id} {p.organization.name}" if p.organization else p.author_count)
+            for p in papers]
+
+
 def test_firecrawl_capture_of_a_papers_page() -> None:
     papers = read(CAPTURE, "hf-capture")
-    got = []
-    for p in papers:
-        meta = (f"{p.organization.id} {p.organization.name}" if p.organization
-                else p.author_count)
-        got.append((p.arxiv, p.title, p.upvotes, p.comments, p.date, meta))
-    assert got == CAPTURED
+    assert cards(papers) == CAPTURED
     # Dates without a year ("May 29") are in the year the capture was retrieved
     # ("retrieved: 2026-10-02"), the page's date line is "Oct 2".
     assert {p.listed for p in papers} == {date(2026, 10, 2)}
@@ -160,12 +163,7 @@ EXPORTED = [
 
 def test_notebook_text_export_of_a_papers_page(tmp_path: Path) -> None:
     papers = read(EXPORT, "hf-capture")
-    got = []
-    for p in papers:
-        meta = (f"{p.organization.id} {p.organization.name}" if p.organization
-                else p.author_count)
-        got.append((p.arxiv, p.title, p.upvotes, p.comments, p.date, meta))
-    assert got == EXPORTED
+    assert cards(papers) == EXPORTED
     # "Mar 25", in the year of "exported: 2026-07-28".
     assert {p.listed for p in papers} == {date(2026, 3, 25)}
     assert papers[0].body.endswith("Our code is available at https://leap-llm.github.io")
