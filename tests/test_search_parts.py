@@ -57,6 +57,11 @@ def _tree(folder: Path) -> dict[str, bytes]:
             for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
+def _inodes(folder: Path) -> dict[str, int]:
+    return {p.relative_to(folder).as_posix(): p.stat().st_ino
+            for p in folder.rglob("*") if p.is_file()}
+
+
 @pytest.fixture
 def parted(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> tuple[Path, list[synth.SynthPaper]]:
     monkeypatch.setattr(search_parts, "PART_PAGES", PART_PAGES)
@@ -104,6 +109,7 @@ def test_an_edit_reindexes_only_its_part(parted: tuple[Path, list[synth.SynthPap
     index = site / "public" / "pagefind"
     before = {n: _tree(index / part_folder(n)) for n in range(1, 4)}
     first = {k: v for k, v in _tree(index).items() if not k.startswith("part-")}
+    inodes = _inodes(index / part_folder(2))
     target = next(p for p in papers if part_of(f"papers/{p.slug}/index.html", 4) == 2)
     edited = synth.edited(target, 1)
     trees.write_paper("sitegen-default", site, edited)
@@ -116,6 +122,14 @@ def test_an_edit_reindexes_only_its_part(parted: tuple[Path, list[synth.SynthPap
     contents = [gzip.decompress(data).decode("utf-8", "replace")
                 for name, data in after[2].items() if name.startswith("fragment/")]
     assert any("Revision 1: the evaluation section was extended" in c for c in contents)
+    # The re-indexed part made new files only for what changed: every other file of it is
+    # the published one, linked (the files sitegen rewrites after Pagefind never are).
+    now = _inodes(index / part_folder(2))
+    kept = {name for name in now if now[name] == inodes.get(name)}
+    assert kept == {name for name in now.keys() & inodes.keys()
+                    if name != "pagefind-entry.json" and not name.startswith("filter/")
+                    and not name.endswith(".pf_meta")}
+    assert len(kept) > len(now) // 2 and len(now) - len(kept) <= 8
 
     # A clean build of the same content gives the same site, byte for byte.
     clean = tmp_path / "clean"
@@ -148,3 +162,33 @@ def test_a_paper_removed_and_parts_merged_back(parted: tuple[Path, list[synth.Sy
     shutil.copytree(site, clean, ignore=shutil.ignore_patterns("public", ".sitegen-cache"))
     _build(run_cli, clean)
     assert _tree(clean / "public") == _tree(site / "public")
+
+
+def test_written_index_links_only_identical_files(tmp_path: Path) -> None:
+    """A file of the live index is linked only when its bytes are the new file's; the
+    files rewritten after Pagefind are always written anew, so the live index never
+    changes under a build."""
+    import base64
+
+    from sitegen.outputs.pagefind_feed import _write_files
+
+    live, new = tmp_path / "live", tmp_path / "new"
+    (live / "fragment").mkdir(parents=True)
+    (live / "fragment" / "en_same.pf_fragment").write_bytes(b"same")
+    (live / "fragment" / "en_diff.pf_fragment").write_bytes(b"old bytes")
+    (live / "pagefind-entry.json").write_bytes(b"{}")
+
+    def item(path: str, data: bytes) -> dict[str, str]:
+        return {"path": path, "content": base64.b64encode(data).decode("ascii")}
+
+    _write_files(new, [item("fragment/en_same.pf_fragment", b"same"),
+                       item("fragment/en_diff.pf_fragment", b"new bytes"),
+                       item("pagefind-entry.json", b"{}")], live)
+    assert os.path.samefile(live / "fragment" / "en_same.pf_fragment",
+                            new / "fragment" / "en_same.pf_fragment")
+    assert (new / "fragment" / "en_diff.pf_fragment").read_bytes() == b"new bytes"
+    assert (live / "fragment" / "en_diff.pf_fragment").read_bytes() == b"old bytes"
+    assert not os.path.samefile(live / "pagefind-entry.json", new / "pagefind-entry.json")
+    with pytest.raises(Exception, match="outside its folder"):
+        _write_files(tmp_path / "other", [item("../escape.js", b"x")], live)
+    assert not (tmp_path / "escape.js").exists()

@@ -13,7 +13,9 @@ pages sent in sorted order are numbered in sorted order on every machine.
 The pages are streamed by a writer thread while this one reads the answers
 (a pipe holds only so many); an error answer or an early exit of Pagefind is
 a :class:`BuildError` naming the page. The index comes back in the last
-answer and is written here (see :func:`_write_files`).
+answer and is written here (see :func:`_write_files`): a file the live index
+already holds with the same bytes is hard-linked from it instead, so that an
+edit re-indexing a part creates files only for what changed.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import json
+import os
 import subprocess
 import tempfile
 import threading
@@ -32,6 +35,10 @@ from sitegen.errors import BuildError, Problem
 from sitegen.outputs.pagefind_view import search_view
 
 FOLDER = "pagefind"
+# Files that sitegen rewrites after Pagefind (pagefind_files.make_reproducible): never
+# linked, so that rewriting them cannot touch the live index.
+REWRITTEN = ("pagefind-entry.json", "filter/")
+REWRITTEN_SUFFIX = ".pf_meta"
 
 
 def page_files(site: Path, glob: str) -> list[Path]:
@@ -62,10 +69,11 @@ def _read(path: Path) -> str:
 def index_pages(binary: Path, output: Path, pages: list[tuple[str, Path]],
                 exclude: tuple[str, ...],
                 wrap: Callable[[list[str]], list[str]] = list,
-                read: Callable[[Path], str] = _read) -> None:
+                read: Callable[[Path], str] = _read, reuse: Path | None = None) -> None:
     """Index ``pages`` (each its site path and the file holding it now), in their order,
     into ``output``: a page of a patch build is read from where the patch wrote it.
-    ``read`` gives the HTML Pagefind is handed for a file."""
+    ``read`` gives the HTML Pagefind is handed for a file; files equal to those in
+    ``reuse`` (the live index of the same pages) are linked from there."""
     with tempfile.TemporaryFile() as errors:
         try:
             process = subprocess.Popen(wrap([str(binary), "--service"]), stdin=subprocess.PIPE,
@@ -73,7 +81,7 @@ def index_pages(binary: Path, output: Path, pages: list[tuple[str, Path]],
         except OSError as exc:
             raise BuildError(f"search: could not run Pagefind: {exc}") from None
         try:
-            _converse(process, output, pages, exclude, read)
+            _converse(process, output, pages, exclude, read, reuse)
         except BuildError as exc:
             errors.seek(0)
             detail = errors.read().decode("utf-8", "replace").strip().splitlines()[-3:]
@@ -115,7 +123,8 @@ def _answers(stream: IO[bytes]) -> Iterator[dict[str, Any]]:
 
 
 def _converse(process: subprocess.Popen[bytes], output: Path, pages: list[tuple[str, Path]],
-              exclude: tuple[str, ...], read: Callable[[Path], str]) -> None:
+              exclude: tuple[str, ...], read: Callable[[Path], str],
+              reuse: Path | None) -> None:
     assert process.stdin is not None and process.stdout is not None
     answers = _answers(process.stdout)
     config = {"exclude_selectors": list(exclude)}
@@ -147,7 +156,7 @@ def _converse(process: subprocess.Popen[bytes], output: Path, pages: list[tuple[
     try:
         for number in range(2, last):
             _expect(answers, "IndexedFile", names[number - 2])
-        _write_files(output, _expect(answers, "GetFiles", "").get("files") or [])
+        _write_files(output, _expect(answers, "GetFiles", "").get("files") or [], reuse)
     except BuildError:
         if failure:  # the writer's reason comes first: it is why Pagefind stopped
             raise failure[0] from None
@@ -158,23 +167,41 @@ def _converse(process: subprocess.Popen[bytes], output: Path, pages: list[tuple[
         writer.join()
 
 
-def _write_files(output: Path, files: list[dict[str, str]]) -> None:
+def _write_files(output: Path, files: list[dict[str, str]], reuse: Path | None = None) -> None:
     """Write the index that Pagefind handed back (its own writing can be cut short).
 
     Pagefind's service answers a request to write its files while some of them may
     still be on their way to the disk, and stops at once when its input closes:
     files came out empty. It is asked for the files instead, and they are written here.
     """
-    root = output.resolve()
+    made: set[str] = set()
     for item in files:
-        target = (output / str(item.get("path", ""))).resolve()
-        if root not in target.parents:
+        rel = os.path.normpath(str(item.get("path", "")))
+        if os.path.isabs(rel) or rel == "." or rel.split(os.sep, 1)[0] == "..":
             raise BuildError(Problem(FOLDER, 0, f"Pagefind named a file outside its folder: "
                                                 f"{item.get('path')!r}"))
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(base64.b64decode(str(item.get("content", ""))))
+        folder = os.path.dirname(rel)
+        if folder not in made:
+            (output / folder).mkdir(parents=True, exist_ok=True)
+            made.add(folder)
+        data = base64.b64decode(str(item.get("content", "")))
+        linkable = not rel.startswith(REWRITTEN) and not rel.endswith(REWRITTEN_SUFFIX)
+        if reuse is None or not linkable or not _link_same(reuse / rel, output / rel, data):
+            (output / rel).write_bytes(data)
     if not (output / "pagefind-entry.json").is_file():
         raise BuildError(Problem(FOLDER, 0, "Pagefind gave no pagefind-entry.json"))
+
+
+def _link_same(old: Path, new: Path, data: bytes) -> bool:
+    """Hard-link ``old`` to ``new`` when it holds exactly ``data``: no new file is made
+    (creating files is most of what writing an index costs). False when not linked."""
+    try:
+        if old.is_symlink() or old.stat().st_size != len(data) or old.read_bytes() != data:
+            return False
+        os.link(old, new)
+    except OSError:
+        return False
+    return True
 
 
 def _close(stream: IO[bytes] | None) -> None:

@@ -174,7 +174,7 @@ def build_index(data: SiteData, site: Path, pending: Path | None = None
     sources = (pending, site) if pending is not None else (site,)
     done = f"indexed {len(stale)} of {len(parts)} parts"
     try:
-        fresh = index_parts(indexer, stale, sources, scratch)
+        fresh = index_parts(indexer, stale, sources, scratch, live if live.is_dir() else None)
     except BaseException:
         shutil.rmtree(scratch, ignore_errors=True)
         raise

@@ -109,15 +109,18 @@ class Indexer:
     exclude: tuple[str, ...]
     wrap: Callable[[list[str]], list[str]]
 
-    def index(self, part: Part, sources: tuple[Path, ...], output: Path) -> None:
+    def index(self, part: Part, sources: tuple[Path, ...], output: Path,
+              live: Path | None = None) -> None:
         """Index ``part`` into ``output``, reading each page from the first of ``sources``
-        that has it (a patch's new pages, then the tree)."""
+        that has it (a patch's new pages, then the tree); the files that ``live`` (the
+        published index) already holds for this part are linked from it."""
         pages = []
         for page in part.pages:
             found = next((s / page for s in sources if (s / page).is_file()),
                          sources[-1] / page)
             pages.append((page, found))
-        index_pages(self.binary, output, pages, self.exclude, self.wrap)
+        reuse = live / part_folder(part.number) if live is not None else None
+        index_pages(self.binary, output, pages, self.exclude, self.wrap, reuse=reuse)
         make_reproducible(output)
         if part.number:
             for item in output.iterdir():
@@ -126,7 +129,7 @@ class Indexer:
 
 
 def index_parts(indexer: Indexer, parts: list[Part], sources: tuple[Path, ...],
-                scratch: Path) -> dict[int, Path]:
+                scratch: Path, live: Path | None = None) -> dict[int, Path]:
     """Index ``parts`` (side by side, one Pagefind per core) into folders under
     ``scratch``; part number -> its new folder. Raises the first failure."""
     shutil.rmtree(scratch, ignore_errors=True)
@@ -136,7 +139,7 @@ def index_parts(indexer: Indexer, parts: list[Part], sources: tuple[Path, ...],
     if any(len(part.pages) > LARGE_PART for part in parts):
         workers = 1
     with ThreadPoolExecutor(workers, thread_name_prefix="pagefind-part") as pool:
-        futures = [pool.submit(indexer.index, part, sources, folders[part.number])
+        futures = [pool.submit(indexer.index, part, sources, folders[part.number], live)
                    for part in parts]
         for future in futures:
             future.result()
