@@ -29,12 +29,17 @@ import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from sitegen.slugs import slugify, unique_suffix
 
 _BREAKS = re.compile(r"[\s.,;]+")
+# A site names each person on many papers, and every build (every save in the preview)
+# keys every name again: the keys of names already seen are kept.
+_NAMES_KEPT = 1 << 16
 
 
+@lru_cache(maxsize=_NAMES_KEPT)
 def reorder(name: str) -> str:
     """``"Last, First"`` as ``"First Last"``; any other shape as written (spaces tidied)."""
     text = " ".join(name.split())
@@ -52,6 +57,7 @@ def fold(text: str) -> str:
     return bare.casefold()
 
 
+@lru_cache(maxsize=_NAMES_KEPT)
 def person_key(name: str) -> str:
     """The key two spellings of one person share (see the module's rule)."""
     return " ".join(part for part in _BREAKS.split(fold(reorder(name))) if part)
