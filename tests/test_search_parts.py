@@ -192,3 +192,29 @@ def test_written_index_links_only_identical_files(tmp_path: Path) -> None:
     with pytest.raises(Exception, match="outside its folder"):
         _write_files(tmp_path / "other", [item("../escape.js", b"x")], live)
     assert not (tmp_path / "escape.js").exists()
+
+
+def test_no_index_file_is_linked_through_a_link_out_of_the_live_index(tmp_path: Path) -> None:
+    """A live index whose folder (or file) is a symbolic link elsewhere lends nothing:
+    the new index gets files of its own, never one reached through the link."""
+    import base64
+
+    from sitegen.outputs.pagefind_feed import _write_files
+
+    elsewhere, live = tmp_path / "elsewhere", tmp_path / "live"
+    elsewhere.mkdir()
+    (elsewhere / "en_a.pf_fragment").write_bytes(b"same")
+    (elsewhere / "en_b.pf_index").write_bytes(b"same")
+    live.mkdir()
+    (live / "fragment").symlink_to(elsewhere, target_is_directory=True)
+    (live / "index").mkdir()
+    (live / "index" / "en_b.pf_index").symlink_to(elsewhere / "en_b.pf_index")
+    new = tmp_path / "new"
+    items = [{"path": path, "content": base64.b64encode(b"same").decode("ascii")}
+             for path in ("fragment/en_a.pf_fragment", "index/en_b.pf_index",
+                          "pagefind-entry.json")]
+    _write_files(new, items, live)
+    for path in ("fragment/en_a.pf_fragment", "index/en_b.pf_index"):
+        made = new / path
+        assert made.read_bytes() == b"same" and not made.is_symlink()
+        assert made.stat().st_nlink == 1

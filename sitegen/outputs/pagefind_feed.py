@@ -175,6 +175,8 @@ def _write_files(output: Path, files: list[dict[str, str]], reuse: Path | None =
     files came out empty. It is asked for the files instead, and they are written here.
     """
     made: set[str] = set()
+    plain: dict[str, bool] = {}  # folder of ``reuse`` -> no link on the way out of it
+    real = os.path.realpath(reuse) if reuse is not None else ""
     for item in files:
         rel = os.path.normpath(str(item.get("path", "")))
         if os.path.isabs(rel) or rel == "." or rel.split(os.sep, 1)[0] == "..":
@@ -185,8 +187,12 @@ def _write_files(output: Path, files: list[dict[str, str]], reuse: Path | None =
             (output / folder).mkdir(parents=True, exist_ok=True)
             made.add(folder)
         data = base64.b64decode(str(item.get("content", "")))
-        linkable = not rel.startswith(REWRITTEN) and not rel.endswith(REWRITTEN_SUFFIX)
-        if reuse is None or not linkable or not _link_same(reuse / rel, output / rel, data):
+        if reuse is not None and folder not in plain:
+            plain[folder] = os.path.realpath(reuse / folder) == (
+                os.path.join(real, folder) if folder else real)
+        linkable = (reuse is not None and plain[folder] and not rel.startswith(REWRITTEN)
+                    and not rel.endswith(REWRITTEN_SUFFIX))
+        if not linkable or reuse is None or not _link_same(reuse / rel, output / rel, data):
             (output / rel).write_bytes(data)
     if not (output / "pagefind-entry.json").is_file():
         raise BuildError(Problem(FOLDER, 0, "Pagefind gave no pagefind-entry.json"))
