@@ -9,7 +9,11 @@ Then, per round, it appends a sentence to one paper's abstract and times:
 * **serve**: from just before the file is written to the arrival of the
   live-reload message at a client connected the way livereload.js does, with
   the preview server already running: noticing the change, the debounce wait,
-  the incremental build and the message;
+  the edited paper's quick page (``sitegen/serve/quick.py``) or the
+  incremental build, and the message; the paper's page is then fetched from the
+  preview and must hold the edit;
+* **serve build**: from just before the file is written to the end of the
+  preview's whole incremental build (every page up to date);
 * **serve search** (with ``--default``, search on): from just before the file
   is written until the preview's search index holds the edit (its record is
   rewritten after the index parts are swapped in; the edited part's fragments
@@ -28,6 +32,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gzip
+import http.client
 import json
 import resource
 import statistics
@@ -103,37 +108,63 @@ async def _search_done(root: Path, before: int, started: float) -> float:
         await asyncio.sleep(0.01)
 
 
+def _served(server: PreviewServer, path: str) -> bytes:
+    """The page at ``path`` as the preview serves it."""
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+    try:
+        conn.request("GET", path, headers={"Host": f"127.0.0.1:{server.port}"})
+        return conn.getresponse().read()
+    finally:
+        conn.close()
+
+
+async def _drain(conn: WebSocketClientConnection) -> None:
+    """Read the messages already sent."""
+    while True:
+        try:
+            await asyncio.wait_for(conn.read_message(), 0.05)
+        except TimeoutError:
+            return
+
+
 async def measure_serve(server: PreviewServer, paper: Path, rounds: int,
-                        search: bool = False) -> tuple[list[float], list[float]]:
-    """Seconds from saving ``paper`` to the reload message, and (``search``) to the search
-    index holding the edit, per round."""
+                        search: bool = False) -> tuple[list[float], list[float], list[float]]:
+    """Seconds from saving ``paper`` to the reload message, to the end of the whole build,
+    and (``search``) to the search index holding the edit, per round."""
     conn = await client(server.port)
     while not server.hub.clients:
         await asyncio.sleep(0.01)
     original = paper.read_text("utf-8")
     root = server.root
-    times, searched = [], []
+    url = f"/papers/{paper.stem}/"
+    times, built, searched = [], [], []
     for number in range(rounds):
         await asyncio.sleep(1.0)  # let the previous round (and its search index) settle
+        await _drain(conn)  # the whole build's own reload, after a quick page's
         before = _search_record(root).stat().st_mtime_ns if search else 0
+        builds = server.builds
         started = time.perf_counter()
         paper.write_text(edited(original, number), "utf-8")
         message = await asyncio.wait_for(conn.read_message(), 60)
         elapsed = time.perf_counter() - started
         assert message and json.loads(message)["command"] == "reload", message
+        assert f"Edit number {number}.".encode() in _served(server, url), number
+        times.append(elapsed)
+        while server.builds == builds:
+            await asyncio.sleep(0.005)
+        built.append(time.perf_counter() - started)
         result = server.last_result
         assert result is not None
-        times.append(elapsed)
-        line = (f"serve round {number + 1:2d}: {elapsed * 1000:6.0f} ms save-to-reload "
-                f"(build {result.seconds * 1000:.0f} ms, {result.written} of {result.pages} "
-                "files written)")
+        line = (f"serve round {number + 1:2d}: {elapsed * 1000:6.0f} ms save-to-reload, "
+                f"{built[-1] * 1000:.0f} ms save-to-build (build {result.seconds * 1000:.0f} ms, "
+                f"{result.written} of {result.pages} files written)")
         if search:
             searched.append(await asyncio.wait_for(_search_done(root, before, started), 120))
             assert _index_holds(root / PREVIEW_OUTPUT, f"Edit number {number}."), number
             line += f"; {searched[-1] * 1000:.0f} ms save-to-search"
         print(line, flush=True)
     conn.close()
-    return times, searched
+    return times, built, searched
 
 
 def _children_cpu() -> float:
@@ -195,11 +226,12 @@ def main() -> None:
                 record = _search_record(root)
                 while not record.exists():
                     time.sleep(0.1)
-            served, searched = asyncio.run(measure_serve(server, paper, args.rounds,
-                                                         args.default))
+            served, whole, searched = asyncio.run(measure_serve(server, paper, args.rounds,
+                                                                args.default))
     print(_summary("build (save to complete site, new process)", built))
     print(_summary("build CPU (user + system of its processes)", cpu))
     print(_summary("serve (save to reload message)", served))
+    print(_summary("serve build (save to the whole preview built)", whole))
     if searched:
         print(_summary("serve search (save to the index holding the edit)", searched))
 

@@ -196,6 +196,17 @@ def derive_site(papers: Sequence[Paper], cached: Sequence[Derived | None], setti
     return replace(site, authors=found.authors, orgs=found.orgs, warnings=found.warnings), fresh
 
 
+def redrawn(old: PaperView, paper: Paper, derived: Derived) -> PaperView:
+    """A new view of ``old``'s paper, from its new record and derived values, in the place
+    the last build gave ``old``: its neighbours, related papers, author and organisation
+    links, image and citation key (the preview's quick page, ``sitegen.serve.quick``).
+    ``old`` is left as it is."""
+    view = _view(paper, derived, old.math, old.cite_key)
+    view.newer, view.older, view.related = old.newer, old.older, old.related
+    view.author_refs, view.org_ref, view.image = old.author_refs, old.org_ref, old.image
+    return view
+
+
 def _own_tags(paper: Paper, old: Derived | None, settings: Settings) -> tuple[str, ...]:
     """The paper's own tag names: as derived before while the keyword rules are the same."""
     basis = settings.basis

@@ -77,7 +77,7 @@ def _detail_jobs(data: SiteData, render: Render) -> Iterable[Job]:
         # The page shows its BibTeX entry, whose key changes when another paper with the
         # same key stem comes or goes.
         yield Job(file_for(view.path), f"{key}:{view.cite_key}",
-                  partial(_detail_page, render, view))
+                  partial(detail_page, render, view))
 
 
 def discovery_key(view: PaperView) -> str:
@@ -104,7 +104,7 @@ def group_jobs(data: SiteData, render: Render, site_feed: list[tuple[str, str]]
     return jobs
 
 
-def _detail_page(render: Render, view: PaperView) -> bytes:
+def detail_page(render: Render, view: PaperView) -> bytes:
     """Render one paper page; its context is made only if the page is rendered at all
     (an incremental build plans every page but renders a few)."""
     meta = PageMeta("paper", view.title, view.path, description=view.summary)

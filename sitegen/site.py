@@ -339,7 +339,7 @@ class Site:
         from sitegen.page_render import page_jobs
         from sitegen.pages import plan_pages
 
-        render = _page_renderer(loaded.renderer, self.config, data.build_date)
+        render = page_renderer(loaded.renderer, self.config, data.build_date)
         own = own_static_jobs(self.config)
         jobs = theme_static_jobs(loaded.setup.theme) + plan_pages(data, render)
         jobs += page_jobs(data, render)  # content/pages/
@@ -444,7 +444,7 @@ def _tree(target: Staging) -> Path:
     return target.out if isinstance(target, Patch) else target.path
 
 
-def _page_renderer(renderer: Renderer, config: Config, build_date: date | None
+def page_renderer(renderer: Renderer, config: Config, build_date: date | None
                    ) -> Callable[[str, dict[str, Any]], bytes]:
     """Render a template with a page's context (and ``site``, ``build_date``) to bytes."""
     renderers: dict[str, Callable[[dict[str, Any]], str]] = {}

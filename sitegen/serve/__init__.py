@@ -43,7 +43,7 @@ import sys
 import threading
 import time
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +57,7 @@ from sitegen.errors import SitegenError, visible
 from sitegen.lock import site_lock
 from sitegen.serve.accept import PreviewHTTPServer
 from sitegen.serve.http import Hub, PreviewState, make_app
+from sitegen.serve.quick import LastBuild, QuickPage, draw, needs_reload
 from sitegen.serve.watch import Source, WatchPlan, open_source
 from sitegen.site import BuildResult, Setup, Site
 from sitegen.theme import theme_dir
@@ -78,6 +79,7 @@ class _Unfinished:
     setup: Setup
     data: SiteData
     plan: Plan
+    last: LastBuild  # what the next save's quick page is drawn from
 
     def finish(self) -> None:
         # The record comes after the index, so that it stamps the new search parts: the
@@ -103,7 +105,8 @@ def build_preview(site: Site) -> tuple[BuildResult, _Unfinished | None]:
     with site.drafting(plan, setup.out) as target:
         site.render(plan, target)
         site.publish(plan, target)
-    return site.result(plan, started), _Unfinished(site, setup, data, plan)
+    last = LastBuild(data, loaded.renderer, loaded.settings, setup.out)
+    return site.result(plan, started), _Unfinished(site, setup, data, plan, last)
 
 
 def is_loopback(host: str) -> bool:
@@ -149,6 +152,7 @@ class PreviewServer:
         self._unfinished: _Unfinished | None = None
         self._held = contextlib.ExitStack()  # the site lock, from a build to its search index
         self._parse_cache: ParseCache | None = None  # parsed papers, kept between rebuilds
+        self._last: LastBuild | None = None  # the last good build, for quick pages
         self.last_result: BuildResult | None = None
         self._config: Config | None = None  # the last config that loaded
         self._served: Config | None = None  # the config of the last good build
@@ -179,20 +183,31 @@ class PreviewServer:
                       base_url=str(self.overrides.get("base_url") or "/"))
 
     # The builder.
-    def rebuild(self) -> bool:
-        """Build once and publish the outcome; True if what a browser shows may have changed."""
+    def rebuild(self, edits: frozenset[Path] | None = None) -> bool:
+        """Build once and publish the outcome; True if what a browser shows may have changed
+        since the last reload. ``edits``: the files whose contents alone changed since the
+        last build (see :meth:`Source.edits`), for a quick page ahead of the build."""
         previous = self.state
         result: BuildResult | None = None
+        quick: QuickPage | None = None
         try:
             self._config = load_config(self.root, self.overrides, origin=self.origin)
             # Held until the search index is done too (see _finish_after_reload).
             self._held.enter_context(site_lock(self.root / CACHE_DIR, "preview build"))
+            if self._last is not None and not previous.problems:
+                quick = self._draw(self._last, edits)
+                if quick is not None:  # served from memory until this build ends
+                    with self._cond:
+                        self.state = replace(self.state, pages={str(quick.file): quick.new})
+                    self._notify()
             cache_dir = self.root / PREVIEW_CACHE if self.private else None
             # Threads run here, so no forked workers.
             site = Site(self._config, quiet=True, cache_dir=cache_dir, parallel=False,
                         parse_cache=self._parse_cache)
             result, self._unfinished = build_preview(site)
             self._parse_cache = site.parse_cache
+            if self._unfinished is not None:
+                self._last = self._unfinished.last
             problems: tuple[str, ...] = ()
         except SitegenError as exc:
             problems = tuple(str(p) for p in exc.problems)
@@ -213,7 +228,28 @@ class PreviewServer:
                 self.last_result = result
             self._cond.notify_all()
         self._report(result, problems, previous.problems)
+        if quick is not None:
+            return self._after_quick(quick, result)
         return problems != previous.problems or (result is not None and result.written > 0)
+
+    @staticmethod
+    def _draw(last: LastBuild, edits: frozenset[Path] | None) -> QuickPage | None:
+        """The quick page, if any; a failure to draw it only leaves it to the build."""
+        try:
+            return draw(last, edits)
+        except Exception as exc:  # noqa: BLE001 - a shortcut must never stop the build
+            print(visible(f"quick page not drawn: {type(exc).__name__}: {exc}"), file=sys.stderr)
+            return None
+
+    def _after_quick(self, quick: QuickPage, result: BuildResult | None) -> bool:
+        """Whether pages must reload again after a quick page and its whole build."""
+        unfinished, out = self._unfinished, self._last.out if self._last else None
+        if result is None or out is None:  # failed: the last good page is back, with errors
+            return True
+        if unfinished is None:  # nothing to build: the file already is the page
+            return False
+        plan = unfinished.plan
+        return needs_reload(quick, out, [job.path for job in plan.render] + plan.removed)
 
     def _report(self, result: BuildResult | None, problems: tuple[str, ...],
                 before: tuple[str, ...]) -> None:
@@ -263,7 +299,7 @@ class PreviewServer:
                 # The cycle collector runs after the reload (and indexing), not inside
                 # the build where the browser would wait for it.
                 with gcpolicy.paused():
-                    reload_due |= self.rebuild()
+                    reload_due |= self.rebuild(source.edits())
                     source, dirty = self._after_build(source)
                     if reload_due and not dirty:
                         reload_due = False

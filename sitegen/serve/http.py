@@ -32,7 +32,8 @@ import json
 import mimetypes
 import os
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import quote, unquote
@@ -73,6 +74,9 @@ class PreviewState:
     out: Path
     base_path: str = "/"
     problems: tuple[str, ...] = ()
+    # Pages served in place of their files until the build under way ends, by the real
+    # path of the file (the preview's quick page: sitegen.serve.quick).
+    pages: Mapping[str, bytes] = field(default_factory=dict)
 
 
 class Preview(Protocol):
@@ -272,6 +276,8 @@ class SiteHandler(Guarded):
             self.redirect(base + found)
         elif found is None:
             await self._missing(state, head)
+        elif (page := state.pages.get(str(found))) is not None:
+            self._html(page, head, banner(state.problems))
         else:
             await self._send(found, state, head)
 

@@ -98,6 +98,16 @@ class Source(ABC):
     def close(self) -> None:
         """Release the watch."""
 
+    @abstractmethod
+    def edits(self) -> frozenset[Path] | None:
+        """The files whose contents changed since the last call, and nothing else did; None
+        when something else did (a file or folder came, went or moved) or is not known.
+
+        The preview draws the page of one edited paper before its whole build (see
+        :mod:`sitegen.serve.quick`): that is only right when nothing but files'
+        contents changed.
+        """
+
 
 def open_source(plan: WatchPlan) -> Source:
     """The native observer where it starts, else polling."""
@@ -118,13 +128,25 @@ class _Flag(FileSystemEventHandler):
         self.plan = plan
         self._raised = False
         self._cond = threading.Condition()
+        self._edited: set[Path] | None = set()  # see Source.edits
 
     def on_any_event(self, event: FileSystemEvent) -> None:
         paths = (event.src_path, event.dest_path) if event.dest_path else (event.src_path,)
-        if any(self.plan.matters(Path(os.fsdecode(path))) for path in paths):
+        matter = [path for raw in paths if self.plan.matters(path := Path(os.fsdecode(raw)))]
+        if matter:
             with self._cond:
                 self._raised = True
+                if self._edited is not None and isinstance(
+                        event, (FileModifiedEvent, FileClosedEvent)) and not event.is_directory:
+                    self._edited.update(matter)
+                else:
+                    self._edited = None
                 self._cond.notify_all()
+
+    def edits(self) -> frozenset[Path] | None:
+        with self._cond:
+            edited, self._edited = self._edited, set()
+        return frozenset(edited) if edited is not None else None
 
     def take(self, timeout: float) -> bool:
         """Wait up to ``timeout`` seconds for the flag; True (and lowered) if it was raised."""
@@ -160,6 +182,9 @@ class WatchdogSource(Source):
     def wait(self, timeout: float) -> bool:
         return self._flag.take(timeout)
 
+    def edits(self) -> frozenset[Path] | None:
+        return self._flag.edits()
+
     def close(self) -> None:
         self._observer.stop()  # stops every emitter, also those started before one failed
         if self._observer.is_alive():
@@ -173,6 +198,7 @@ class PollSource(Source):
         self.plan = plan
         self.interval = interval
         self.last = self.snapshot()
+        self._since = self.last  # the snapshot at the last call of edits()
 
     def snapshot(self) -> dict[str, tuple[int, int, int]]:
         stats: dict[str, tuple[int, int, int]] = {}
@@ -202,6 +228,17 @@ class PollSource(Source):
 
     def close(self) -> None:
         self.last = {}
+
+    def edits(self) -> frozenset[Path] | None:
+        now, before = self.snapshot(), self._since
+        self._since = now
+        if now.keys() != before.keys():
+            return None
+        changed = [path for path, stat in now.items() if before[path] != stat]
+        # The same inode: its contents changed; a new one was put in its place.
+        if any(now[path][2] != before[path][2] or now[path] == (0, 0, 0) for path in changed):
+            return None
+        return frozenset(Path(path) for path in changed)
 
 
 def _stat_into(stats: dict[str, tuple[int, int, int]], path: Path) -> None:
