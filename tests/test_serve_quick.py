@@ -157,8 +157,11 @@ def _reload_then(server: PreviewServer, act: Callable[[], None]) -> float:
         await conn.write_message(json.dumps({"command": "hello", "protocols": [
             "http://livereload.com/protocols/official-7"]}))
         await conn.read_message()
-        while not server.hub.clients:
+        await conn.write_message(json.dumps({"command": "info", "url": f"http://{origin}/"}))
+        deadline = time.monotonic() + 10
+        while not server.hub.clients and time.monotonic() < deadline:
             await asyncio.sleep(0.01)
+        assert server.hub.clients
         started = time.perf_counter()
         act()
         message = await asyncio.wait_for(conn.read_message(), 30)

@@ -209,3 +209,35 @@ def test_closing_ends_the_observer_threads(site: Path) -> None:
     assert set(threading.enumerate()) - before
     source.close()
     assert not {t for t in set(threading.enumerate()) - before if t.is_alive()}
+
+
+def test_edits_name_the_files_whose_contents_alone_changed(site: Path, watch: Open) -> None:
+    """What the preview's quick page relies on: one file's contents changed, and nothing
+    came, went or moved (anything else is None: only a whole build can tell)."""
+    source = watch(plan_for(site))
+    paper = (site / "content" / "papers" / "one.md").resolve()
+    assert source.edits() == frozenset()
+    paper.write_text("one, edited in place\n", encoding="utf-8")
+    assert source.wait(SEEN)
+    drain(source)
+    assert source.edits() == frozenset({paper})
+    assert source.edits() == frozenset()  # taken: the next call starts afresh
+    (site / "content" / "papers" / "two.md").write_text("two\n", encoding="utf-8")
+    paper.write_text("one, edited again\n", encoding="utf-8")
+    assert source.wait(SEEN)
+    drain(source)
+    assert source.edits() is None  # a file came
+    replacement = paper.with_name(".one.md.tmp")
+    replacement.write_text("one, saved by a rename\n", encoding="utf-8")
+    os.replace(replacement, paper)
+    assert source.wait(SEEN)
+    drain(source)
+    assert source.edits() is None  # a new file took the old one's place
+    (site.parent / "theme" / "templates" / "base.html").write_text("<p>\n", encoding="utf-8")
+    drain(source)
+    source.edits()
+    (site.parent / "theme" / "templates" / "base.html").write_text("<p>x\n", encoding="utf-8")
+    assert source.wait(SEEN)
+    drain(source)
+    assert source.edits() == frozenset({(site.parent / "theme" / "templates" /
+                                         "base.html").resolve()})
