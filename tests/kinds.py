@@ -95,6 +95,7 @@ KINDS: dict[str, tuple[str, ...]] = {
         "test_serve",
         "test_serve_limits",
         "test_serve_security",
+        "test_serve_quick",
         "test_thumbnails",
         "test_update",
         "test_workflow_run",
