@@ -108,7 +108,7 @@ async def _search_done(root: Path, before: int, started: float) -> float:
         await asyncio.sleep(0.01)
 
 
-def _served(server: PreviewServer, path: str) -> bytes:
+def served_page(server: PreviewServer, path: str) -> bytes:
     """The page at ``path`` as the preview serves it."""
     conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
     try:
@@ -148,7 +148,7 @@ async def measure_serve(server: PreviewServer, paper: Path, rounds: int,
         message = await asyncio.wait_for(conn.read_message(), 60)
         elapsed = time.perf_counter() - started
         assert message and json.loads(message)["command"] == "reload", message
-        assert f"Edit number {number}.".encode() in _served(server, url), number
+        assert f"Edit number {number}.".encode() in served_page(server, url), number
         times.append(elapsed)
         while server.builds == builds:
             await asyncio.sleep(0.005)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -15,12 +16,17 @@ from typing import Any
 
 import pytest
 
-import sitegen.serve as serve_module
-from sitegen.config import load_config
-from sitegen.errors import BuildError, Problem
-from sitegen.serve import PREVIEW_CACHE, PREVIEW_OUTPUT, PreviewServer, build_preview
-from sitegen.serve.quick import LastBuild, QuickPage, draw, needs_reload
-from sitegen.site import Site
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import sitegen.serve as serve_module  # noqa: E402
+from bench.edit import client, served_page  # noqa: E402
+from sitegen.config import load_config  # noqa: E402
+from sitegen.errors import BuildError, Problem  # noqa: E402
+from sitegen.serve import PREVIEW_CACHE, PREVIEW_OUTPUT, PreviewServer, build_preview  # noqa: E402
+from sitegen.serve.quick import LastBuild, QuickPage, draw, needs_reload  # noqa: E402
+from sitegen.site import Site  # noqa: E402
 
 PAPER = "content/papers/ai-native-memory-a-pathway-from-llms-towards-agi.md"
 PAGE = "papers/ai-native-memory-a-pathway-from-llms-towards-agi/index.html"
@@ -134,30 +140,11 @@ def slow_builds(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
     yield control
 
 
-def _get(server: PreviewServer, path: str) -> bytes:
-    import http.client
-
-    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
-    try:
-        conn.request("GET", path, headers={"Host": f"127.0.0.1:{server.port}"})
-        return conn.getresponse().read()
-    finally:
-        conn.close()
-
-
 def _reload_then(server: PreviewServer, act: Callable[[], None]) -> float:
     """Seconds from ``act`` to the first reload message at a live client."""
-    from tornado.httpclient import HTTPRequest
-    from tornado.websocket import websocket_connect
 
     async def scenario() -> float:
-        origin = f"127.0.0.1:{server.port}"
-        conn = await websocket_connect(HTTPRequest(
-            f"ws://{origin}/livereload", headers={"Origin": f"http://{origin}", "Host": origin}))
-        await conn.write_message(json.dumps({"command": "hello", "protocols": [
-            "http://livereload.com/protocols/official-7"]}))
-        await conn.read_message()
-        await conn.write_message(json.dumps({"command": "info", "url": f"http://{origin}/"}))
+        conn = await client(server.port)
         deadline = time.monotonic() + 10
         while not server.hub.clients and time.monotonic() < deadline:
             await asyncio.sleep(0.01)
@@ -181,19 +168,19 @@ def test_the_preview_serves_the_quick_page_while_its_build_runs(
         _reload_then(server, lambda: _edit(example_site, "comments: 0\n", "comments: 7\n"))
         # The reload came before the build ended: the page is the quick one, in memory.
         assert server.builds == builds
-        shown = _get(server, url)
+        shown = served_page(server, url)
         assert b"7 comments" in shown and b"/livereload.js" in shown
         assert b"7 comments" not in (example_site / PREVIEW_OUTPUT / PAGE).read_bytes()
         assert server.wait_for_builds(builds + 1, timeout=30)
         assert b"7 comments" in (example_site / PREVIEW_OUTPUT / PAGE).read_bytes()
-        assert _get(server, url) == shown
+        assert served_page(server, url) == shown
 
         # A build that fails after a quick page: the last good page again, with the errors.
         slow_builds["fail"] = True
         builds = server.builds
         _reload_then(server, lambda: _edit(example_site, "comments: 7\n", "comments: 9\n"))
-        assert b"9 comments" in _get(server, url)
+        assert b"9 comments" in served_page(server, url)
         assert server.wait_for_builds(builds + 1, timeout=30)
-        failed = _get(server, url)
+        failed = served_page(server, url)
         assert b"7 comments" in failed and b"9 comments" not in failed
         assert b"made to fail" in failed and b'id="sitegen-error"' in failed
