@@ -243,13 +243,14 @@ class PreviewServer:
 
     def _after_quick(self, quick: QuickPage, result: BuildResult | None) -> bool:
         """Whether pages must reload again after a quick page and its whole build."""
-        unfinished, out = self._unfinished, self._last.out if self._last else None
-        if result is None or out is None:  # failed: the last good page is back, with errors
+        if result is None:  # failed: the last good page is back, with the errors
             return True
+        unfinished = self._unfinished
         if unfinished is None:  # nothing to build: the file already is the page
             return False
         plan = unfinished.plan
-        return needs_reload(quick, out, [job.path for job in plan.render] + plan.removed)
+        return needs_reload(quick, unfinished.last.out,
+                            [job.path for job in plan.render] + plan.removed)
 
     def _report(self, result: BuildResult | None, problems: tuple[str, ...],
                 before: tuple[str, ...]) -> None:
