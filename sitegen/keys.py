@@ -20,11 +20,17 @@ Content = bytes | list[bytes]
 
 @dataclass
 class Job:
-    """One output file: site-relative path, input key and a producer of its bytes."""
+    """One output file: site-relative path, input key and a producer of its bytes.
+
+    ``whole``: the file reads every paper (``papers.json``, ``papers.bib``). The
+    render stage makes such files in the main process, which owns the site's
+    memory: a forked worker reading every paper would copy most of it.
+    """
 
     path: str
     key: str
     produce: Callable[[], Content]
+    whole: bool = False
 
 
 def make_key(*parts: object) -> str:

@@ -138,7 +138,7 @@ def _cost(path: str) -> int:
     if path.endswith(".xml"):
         return 100
     if path.endswith(".json"):
-        return 600
+        return 600 if "/" not in path else 1  # a paper's own CSL-JSON is as small as its .bib
     return 1
 
 
@@ -227,10 +227,12 @@ def render_all(jobs: list[Job], target: Staging, progress: Progress,
     """Render and write ``jobs`` into ``target``, forking workers for large batches.
 
     ``parallel`` is off in threaded callers (the preview server): forking a
-    process that runs threads is unsafe.
+    process that runs threads is unsafe. ``on_write`` (``--verbose``) hears of each
+    file as it is written in this process, or after the workers are done: printing
+    must not make the build it reports on serial.
     """
     count = workers()
-    if len(jobs) < PARALLEL_MIN or on_write is not None or not parallel or not can_fork():
+    if len(jobs) < PARALLEL_MIN or not parallel or not can_fork():
         def done(path: str) -> None:
             if on_write is not None:
                 on_write(path)
@@ -238,7 +240,9 @@ def render_all(jobs: list[Job], target: Staging, progress: Progress,
 
         _write_jobs(jobs, target, done)
         return
-    runs = _tasks(jobs, count)
+    # Files that read every paper are this process's own: a worker would copy the site.
+    whole = [job for job in jobs if job.whole]
+    runs = _tasks([job for job in jobs if not job.whole], count)
     # One run per worker: this process renders the last run itself, with one
     # worker fewer. A page a forked worker touches is copied once by whichever
     # process writes it first, so each worker that the parent would have left
@@ -247,13 +251,16 @@ def render_all(jobs: list[Job], target: Staging, progress: Progress,
     task = partial(_in_worker, runs, target)
     with Workers("render", task, len(runs), count - own, fresh=True,
                  on_progress=progress.advance) as pool:
-        problems: Problems = []
+        problems: Problems = _render_own(whole, target, progress, pool)
         if own and (index := pool.take_back()) is not None:
             problems += _render_own(runs[index], target, progress, pool)
         for _, found in pool.results():
             problems += found
     if problems:
         raise BuildError(*sorted({Problem(*p) for p in problems}))
+    if on_write is not None:
+        for job in jobs:
+            on_write(job.path)
 
 
 def _render_own(jobs: list[Job], target: Staging, progress: Progress,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import time
 from collections import Counter
@@ -347,3 +348,75 @@ def test_no_thread_runs_when_workers_are_forked(tmp_path: Path,
     assert threads == [], "nothing forks while another thread runs"
     assert {path.relative_to(site / "public"): path.read_bytes()
             for path in (site / "public").rglob("*") if path.is_file()} == built
+
+
+def _pid_bytes(log: Path, path: str) -> bytes:
+    """A job's bytes that also note which process made them."""
+    with log.open("a", encoding="utf-8") as handle:
+        handle.write(f"{os.getpid()} {path}\n")
+    return path.encode("utf-8")
+
+
+@pytest.mark.skipif(workers() < 2, reason="needs two cores to fork workers")
+@pytest.mark.parametrize("task_jobs", [10_000, 100])
+def test_files_that_read_every_paper_are_made_by_the_main_process(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, task_jobs: int) -> None:
+    """``papers.json`` and the like touch every paper: a forked worker making one copies
+    most of the site's memory (2 GB more at 100,000 papers), so the main process makes
+    them, small site (one run per worker) or large (many tasks); workers make the rest."""
+    from sitegen.progress import Progress
+    from sitegen.publish import Staging
+
+    monkeypatch.setattr(writer, "PARALLEL_MIN", 1)
+    monkeypatch.setattr(writer, "TASK_JOBS", task_jobs)
+    papers = 1000
+    log = tmp_path / "pids.log"
+    paths = sorted([f"papers/p{i:06d}/index.html" for i in range(papers)]
+                   + [f"tags/t{n:03d}/index.html" for n in range(50)]
+                   + ["index.html", "papers.bib", "papers.json", "papers.csl.json"])
+    whole = {"papers.bib", "papers.json", "papers.csl.json"}
+    jobs = [Job(path, "key", partial(_pid_bytes, log, path), whole=path in whole)
+            for path in paths]
+    target = Staging(tmp_path / "public")
+    target.begin()
+    writer.render_all(jobs, target, Progress(len(jobs), quiet=True))
+    lines = [line.split(" ", 1) for line in log.read_text("utf-8").splitlines()]
+    made = {path: pid for pid, path in lines}
+    assert sorted(path for _, path in lines) == paths  # each job made once
+    by_pid = Counter(made.values())
+    here = str(os.getpid())
+    assert {made[path] for path in whole} == {here}
+    assert len(by_pid) >= 2 and sum(n for pid, n in by_pid.items() if pid != here) > papers / 4
+    assert (target.path / "papers.json").read_bytes() == b"papers.json"
+
+
+@pytest.mark.skipif(workers() < 2, reason="needs two cores to fork workers")
+def test_verbose_names_every_file_and_still_renders_in_workers(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--verbose`` prints a "wrote" line per file without making the render serial:
+    its stage report has to time the build a user runs."""
+    from sitegen.cli import main
+    from sitegen.publish import Staging
+
+    site = tmp_path / "site"
+    shutil.copytree(REPO / "content", site / "content")
+    shutil.copy(REPO / "sitegen.toml", site / "sitegen.toml")
+    monkeypatch.setattr(writer, "PARALLEL_MIN", 1)
+    log = tmp_path / "pids.log"
+    real_write = Staging.write
+
+    def write(self: Staging, rel: str, data: bytes | list[bytes]) -> None:
+        with log.open("a", encoding="utf-8") as handle:
+            handle.write(f"{os.getpid()}\n")
+        real_write(self, rel, data)
+
+    monkeypatch.setattr(Staging, "write", write)
+    assert main(["build", "--site", str(site), "--verbose"]) == 0
+    printed = {line[len("wrote "):] for line in capsys.readouterr().out.splitlines()
+               if line.startswith("wrote ")}
+    files = {p.relative_to(site / "public").as_posix() for p in (site / "public").rglob("*")
+             if p.is_file() and p.name != ".sitegen-output"
+             and not p.relative_to(site / "public").as_posix().startswith("pagefind/")}
+    assert printed == files
+    assert len(set(log.read_text("utf-8").split())) >= 2  # written by more than one process

@@ -219,5 +219,6 @@ def citation_jobs(site: SiteData) -> list[Job]:
         jobs.append(Job(paths["csl"], key + ":csl", partial(csl_json, [view], config)))
         jobs.append(Job(paths["ris"], key + ":ris", partial(ris_text, [view], config)))
     all_key = make_key("papers.csl.json", settings, [(v.key, v.cite_key) for v in site.papers])
-    jobs.append(Job("papers.csl.json", all_key, partial(csl_json, site.papers, config)))
+    jobs.append(Job("papers.csl.json", all_key, partial(csl_json, site.papers, config),
+                    whole=True))
     return jobs

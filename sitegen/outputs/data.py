@@ -86,7 +86,7 @@ def data_jobs(data: SiteData, bib_paths: dict[str, str]) -> list[Job]:
         return [robots]
     json_key = make_key("papers.json", FORMAT, config.title, config.description,
                         config.base_url, [(v.key, bib_paths.get(v.slug)) for v in data.papers])
-    return [Job("papers.json", json_key, lambda: papers_json(data)), robots]
+    return [Job("papers.json", json_key, lambda: papers_json(data), whole=True), robots]
 
 
 def robots_txt(config: Config) -> bytes:

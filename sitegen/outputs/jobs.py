@@ -74,7 +74,7 @@ def _bib_jobs(site: SiteData) -> list[Job]:
         key = f"{prefix}:{view.key}:{view.cite_key}"
         jobs.append(Job(bibtex.bib_path(view), key, partial(_bib_bytes, [view])))
     all_key = make_key("papers.bib", settings, [(v.key, v.cite_key) for v in site.papers])
-    jobs.append(Job("papers.bib", all_key, partial(_bib_bytes, site.papers)))
+    jobs.append(Job("papers.bib", all_key, partial(_bib_bytes, site.papers), whole=True))
     return jobs
 
 
