@@ -31,7 +31,7 @@ from sitegen.discover import link_site
 from sitegen.keys import make_key
 from sitegen.markup import excerpt, render_title
 from sitegen.model import Paper
-from sitegen.outputs import bibtex, data
+from sitegen.outputs import bibtex, citations, data
 from sitegen.parallel import fork_imap
 from sitegen.periods import listing_periods, trending
 from sitegen.taxonomy import Tagger, group_tags, merged_names, paper_tags, tag_slug
@@ -68,7 +68,8 @@ def make_settings(config: Config, env_key: str = "", tagger: Tagger | None = Non
     """The settings of a build: ``env_key`` hashes what shapes every page (see
     :meth:`sitegen.site.Site.env_key`); ``card`` renders a paper's list card."""
     basis = Basis(tagger.token if tagger else None, config.math, config.base_url,
-                  config.bib_files, config.papers_json, env_key, (bibtex.FORMAT, data.FORMAT))
+                  config.bib_files, config.papers_json, env_key,
+                  (bibtex.FORMAT, data.FORMAT, citations.FORMAT))
     return Settings(config, basis, tagger, card)
 
 
@@ -114,8 +115,11 @@ def derive_paper(paper: Paper, settings: Settings, shown: tuple[str, ...] | None
     cite_base = keep.cite_base if keep is not None and formats else bibtex.base_key(view)
     bib = (keep.bib if keep is not None and formats and keep.basis.base_url == basis.base_url
            else bibtex.entry_fields(view, settings.config))
+    same_urls = keep is not None and formats and keep.basis.base_url == basis.base_url
+    csl = (keep.csl if keep is not None and same_urls and keep.csl is not None
+           else citations.csl_body(view, settings.config) if basis.bib_files else None)
     return derived._replace(cite_base=cite_base, bib=bib, record=_record(view, settings, keep),
-                            card=_card(view, settings, keep))
+                            card=_card(view, settings, keep), csl=csl)
 
 
 def _record(view: PaperView, settings: Settings, keep: Derived | None) -> bytes | None:

@@ -50,7 +50,7 @@ class Basis(NamedTuple):
     bib_files: bool
     papers_json: bool
     theme: str  # the site's environment key: version, config, templates, static files
-    formats: tuple[int, int]  # BibTeX and papers.json formats
+    formats: tuple[int, int, int]  # BibTeX, papers.json and CSL-JSON/RIS formats
 
 
 class Derived(NamedTuple):
@@ -72,6 +72,9 @@ class Derived(NamedTuple):
     bib: str  # the BibTeX entry after its key line
     record: bytes | None  # its papers.json record (None when that file is off)
     card: str | None  # its card on list pages (None when no theme was given)
+    # Its CSL-JSON item after the key lines, as papers.csl.json writes it (None when
+    # citation files are off): joining these makes that file, instead of encoding it.
+    csl: str | None = None
 
 
 @dataclass(slots=True)

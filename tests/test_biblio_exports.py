@@ -186,6 +186,42 @@ def test_csl_json_items(flash_site: Path) -> None:
     assert json.loads((flash_site / FLASH / f"{slug}.csl.json").read_text("utf-8")) == [flash]
 
 
+def test_csl_json_is_written_as_json_dumps_writes_it(
+        tmp_path: Path, run_cli: Callable[[list[str]], CliResult]) -> None:
+    """``papers.csl.json`` is joined from items the derive stage encoded one by one (and
+    a paper's own file from its item): the bytes are still those of ``json.dumps(items,
+    indent=2)``, on hostile text too, whether the items were just made or read back
+    from the parse cache."""
+    bib = tmp_path / "refs.bib"
+    bib.write_text(FLASH_BIB, encoding="utf-8")
+    imported(run_cli, tmp_path / "site", bib)
+    (tmp_path / "site" / "content" / "papers" / "hostile.md").write_text(
+        '---\ntitle: "Quotes \\" back\\\\slash \\u2028 tab\\t \\U0001F600 </script>"\n'
+        'date: 2021-03-04\nauthors: ["Ünïcode Ädam", "Bea \\"O\\" Österreich"]\n'
+        'venue: "Jé & {\\\\\\"}"\n---\nLine one,\n\nline \\u00e9 two.\n', encoding="utf-8")
+    out = tmp_path / "site" / "public"
+
+    def files() -> dict[str, str]:
+        found = {p.relative_to(out).as_posix(): p.read_text("utf-8")
+                 for p in [out / "papers.csl.json", *out.glob("papers/*/*.csl.json")]}
+        assert len(found) == 4
+        return found
+
+    assert run_cli(["build", "--site", str(tmp_path / "site"), "-q"])[0] == 0
+    first = files()
+    items = json.loads(first["papers.csl.json"])
+    assert len(items) == 3 and any("\u2028" in item["title"] for item in items)
+    assert first["papers.csl.json"] == json.dumps(items, ensure_ascii=False, indent=2) + "\n"
+    for name, text in first.items():
+        if name != "papers.csl.json":
+            (item,) = json.loads(text)
+            assert item in items and text == json.dumps([item], ensure_ascii=False, indent=2) + "\n"
+    for name in first:  # made again from the parse cache's items
+        (out / name).unlink()
+    assert run_cli(["build", "--site", str(tmp_path / "site"), "-q"])[0] == 0
+    assert files() == first
+
+
 def _citeproc(bibliography: Path, tmp_path: Path) -> str:
     doc = tmp_path / "doc.md"
     doc.write_text('---\nnocite: "@*"\n---\n', encoding="utf-8")

@@ -115,10 +115,26 @@ def csl_item(view: PaperView, config: Config) -> dict[str, Any]:
     return item
 
 
+def csl_body(view: PaperView, config: Config) -> str:
+    """The paper's item as :func:`csl_json` writes it, after its two key lines (the key
+    depends on the other papers): made once per paper by the derive stage."""
+    item = csl_item(view, config)
+    del item["id"], item["citation-key"]
+    text = json.dumps(item, ensure_ascii=False, indent=2)  # "{\n  ...\n}": indented once more
+    return text.replace("\n", "\n  ")[len("{\n"):]
+
+
 def csl_json(views: list[PaperView], config: Config) -> bytes:
-    """A CSL-JSON file: an array of items."""
-    items = [csl_item(view, config) for view in views]
-    return (json.dumps(items, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    """A CSL-JSON file: an array of items, as ``json.dumps(items, indent=2)`` writes it,
+    joined from each paper's :func:`csl_body` (encoding 10,000 items took half a second)."""
+    if not views:
+        return b"[]\n"
+    items = []
+    for view in views:
+        body = view.derived.csl if view.derived.csl is not None else csl_body(view, config)
+        key = json.dumps(view.cite_key, ensure_ascii=False)
+        items.append(f'  {{\n    "id": {key},\n    "citation-key": {key},\n{body}')
+    return ("[\n" + ",\n".join(items) + "\n]\n").encode("utf-8")
 
 
 def _line(value: str) -> str:
