@@ -72,8 +72,9 @@ class Derived(NamedTuple):
     bib: str  # the BibTeX entry after its key line
     record: bytes | None  # its papers.json record (None when that file is off)
     card: str | None  # its card on list pages (None when no theme was given)
-    # Its CSL-JSON item after the key lines, as papers.csl.json writes it (None when
-    # citation files are off): joining these makes that file, instead of encoding it.
+    # Its CSL-JSON item between the key lines and the abstract, as papers.csl.json writes
+    # it (None when citation files are off): joining these makes that file, instead of
+    # encoding it.
     csl: str | None = None
 
 

@@ -116,12 +116,23 @@ def csl_item(view: PaperView, config: Config) -> dict[str, Any]:
 
 
 def csl_body(view: PaperView, config: Config) -> str:
-    """The paper's item as :func:`csl_json` writes it, after its two key lines (the key
-    depends on the other papers): made once per paper by the derive stage."""
+    """The paper's item as :func:`csl_json` writes it, between its two key lines (the key
+    depends on the other papers) and its abstract (kept once, in the paper): made once
+    per paper by the derive stage."""
     item = csl_item(view, config)
     del item["id"], item["citation-key"]
+    item.pop("abstract", None)
     text = json.dumps(item, ensure_ascii=False, indent=2)  # "{\n  ...\n}": indented once more
-    return text.replace("\n", "\n  ")[len("{\n"):]
+    return text.replace("\n", "\n  ")[len("{\n"):-len("\n  }")]
+
+
+def _csl_text(view: PaperView, config: Config) -> str:
+    """One item of :func:`csl_json`'s array, indented as ``json.dumps`` indents it."""
+    body = view.derived.csl if view.derived.csl is not None else csl_body(view, config)
+    key = json.dumps(view.cite_key, ensure_ascii=False)
+    abstract = view.paper.body  # the last field of csl_item, when there is one
+    tail = f',\n    "abstract": {json.dumps(abstract, ensure_ascii=False)}' if abstract else ""
+    return f'  {{\n    "id": {key},\n    "citation-key": {key},\n{body}{tail}\n  }}'
 
 
 def csl_json(views: list[PaperView], config: Config) -> list[bytes]:
@@ -135,9 +146,7 @@ def csl_json(views: list[PaperView], config: Config) -> list[bytes]:
         return [b"[]\n"]
     parts = [b"[\n"]
     for view in views:
-        body = view.derived.csl if view.derived.csl is not None else csl_body(view, config)
-        key = json.dumps(view.cite_key, ensure_ascii=False)
-        parts += (f'  {{\n    "id": {key},\n    "citation-key": {key},\n{body}'.encode(), b",\n")
+        parts += (_csl_text(view, config).encode(), b",\n")
     parts[-1] = b"\n]\n"
     return parts
 
