@@ -26,9 +26,13 @@ HOLD = textwrap.dedent("""
     from pathlib import Path
     from sitegen.lock import site_lock
     with site_lock(Path(sys.argv[1]), sys.argv[2]):
-        if sys.argv[3] == "fork" and os.fork() == 0:
-            time.sleep(60)  # a worker that outlives its build
-            os._exit(0)
+        if sys.argv[3] == "fork":
+            ready, tell = os.pipe()
+            if os.fork() == 0:  # a worker that outlives its build
+                os.write(tell, b"x")  # its fork handlers (closing the lock) have run
+                time.sleep(60)
+                os._exit(0)
+            os.read(ready, 1)  # "held" only once the worker runs
         print("held", flush=True)
         time.sleep(float(sys.argv[4]))
 """)
