@@ -113,11 +113,13 @@ def derive_paper(paper: Paper, settings: Settings, shown: tuple[str, ...] | None
     keep = old if same_page else None  # the parts below depend on the page key
     formats = keep is not None and keep.basis.formats == basis.formats
     cite_base = keep.cite_base if keep is not None and formats else bibtex.base_key(view)
-    bib = (keep.bib if keep is not None and formats and keep.basis.base_url == basis.base_url
-           else bibtex.entry_fields(view, settings.config))
-    same_urls = keep is not None and formats and keep.basis.base_url == basis.base_url
-    csl = (keep.csl if keep is not None and same_urls and keep.csl is not None
-           else citations.csl_body(view, settings.config) if basis.bib_files else None)
+    # The earlier result, when its citation fields were made for these formats and URLs.
+    cited = keep if keep is not None and formats and keep.basis.base_url == basis.base_url else None
+    bib = cited.bib if cited is not None else bibtex.entry_fields(view, settings.config)
+    csl = None
+    if basis.bib_files:
+        csl = cited.csl if cited is not None and cited.csl is not None else citations.csl_body(
+            view, settings.config)
     return derived._replace(cite_base=cite_base, bib=bib, record=_record(view, settings, keep),
                             card=_card(view, settings, keep), csl=csl)
 

@@ -182,9 +182,7 @@ def _write_files(output: Path, files: list[dict[str, str]], reuse: Path | None =
     made: set[str] = set()
     plain: dict[str, bool] = {}  # folder of ``reuse`` -> no link on the way out of it
     real = os.path.realpath(reuse) if reuse is not None else ""
-    files.reverse()
-    while files:  # each file's text let go once it is written
-        item = files.pop()
+    for item in files:
         rel = os.path.normpath(str(item.get("path", "")))
         if os.path.isabs(rel) or rel == "." or rel.split(os.sep, 1)[0] == "..":
             raise BuildError(Problem(FOLDER, 0, f"Pagefind named a file outside its folder: "

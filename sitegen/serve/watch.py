@@ -230,7 +230,7 @@ class PollSource(Source):
         self.last = {}
 
     def edits(self) -> frozenset[Path] | None:
-        now, before = self.snapshot(), self._since
+        now, before = self.last, self._since  # what wait() last saw: no second scan
         self._since = now
         if now.keys() != before.keys():
             return None
