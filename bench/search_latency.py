@@ -86,7 +86,7 @@ def index_copy(public: Path, target: Path, part_pages: int) -> tuple[int, float]
     import resource
 
     from sitegen.outputs import search_parts
-    from sitegen.outputs.search import EXCLUDE, _dying_with_us, pagefind_binary
+    from sitegen.outputs.search import EXCLUDE, dying_with_us, pagefind_binary
 
     shutil.rmtree(target, ignore_errors=True)
     shutil.copytree(public, target, copy_function=os.link,
@@ -99,7 +99,7 @@ def index_copy(public: Path, target: Path, part_pages: int) -> tuple[int, float]
     for page in pages:
         grouped[search_parts.part_of(page, count)].append(page)
     parts = [search_parts.Part(n, "", tuple(g)) for n, g in enumerate(grouped)]
-    indexer = search_parts.Indexer(pagefind_binary(), EXCLUDE, _dying_with_us)
+    indexer = search_parts.Indexer(pagefind_binary(), EXCLUDE, dying_with_us)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.process_time()
     fresh = search_parts.index_parts(indexer, parts, (target,), target / ".scratch")

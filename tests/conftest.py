@@ -255,3 +255,27 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         kind = KIND_OF.get(item.module.__name__ if item.module else "")
         if kind:
             item.add_marker(getattr(pytest.mark, kind))
+
+
+@pytest.fixture
+def held_builds(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
+    """Preview builds (``sitegen serve``) that wait until ``gate`` is set, and fail while
+    ``fail`` is set: what a preview does before its whole build ends can be looked at."""
+    import threading
+
+    import sitegen.serve as serve_module
+    from sitegen.errors import BuildError, Problem
+
+    control: dict[str, Any] = {"gate": threading.Event(), "fail": False}
+    control["gate"].set()
+    real = serve_module.build_preview
+
+    def held(site: Any) -> Any:
+        assert control["gate"].wait(60)
+        if control["fail"]:
+            raise BuildError(Problem("content/papers/x.md", 3, "made to fail"))
+        return real(site)
+
+    monkeypatch.setattr(serve_module, "build_preview", held)
+    yield control
+    control["gate"].set()

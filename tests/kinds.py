@@ -96,6 +96,7 @@ KINDS: dict[str, tuple[str, ...]] = {
         "test_serve_limits",
         "test_serve_security",
         "test_serve_quick",
+        "test_serve_search_edit",
         "test_thumbnails",
         "test_update",
         "test_workflow_run",

@@ -6,6 +6,7 @@ skipped when either is missing.
 
 from __future__ import annotations
 
+import re
 import shutil
 import time
 from collections.abc import Iterator
@@ -13,8 +14,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from test_serve_search_edit import (
+    NEW_WORD,
+    OLD_WORD,
+    PAGE,
+    PAPER,
+    add_word,
+    has_edits,
+    swap_word,
+    until,
+)
 
-from sitegen.serve import PreviewServer
+from sitegen.serve import PREVIEW_OUTPUT, PreviewServer
 
 pytestmark = pytest.mark.browser
 sync_api = pytest.importorskip("playwright.sync_api")
@@ -86,3 +97,58 @@ def test_navigate_then_edit_reloads_the_open_page(page: Any, example_site: Path)
             replace(source, "date: [broken\n", "date: ")
         assert page.locator("#sitegen-error").count() == 0
         assert page.locator("h1").first.inner_text().startswith("Edited live: ")
+
+
+def _results(page: Any, origin: str, word: str) -> list[str]:
+    """The result links the preview's search page shows for ``word``."""
+    page.goto(f"{origin}search/?q={word}")
+    status = page.locator("#search-status")
+    sync_api.expect(status).to_have_text(re.compile(r"\d+ papers? found\.|No papers match\."),
+                                         timeout=15_000)
+    sync_api.expect(page.locator("#search-results")).to_have_attribute("aria-busy", "false")
+    hrefs: list[str] = page.locator("#search-results li h2 a").evaluate_all(
+        "links => links.map((a) => a.getAttribute('href'))")
+    return hrefs
+
+
+def test_search_finds_the_edit_while_the_whole_build_runs(
+        example_site: Path, held_builds: dict[str, Any]) -> None:
+    """The preview's search over an edit (``sitegen/outputs/search_edits.py``): while the
+    whole build is held back, the new word finds the paper once and the word the edit
+    removed no longer finds it; both stay so once the build's own index has taken over."""
+    if CHROMIUM is None:
+        pytest.skip("chromium is not installed")
+    add_word(example_site / PAPER, OLD_WORD)
+    url = "/lab/" + PAGE.removesuffix("index.html")  # deployed under a subpath
+    with PreviewServer(example_site, port=0, quiet=True,
+                       overrides={"base_url": "https://example.org/lab/"}) as server, \
+            sync_api.sync_playwright() as playwright:
+        out = example_site / PREVIEW_OUTPUT
+        origin = server.url
+        assert origin.endswith("/lab/")
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            page = browser.new_page()
+            errors: list[str] = []
+            page.on("pageerror", lambda exc: errors.append(str(exc)))
+            assert _results(page, origin, OLD_WORD).count(url) == 1
+            assert url not in _results(page, origin, NEW_WORD)
+
+            held_builds["gate"].clear()
+            builds = server.builds
+            swap_word(example_site / PAPER, OLD_WORD, NEW_WORD)
+            until(lambda: has_edits(server), "the edit index never came")
+            assert server.builds == builds  # the whole build is still held
+            assert NEW_WORD.encode() not in (out / PAGE).read_bytes()
+            assert _results(page, origin, NEW_WORD).count(url) == 1
+            assert url not in _results(page, origin, OLD_WORD)  # the old entry is hidden
+
+            held_builds["gate"].set()
+            assert server.wait_for_builds(builds + 1, timeout=30)
+            until(lambda: not server.state.files,
+                   "the edit index stayed after the build's own index")
+            assert _results(page, origin, NEW_WORD).count(url) == 1
+            assert url not in _results(page, origin, OLD_WORD)
+            assert errors == []
+        finally:
+            browser.close()

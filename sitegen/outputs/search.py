@@ -103,7 +103,7 @@ os.execv(sys.argv[2], sys.argv[2:])
 """
 
 
-def _dying_with_us(command: list[str]) -> list[str]:
+def dying_with_us(command: list[str]) -> list[str]:
     """``command`` started through :data:`_TRAMPOLINE`: it dies when sitegen does."""
     if not sys.platform.startswith("linux") or not sys.executable:
         return command
@@ -169,7 +169,7 @@ def build_index(data: SiteData, site: Path, pending: Path | None = None
         shutil.copytree(live, target, copy_function=os.link)
         _save_record(data, parts, target)
         return "reused", None
-    indexer = Indexer(pagefind_binary(), EXCLUDE, _dying_with_us)
+    indexer = Indexer(pagefind_binary(), EXCLUDE, dying_with_us)
     scratch = site / f".{FOLDER}.sitegen-new"
     sources = (pending, site) if pending is not None else (site,)
     done = f"indexed {len(stale)} of {len(parts)} parts"

@@ -43,6 +43,7 @@ import sys
 import threading
 import time
 import traceback
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -57,7 +58,7 @@ from sitegen.errors import SitegenError, visible
 from sitegen.lock import site_lock
 from sitegen.serve.accept import PreviewHTTPServer
 from sitegen.serve.http import Hub, PreviewState, make_app
-from sitegen.serve.quick import LastBuild, QuickPage, draw, needs_reload
+from sitegen.serve.quick import LastBuild, QuickPage, QuickSearch, draw, needs_reload
 from sitegen.serve.watch import Source, WatchPlan, open_source
 from sitegen.site import BuildResult, Setup, Site
 from sitegen.theme import theme_dir
@@ -67,6 +68,7 @@ from sitegen.writer import Plan
 DEBOUNCE = 0.05  # seconds without changes before a build starts (one save is one burst)
 PREVIEW_OUTPUT = ".sitegen-cache/serve/site"
 PREVIEW_CACHE = ".sitegen-cache/serve/cache"
+SEARCH_EDIT = ".sitegen-cache/serve/search-edit"  # where Pagefind writes a quick page's index
 IDLE_WAIT = 0.2  # how often an idle watcher checks whether to stop
 STOP_POLL = 0.1  # how often the main thread checks whether the server was stopped
 
@@ -150,6 +152,7 @@ class PreviewServer:
         self.allowed_hosts = allowed_hosts(host, port)
         self.builds = 0
         self._unfinished: _Unfinished | None = None
+        self._searching: QuickSearch | None = None  # the quick page's own search entry
         self._held = contextlib.ExitStack()  # the site lock, from a build to its search index
         self._parse_cache: ParseCache | None = None  # parsed papers, kept between rebuilds
         self._last: LastBuild | None = None  # the last good build, for quick pages
@@ -200,6 +203,9 @@ class PreviewServer:
                     with self._cond:
                         self.state = replace(self.state, pages={str(quick.file): quick.new})
                     self._notify()
+                    if self._config.search:  # found by search before its part is made
+                        self._searching = QuickSearch(self._last.out, quick,
+                                                      self.root / SEARCH_EDIT, self._serve_files)
             cache_dir = self.root / PREVIEW_CACHE if self.private else None
             # Threads run here, so no forked workers.
             site = Site(self._config, quiet=True, cache_dir=cache_dir, parallel=False,
@@ -220,10 +226,11 @@ class PreviewServer:
             self._held.close()
         # Keep serving the last good build where it is, even if the new config moved it.
         config = self._served or self._fallback_config()
-        state = PreviewState(config.output_path, config.base_path, problems)
         with self._cond:
+            # The quick page's search files stay until its part of the index is made.
+            self.state = PreviewState(config.output_path, config.base_path, problems,
+                                      files=self.state.files)
             self.builds += 1
-            self.state = state
             if result is not None:
                 self.last_result = result
             self._cond.notify_all()
@@ -231,6 +238,11 @@ class PreviewServer:
         if quick is not None:
             return self._after_quick(quick, result)
         return problems != previous.problems or (result is not None and result.written > 0)
+
+    def _serve_files(self, files: Mapping[str, bytes]) -> None:
+        """Serve ``files`` (site path -> bytes) from memory in place of the output's."""
+        with self._cond:
+            self.state = replace(self.state, files=files)
 
     @staticmethod
     def _draw(last: LastBuild, edits: frozenset[Path] | None) -> QuickPage | None:
@@ -312,12 +324,17 @@ class PreviewServer:
     def _finish_after_reload(self) -> None:
         """Record the last build and index the live preview for search, after the reload."""
         unfinished, self._unfinished = self._unfinished, None
+        searching, self._searching = self._searching, None
         try:
+            if searching is not None:
+                searching.wait()
             if unfinished is not None:
                 unfinished.finish()
         except (SitegenError, OSError) as exc:
             print(visible(f"search index not updated: {exc}"), file=sys.stderr)
         finally:
+            if searching is not None:  # the index holds the edit now, or the build failed
+                searching.drop()
             self._held.close()  # the site lock taken by rebuild
 
     def _notify(self) -> None:

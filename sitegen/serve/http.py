@@ -77,6 +77,9 @@ class PreviewState:
     # Pages served in place of their files until the build under way ends, by the real
     # path of the file (the preview's quick page: sitegen.serve.quick).
     pages: Mapping[str, bytes] = field(default_factory=dict)
+    # Files served from memory by their path under the base path, present or not in the
+    # output (the quick page's search index: sitegen.outputs.search_edits).
+    files: Mapping[str, bytes] = field(default_factory=dict)
 
 
 class Preview(Protocol):
@@ -271,6 +274,9 @@ class SiteHandler(Guarded):
         if base != "/" and path in ("/", base.rstrip("/")):
             self.redirect(base)
             return
+        if path.startswith(base) and (kept := state.files.get(path[len(base):])) is not None:
+            self._bytes(kept, path, head)
+            return
         found = resolve(state.out, path[len(base):]) if path.startswith(base) else None
         if isinstance(found, str):
             self.redirect(base + found)
@@ -305,18 +311,21 @@ class SiteHandler(Guarded):
             self.finish(b"" if head else b"404 Not Found\n")
             return
         with handle:
-            kind = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
+            kind = _content_type(file.name)
             if kind == "text/html":
                 self._html(handle.read(), head, banner(state.problems))
                 return
-            if kind.startswith("text/") or kind in ("application/javascript", "application/json"):
-                kind += "; charset=utf-8"
             self.set_header("Content-Type", kind)
             self.set_header("Content-Length", os.fstat(handle.fileno()).st_size)
             while not head and (chunk := handle.read(CHUNK)):
                 self.write(chunk)
                 await self.flush()
         self.finish()
+
+    def _bytes(self, data: bytes, path: str, head: bool) -> None:
+        self.set_header("Content-Type", _content_type(path))
+        self.set_header("Content-Length", len(data))
+        self.finish(b"" if head else data)
 
     def _html(self, page: bytes, head: bool, extra: bytes) -> None:
         host, port = split_host(self.request.headers.get("Host", ""))
@@ -326,6 +335,15 @@ class SiteHandler(Guarded):
         self.set_header("Content-Type", "text/html; charset=utf-8")
         self.set_header("Content-Length", len(body))
         self.finish(b"" if head else body)
+
+
+def _content_type(name: str) -> str:
+    kind = mimetypes.guess_type(name)[0] or "application/octet-stream"
+    if kind == "text/html":  # its charset is added with the live-reload script
+        return kind
+    if kind.startswith("text/") or kind in ("application/javascript", "application/json"):
+        kind += "; charset=utf-8"
+    return kind
 
 
 def make_app(preview: Preview) -> web.Application:

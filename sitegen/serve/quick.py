@@ -16,16 +16,25 @@ same. Any other change (a file added, removed or moved, a template, the
 configuration, a file that does not parse) waits for the whole build. The
 quick page is served until that build ends; if it fails, the preview shows the
 last good site again, with the errors.
+
+With search on, the quick page is also indexed on its own beside the whole
+build (:class:`QuickSearch`, :mod:`sitegen.outputs.search_edits`), so that the
+preview's search finds the edit long before its part of the index is made again.
 """
 
 from __future__ import annotations
 
+import sys
+import threading
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
 from sitegen.content import default_slug, load_file
 from sitegen.derive import Settings, derive_paper, redrawn
+from sitegen.errors import SitegenError, visible
+from sitegen.outputs.search_edits import index_edit
 from sitegen.pages import detail_page
 from sitegen.render import Renderer
 from sitegen.site import page_renderer
@@ -103,3 +112,33 @@ def needs_reload(page: QuickPage, out: Path, rendered: list[str]) -> bool:
         return (out / page.rel).read_bytes() != page.new
     except OSError:
         return True
+
+
+class QuickSearch:
+    """The quick page indexed for search in a thread while the whole build runs, its files
+    handed to ``serve`` (site path -> bytes, :func:`~sitegen.outputs.search_edits.index_edit`);
+    :meth:`drop` takes them back once the build's own index holds the edit, or it failed."""
+
+    def __init__(self, out: Path, page: QuickPage, scratch: Path,
+                 serve: Callable[[Mapping[str, bytes]], None]) -> None:
+        self._serve = serve
+        self._thread = threading.Thread(target=self._index, args=(out, page, scratch),
+                                        daemon=True, name="sitegen-quick-search")
+        self._thread.start()
+
+    def _index(self, out: Path, page: QuickPage, scratch: Path) -> None:
+        try:
+            files = index_edit(out, page.rel, page.new, scratch)
+        except (SitegenError, OSError) as exc:  # the whole build's index still comes
+            print(visible(f"edit not indexed for search ahead of the build: {exc}"),
+                  file=sys.stderr)
+            return
+        if files:
+            self._serve(files)
+
+    def wait(self) -> None:
+        self._thread.join()
+
+    def drop(self) -> None:
+        """Stop serving the edit index (after :meth:`wait`)."""
+        self._serve({})

@@ -16,6 +16,7 @@ const more = document.getElementById("search-more");
 let pagefind = null;
 let generation = 0;
 let pending = [];
+let replaced = new Set();  // entries an edit index replaces (preview only)
 let timer = 0;
 
 function readLocation() {
@@ -207,7 +208,7 @@ async function run() {
   const search = await pagefind.search(words || null, options());
   if (current !== generation || !search) return;
   list.replaceChildren();
-  pending = search.results.slice();
+  pending = search.results.filter((result) => !replaced.has(result.id));
   const count = pending.length;
   status.textContent = count === 0 ? "No papers match." :
     `${count} paper${count === 1 ? "" : "s"} found.`;
@@ -221,11 +222,15 @@ function schedule() {
 
 // The index comes in parts (sitegen/outputs/search_parts.py): the first is the
 // bundle's own, the others are listed in sitegen-parts.json and merged into it.
+// In the preview, an edited paper's new entry may come as an index of its own
+// ("edits", sitegen/outputs/search_edits.py), naming its old entry to hide.
 async function mergeParts(bundle, base) {
   const response = await fetch(bundle + "sitegen-parts.json");
   if (!response.ok) throw new Error(`sitegen-parts.json: HTTP ${response.status}`);
-  const { parts } = await response.json();
-  await Promise.all(parts.map((part) => pagefind.mergeIndex(bundle + part, { baseUrl: base })));
+  const { parts, edits } = await response.json();
+  const merged = edits ? [...parts, edits.index] : parts;
+  if (edits) replaced = new Set(edits.hide);
+  await Promise.all(merged.map((part) => pagefind.mergeIndex(bundle + part, { baseUrl: base })));
 }
 
 async function start() {
