@@ -257,6 +257,18 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(getattr(pytest.mark, kind))
 
 
+def wait_until(check: Callable[[], bool], timeout: float = 15) -> bool:
+    """Poll ``check`` until it holds or ``timeout`` seconds pass; its last answer."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.02)
+    return check()
+
+
 @pytest.fixture
 def held_builds(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
     """Preview builds (``sitegen serve``) that wait until ``gate`` is set, and fail while

@@ -21,6 +21,7 @@ from typing import Any
 from unittest.mock import ANY
 
 import pytest
+from conftest import wait_until
 
 import sitegen.serve as serve_module
 from sitegen.serve import PREVIEW_OUTPUT, PreviewServer, allowed_hosts, is_loopback
@@ -43,15 +44,6 @@ def get(server: PreviewServer, path: str, host: str | None = None) -> tuple[int,
         return response.status, dict(response.getheaders()), response.read()
     finally:
         conn.close()
-
-
-def wait_until(check: Callable[[], bool], timeout: float = 15) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(0.02)
-    return check()
 
 
 def edit(site: Path, old: str, new: str, rel: str = PAPER) -> None:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import wait_until
 from test_serve_search_edit import (
     NEW_WORD,
     OLD_WORD,
@@ -22,7 +23,6 @@ from test_serve_search_edit import (
     add_word,
     has_edits,
     swap_word,
-    until,
 )
 
 from sitegen.serve import PREVIEW_OUTPUT, PreviewServer
@@ -137,7 +137,7 @@ def test_search_finds_the_edit_while_the_whole_build_runs(
             held_builds["gate"].clear()
             builds = server.builds
             swap_word(example_site / PAPER, OLD_WORD, NEW_WORD)
-            until(lambda: has_edits(server), "the edit index never came")
+            assert wait_until(lambda: has_edits(server), 30), "the edit index never came"
             assert server.builds == builds  # the whole build is still held
             assert NEW_WORD.encode() not in (out / PAGE).read_bytes()
             assert _results(page, origin, NEW_WORD).count(url) == 1
@@ -145,8 +145,8 @@ def test_search_finds_the_edit_while_the_whole_build_runs(
 
             held_builds["gate"].set()
             assert server.wait_for_builds(builds + 1, timeout=30)
-            until(lambda: not server.state.files,
-                   "the edit index stayed after the build's own index")
+            assert wait_until(lambda: not server.state.files, 30), \
+                "the edit index stayed after the build's own index"
             assert _results(page, origin, NEW_WORD).count(url) == 1
             assert url not in _results(page, origin, OLD_WORD)
             assert errors == []

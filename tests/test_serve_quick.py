@@ -10,7 +10,7 @@ import asyncio
 import json
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -20,10 +20,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-import sitegen.serve as serve_module  # noqa: E402
 from bench.edit import client, served_page  # noqa: E402
 from sitegen.config import load_config  # noqa: E402
-from sitegen.errors import BuildError, Problem  # noqa: E402
 from sitegen.serve import PREVIEW_CACHE, PREVIEW_OUTPUT, PreviewServer, build_preview  # noqa: E402
 from sitegen.serve.quick import LastBuild, QuickPage, draw, needs_reload  # noqa: E402
 from sitegen.site import Site  # noqa: E402
@@ -124,22 +122,6 @@ def test_reload_after_the_build_only_when_a_shown_page_changed(tmp_path: Path) -
     assert needs_reload(page, tmp_path, ["p/index.html"])
 
 
-@pytest.fixture
-def slow_builds(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
-    """Preview builds that wait for ``gate`` first, and fail while ``fail`` is set."""
-    control: dict[str, Any] = {"delay": 0.0, "fail": False}
-    real = serve_module.build_preview
-
-    def slow(site: Site) -> Any:
-        time.sleep(control["delay"])
-        if control["fail"]:
-            raise BuildError(Problem("content/papers/x.md", 3, "made to fail"))
-        return real(site)
-
-    monkeypatch.setattr(serve_module, "build_preview", slow)
-    yield control
-
-
 def _reload_then(server: PreviewServer, act: Callable[[], None]) -> float:
     """Seconds from ``act`` to the first reload message at a live client."""
 
@@ -160,26 +142,29 @@ def _reload_then(server: PreviewServer, act: Callable[[], None]) -> float:
 
 
 def test_the_preview_serves_the_quick_page_while_its_build_runs(
-        example_site: Path, slow_builds: dict[str, Any]) -> None:
+        example_site: Path, held_builds: dict[str, Any]) -> None:
     with PreviewServer(example_site, port=0, quiet=True) as server:
         url = "/" + PAGE.removesuffix("index.html")
         builds = server.builds
-        slow_builds["delay"] = 3.0
+        held_builds["gate"].clear()
         _reload_then(server, lambda: _edit(example_site, "comments: 0\n", "comments: 7\n"))
         # The reload came before the build ended: the page is the quick one, in memory.
         assert server.builds == builds
         shown = served_page(server, url)
         assert b"7 comments" in shown and b"/livereload.js" in shown
         assert b"7 comments" not in (example_site / PREVIEW_OUTPUT / PAGE).read_bytes()
+        held_builds["gate"].set()
         assert server.wait_for_builds(builds + 1, timeout=30)
         assert b"7 comments" in (example_site / PREVIEW_OUTPUT / PAGE).read_bytes()
         assert served_page(server, url) == shown
 
         # A build that fails after a quick page: the last good page again, with the errors.
-        slow_builds["fail"] = True
+        held_builds["fail"] = True
+        held_builds["gate"].clear()
         builds = server.builds
         _reload_then(server, lambda: _edit(example_site, "comments: 7\n", "comments: 9\n"))
         assert b"9 comments" in served_page(server, url)
+        held_builds["gate"].set()
         assert server.wait_for_builds(builds + 1, timeout=30)
         failed = served_page(server, url)
         assert b"7 comments" in failed and b"9 comments" not in failed

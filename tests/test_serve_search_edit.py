@@ -16,7 +16,6 @@ from __future__ import annotations
 import gzip
 import json
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -28,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from conftest import tree_bytes  # noqa: E402
+from conftest import tree_bytes, wait_until  # noqa: E402
 
 from bench import synth, trees  # noqa: E402
 from bench.edit import served_page  # noqa: E402
@@ -108,13 +107,6 @@ def test_no_edit_index_without_a_search_index(tmp_path: Path) -> None:
     assert not (tmp_path / "pagefind").exists()
 
 
-def until(check: Callable[[], bool], what: str) -> None:
-    deadline = time.monotonic() + 30
-    while not check():
-        assert time.monotonic() < deadline, what
-        time.sleep(0.02)
-
-
 def has_edits(server: PreviewServer) -> bool:
     """The preview serves an edit index, and a parts file naming it, from memory."""
     files = server.state.files
@@ -137,7 +129,7 @@ def test_the_edit_index_is_served_from_memory_until_its_part_is_indexed(
         held_builds["gate"].clear()
         builds = server.builds
         swap_word(example_site / PAPER, OLD_WORD, NEW_WORD)
-        until(lambda: has_edits(server), "the edit index never came")
+        assert wait_until(lambda: has_edits(server), 30), "the edit index never came"
         assert tree_bytes(out / "pagefind") == index  # nothing is written to the output
         listed = json.loads(served_page(server, f"{base}pagefind/{PARTS_FILE}"))
         assert listed["parts"] == json.loads(index[PARTS_FILE])["parts"]
@@ -146,7 +138,7 @@ def test_the_edit_index_is_served_from_memory_until_its_part_is_indexed(
 
         held_builds["gate"].set()
         assert server.wait_for_builds(builds + 1, timeout=30)
-        until(lambda: not server.state.files, "the edit index stayed")
+        assert wait_until(lambda: not server.state.files, 30), "the edit index stayed"
         # The whole build patched the live output: nothing looked like a stranger's file.
         assert out.stat().st_ino == folder
         assert served_page(server, f"{base}pagefind/{PARTS_FILE}") == index[PARTS_FILE]
@@ -164,9 +156,9 @@ def test_a_failed_build_drops_the_edit_index(example_site: Path,
         held_builds["fail"] = True
         builds = server.builds
         swap_word(example_site / PAPER, OLD_WORD, NEW_WORD)
-        until(lambda: has_edits(server), "the edit index never came")
+        assert wait_until(lambda: has_edits(server), 30), "the edit index never came"
         held_builds["gate"].set()
         assert server.wait_for_builds(builds + 1, timeout=30)
-        until(lambda: not server.state.files, "the edit index stayed")
+        assert wait_until(lambda: not server.state.files, 30), "the edit index stayed"
         assert server.state.problems
         assert served_page(server, f"{_base(server)}pagefind/{PARTS_FILE}") == index[PARTS_FILE]
