@@ -9,12 +9,18 @@ each sample falls in; the largest sample of each stage is printed::
 
     python -m bench.stage_memory --papers 100000
 
+``--site DIR`` builds an existing site instead (written once with ``--keep DIR``), its
+output and cache moved aside first into ``DIR/../stage-memory-trash/``: deleting the
+hundreds of thousands of files of a 100,000-paper build right before the next one
+slows that build's file creation on some file systems.
+
 ``bench/run.py`` gives the build's peak; this says which stage makes it.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 import tempfile
@@ -62,19 +68,39 @@ def measure(site: Path, interval: float) -> dict[str, int]:
     return peaks
 
 
+def _cold(site: Path) -> Path:
+    """``site`` with its last build's output and cache moved aside (not deleted)."""
+    trash = site.parent / "stage-memory-trash" / str(time.time_ns())
+    trash.mkdir(parents=True)
+    for name in ("public", ".sitegen-cache"):
+        if (site / name).exists():
+            os.rename(site / name, trash / name)
+    return site
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--papers", type=int, default=10_000, help="synthetic papers")
     parser.add_argument("--interval", type=float, default=0.3,
                         help="seconds between samples (reading PSS walks page tables)")
     parser.add_argument("--seed", type=int, default=synth.DEFAULT_SEED)
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--site", type=Path, help="build this site (see --keep) instead")
+    where.add_argument("--keep", type=Path, help="write the site into this new folder and "
+                                                 "keep it, to build again with --site")
     args = parser.parse_args()
-    scratch = trees.HERE / "work"  # git-ignored, as bench/run.py's sites
-    scratch.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="stage-memory-", dir=scratch) as work:
-        site = Path(work) / "site"
-        trees.write_site("sitegen-default", site, synth.make_papers(args.papers, args.seed))
-        peaks = measure(site, args.interval)
+    if args.site is not None:
+        peaks = measure(_cold(args.site), args.interval)
+    elif args.keep is not None:
+        trees.write_site("sitegen-default", args.keep, synth.make_papers(args.papers, args.seed))
+        peaks = measure(args.keep, args.interval)
+    else:
+        scratch = trees.HERE / "work"  # git-ignored, as bench/run.py's sites
+        scratch.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(prefix="stage-memory-", dir=scratch) as work:
+            site = Path(work) / "site"
+            trees.write_site("sitegen-default", site, synth.make_papers(args.papers, args.seed))
+            peaks = measure(site, args.interval)
     for name in (*STAGES, "end"):
         if name in peaks:
             print(f"peak during {name}: {peaks[name] / 2**20:,.0f} MB")

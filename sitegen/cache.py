@@ -239,7 +239,7 @@ class BuildCache:
 
 
 PARSE_DIR = "content"
-PARSE_FORMAT = 6  # bump when what is kept of a parsed paper changes
+PARSE_FORMAT = 7  # bump when what is kept of a parsed paper changes
 SHARDS = 64
 MAX_SHARD_SHARE = 4  # a shard this many times its share makes the parse cache lay shards anew
 

@@ -137,13 +137,13 @@ def _record(view: PaperView, settings: Settings, keep: Derived | None) -> bytes 
     return data.record_text(view, settings.config, bib)
 
 
-def _card(view: PaperView, settings: Settings, keep: Derived | None) -> str | None:
+def _card(view: PaperView, settings: Settings, keep: Derived | None) -> bytes | None:
     """The paper's list card: it shows the paper and depends on the templates and config."""
     if settings.card is None:
         return None
     if keep is not None and keep.card is not None and keep.basis.theme == settings.basis.theme:
         return keep.card
-    return settings.card(view)
+    return settings.card(view).encode("utf-8")
 
 
 @lru_cache(maxsize=65536)  # bounded like tag_slug: a preview server runs for hours

@@ -13,7 +13,10 @@ the time of a small rebuild. So:
   make each worker copy the whole site's memory;
 - a worker, and the main process while it renders its own share of pages,
   collect the cycles rendering leaves behind (:func:`in_worker`,
-  :func:`collecting`): they look only at what was made after the freeze.
+  :func:`collecting`): they look only at what was made after the freeze;
+- a large build that lets the loaded site go once its pages are written
+  collects it at once (:func:`release`), so that the search indexer it starts
+  next does not come on top of it.
 """
 
 from __future__ import annotations
@@ -66,3 +69,20 @@ def collecting() -> Iterator[None]:
     finally:
         if not enabled:
             gc.disable()
+
+
+def release() -> None:
+    """Collect what was let go and hand the freed memory back to the system.
+
+    Papers and their views hold one another in cycles (neighbour links), so only
+    a collection frees them; the C library then keeps most of what they took
+    (long strings, such as abstracts) until told to give it back.
+    """
+    import ctypes  # only here: most builds never let their site go
+
+    gc.collect()
+    try:
+        trim = ctypes.CDLL(None).malloc_trim
+    except (OSError, AttributeError):  # pragma: no cover - not the GNU C library
+        return
+    trim(0)

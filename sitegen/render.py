@@ -238,11 +238,15 @@ class Renderer:
         One call for a whole list rather than a template loop calling :meth:`card`
         fifty times: the loop's calls and escaping cost more than joining the cards.
         """
-        return Markup("\n".join([self._card_html(paper) for paper in papers]))
+        return Markup(b"\n".join([self._card_bytes(paper) for paper in papers]).decode("utf-8"))
 
     def _card_html(self, view: Any) -> str:
         card = view.derived.card
-        return card if card is not None else self.render_card(view)
+        return card.decode("utf-8") if card is not None else self.render_card(view)
+
+    def _card_bytes(self, view: Any) -> bytes:
+        card = view.derived.card
+        return card if card is not None else self.render_card(view).encode("utf-8")
 
     def render_card(self, view: Any) -> str:
         """Render a paper's card (``partials/card.html``): the derive stage does this once

@@ -70,8 +70,12 @@ class Derived(NamedTuple):
     title_html: str  # the title as HTML, with $math$ rendered
     cite_base: str  # the citation key before a suffix makes it unique
     bib: str  # the BibTeX entry after its key line
-    record: bytes | None  # its papers.json record (None when that file is off)
-    card: str | None  # its card on list pages (None when no theme was given)
+    # Its papers.json record without the abstract (which the paper holds already), the
+    # opening brace cut off: see data.record_text. None when that file is off.
+    record: bytes | None
+    # Its card on list pages as UTF-8 (None when no theme was given): a card holds "·" and
+    # "…", so as a str it would take two bytes a character, for every paper of the site.
+    card: bytes | None
     # Its CSL-JSON item between the key lines and the abstract, as papers.csl.json writes
     # it (None when citation files are off): joining these makes that file, instead of
     # encoding it.

@@ -27,13 +27,18 @@ from sitegen.progress import Progress
 from sitegen.publish import MARKER, SEARCH_DIR, Patch, Staging
 
 PARALLEL_MIN = 1500  # below this many pages to render, forking costs more than it saves
-# A site with more files to render than TASK_JOBS per worker is rendered in more
+# A site with more files to render than RUN_JOBS per worker is rendered in more
 # tasks than workers, each by a fresh fork (see _tasks): paper pages in tasks
 # of TASK_JOBS, the other files (list pages, each showing many papers) of LIST_TASK_JOBS.
+RUN_JOBS = 12_000
 # Each fresh fork copies again what its task touches: at 100,000 papers, list tasks
 # of 1,000 built in 61 s with a 1.83 GB peak, of 500 in 66-73 s with 1.85-1.87 GB
-# (two list tasks ran at once more often), of 3,000 in 65 s with 2.09 GB.
-TASK_JOBS = 12_000
+# (two list tasks ran at once more often), of 3,000 in 65 s with 2.09 GB. Paper tasks
+# of 12,000 files (3,000 papers with their citation files) made the render stage of a
+# default build of 100,000 papers peak at 3.79 GB, with 216 s of CPU (each task reads
+# five related papers a page, spread over the whole heap); of 3,000, at 2.24-2.33 GB
+# with 130 s of CPU (bench/stage_memory.py).
+TASK_JOBS = 3_000
 LIST_TASK_JOBS = 1_000
 TAIL_SPLIT = 4  # the last run of paper pages goes as this many tasks
 CHECK_EVERY = 32  # files this process renders between looks at its workers
@@ -48,6 +53,16 @@ class Plan:
     reuse: list[Job] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     patch: bool = False
+
+    def spend(self) -> None:
+        """Drop what rendered the files, once they are written: each job's producer holds
+        the loaded site, which a large build lets go before its search stage."""
+        for job in self.jobs:
+            job.produce = _spent
+
+
+def _spent() -> bytes:
+    raise RuntimeError("this file was written already; its producer was let go")
 
 
 def make_plan(jobs: list[Job], old_keys: dict[str, str], out: Path,
@@ -178,7 +193,7 @@ def _tasks(jobs: list[Job], count: int) -> list[list[Job]]:
     shows, so list pages go in smaller tasks; paper pages and other files take
     turns, so that two list tasks seldom run at once.
     """
-    if len(jobs) <= TASK_JOBS * count:
+    if len(jobs) <= RUN_JOBS * count:
         return _deal(jobs, count)
     pages = [job for job in jobs if job.path.startswith("papers/")]
     others = [job for job in jobs if not job.path.startswith("papers/")]

@@ -28,6 +28,7 @@ KINDS: dict[str, tuple[str, ...]] = {
         "test_bibtex_tex",
         "test_build",
         "test_build_cache",
+        "test_let_go",
         "test_build_invalid",
         "test_cli",
         "test_config",

@@ -423,6 +423,7 @@ def test_rendering_in_recycled_workers_gives_the_same_bytes_as_serial(
     site = tmp_path / "site"
     write_many_papers(site, sitegen.writer.PARALLEL_MIN + 100)
     monkeypatch.setattr(sitegen.writer, "TASK_JOBS", 300)
+    monkeypatch.setattr(sitegen.writer, "RUN_JOBS", 300)
     recorded = _record_runs(monkeypatch, tmp_path)
     recycled = snapshot(build_site(site, tmp_path / "recycled", clean=True))
     runs = recorded()

@@ -41,8 +41,14 @@ def test_json_exports_keep_hostile_text_as_data(tmp_path: Path,
         data = json.loads(block)
         text = json.dumps(data, ensure_ascii=False)
         assert TITLE in text and AUTHOR in text
-    everything = json.loads((out / "papers.json").read_text("utf-8"))
+    written = (out / "papers.json").read_text("utf-8")
+    everything = json.loads(written)
     paper = next(p for p in everything["papers"] if p["slug"] == "json")
     assert paper["title"] == TITLE
     assert paper["authors"] == [AUTHOR]
     assert paper["doi"] == "10.1/</script>"
+    assert paper["abstract"] == ABSTRACT
+    # Joined from parts kept per paper (each abstract put back in), yet exactly what
+    # json.dumps writes of the whole document.
+    assert written == json.dumps(everything, sort_keys=True, ensure_ascii=False) + "\n"
+    assert len(everything["papers"]) > 1 and all(p["abstract"] for p in everything["papers"])

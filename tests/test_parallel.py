@@ -253,13 +253,22 @@ def _jobs(paths: list[str]) -> list[Job]:
     return [Job(path, "key", lambda: b"") for path in sorted(paths)]
 
 
-def test_small_sites_get_one_run_per_worker() -> None:
-    jobs = _jobs([f"papers/p{i:05d}/index.html" for i in range(3000)] + ["index.html"])
+@pytest.mark.parametrize("papers", [3000, 2 * writer.RUN_JOBS - 1])
+def test_small_sites_get_one_run_per_worker(papers: int) -> None:
+    jobs = _jobs([f"papers/p{i:05d}/index.html" for i in range(papers)] + ["index.html"])
     runs = writer._tasks(jobs, 2)
     assert len(runs) == 2
     assert [job.path for run in runs for job in run] == [job.path for job in jobs]
 
 
+@pytest.fixture
+def tasks_from_task_size(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Sites turn to tasks above ``TASK_JOBS`` files per worker, so that the tests below
+    need only a few tasks' worth of files."""
+    monkeypatch.setattr(writer, "RUN_JOBS", writer.TASK_JOBS)
+
+
+@pytest.mark.usefixtures("tasks_from_task_size")
 def test_large_sites_get_small_tasks_and_list_pages_smaller_ones() -> None:
     papers = [f"papers/p{i:06d}/index.html" for i in range(3 * writer.TASK_JOBS)]
     lists = ["index.html"] + [f"page/{n}/index.html" for n in range(2, 1200)] + \
@@ -277,6 +286,7 @@ def test_large_sites_get_small_tasks_and_list_pages_smaller_ones() -> None:
     assert rendered == Counter(job.path for job in jobs)
 
 
+@pytest.mark.usefixtures("tasks_from_task_size")
 def test_the_last_run_of_paper_pages_goes_as_shorter_tasks() -> None:
     """The last tasks decide when the build ends: a whole paper run among them would
     leave the other workers idle, so it is split."""
@@ -290,6 +300,7 @@ def test_the_last_run_of_paper_pages_goes_as_shorter_tasks() -> None:
         "index.html", "tags/index.html"] + papers[writer.TASK_JOBS:]
 
 
+@pytest.mark.usefixtures("tasks_from_task_size")
 def test_a_large_site_without_paper_pages_is_still_dealt() -> None:
     jobs = _jobs([f"extra/f{i:05d}/index.html" for i in range(3 * writer.TASK_JOBS)])
     runs = writer._tasks(jobs, 2)
@@ -369,6 +380,7 @@ def test_files_that_read_every_paper_are_made_by_the_main_process(
 
     monkeypatch.setattr(writer, "PARALLEL_MIN", 1)
     monkeypatch.setattr(writer, "TASK_JOBS", task_jobs)
+    monkeypatch.setattr(writer, "RUN_JOBS", task_jobs)
     papers = 1000
     log = tmp_path / "pids.log"
     paths = sorted([f"papers/p{i:06d}/index.html" for i in range(papers)]

@@ -80,7 +80,7 @@ def test_links_come_from_the_arxiv_id_and_the_code_links(renderer: Renderer,
     assert view.hf_url == "https://huggingface.co/papers/2312.11514"
     assert view.hf_discussion_url == "https://huggingface.co/papers/2312.11514#community"
     assert [link.url for link in view.code_links] == ["https://github.com/a/b"]
-    card = html5lib.parse(view.derived.card or "")
+    card = html5lib.parse((view.derived.card or b"").decode("utf-8"))
     hrefs = {a.text: a.get("href") for a in card.findall(".//h:ul[@class='quick-links']//h:a", NS)}
     assert hrefs == {"arXiv": view.arxiv_url, "PDF": view.pdf_url,
                      "Code": "https://github.com/a/b", "HF": view.hf_url}
@@ -97,7 +97,7 @@ def test_without_an_arxiv_id_there_are_no_arxiv_or_hf_links(renderer: Renderer,
                                                             tmp_path: Path) -> None:
     view = _views(tmp_path, renderer, _paper(comments=2))[0]
     assert (view.arxiv_url, view.hf_url, view.hf_discussion_url) == (None, None, None)
-    card = html5lib.parse(view.derived.card or "")
+    card = html5lib.parse((view.derived.card or b"").decode("utf-8"))
     assert card.findall(".//h:ul[@class='quick-links']", NS) == []
     assert _text(card, ".//h:ul[@class='stats']/h:li") == ["2 comments"]
 
@@ -118,7 +118,7 @@ def test_bibliographic_and_hub_fields_are_shown_escaped(renderer: Renderer, tmp_
     for name, value in EXTRAS.items():
         setattr(paper, name, value)
     view = _views(tmp_path, renderer, paper)[0]
-    card = html5lib.parse(view.derived.card or "")
+    card = html5lib.parse((view.derived.card or b"").decode("utf-8"))
     assert _text(card, ".//h:span[@class='venue']") == ["NeurIPS 2025"]
     assert _text(card, ".//h:p[@class='summary']") == ["AI summary: A <b>short</b> machine "
                                                        "summary."]

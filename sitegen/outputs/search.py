@@ -27,9 +27,11 @@ import os
 import shutil
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sitegen.config import Config
 from sitegen.errors import BuildError
 from sitegen.keys import make_key
 from sitegen.outputs.search_parts import (
@@ -110,22 +112,43 @@ def dying_with_us(command: list[str]) -> list[str]:
     return [sys.executable, "-I", "-S", "-c", _TRAMPOLINE, str(os.getpid()), *command]
 
 
-def _record_path(data: SiteData) -> Path:
-    return data.cache_dir / RECORD
+@dataclass(frozen=True)
+class IndexPlan:
+    """What the search stage needs of the site: its settings and the parts of its paper
+    pages, with their keys.
+
+    Made from the site data before the pages are written, so that a large build can let
+    the loaded site go while Pagefind, a process of its own, indexes the written pages.
+    """
+
+    config: Config
+    cache_dir: Path
+    parts: tuple[Part, ...]  # none when search is off or there is no paper page
 
 
-def _record(data: SiteData) -> dict[str, Any]:
+def plan_index(data: SiteData) -> IndexPlan:
+    """The search stage's plan for ``data``."""
+    parts = plan_parts(data, index_key(data)) if data.config.search and data.papers else []
+    return IndexPlan(data.config, data.cache_dir, tuple(parts))
+
+
+def _record_path(index: IndexPlan) -> Path:
+    return index.cache_dir / RECORD
+
+
+def _record(index: IndexPlan) -> dict[str, Any]:
     try:
-        loaded = json.loads(_record_path(data).read_text("utf-8"))
+        loaded = json.loads(_record_path(index).read_text("utf-8"))
     except (OSError, ValueError):
         return {}
     return loaded if isinstance(loaded, dict) else {}
 
 
-def _save_record(data: SiteData, parts: list[Part], folder: Path) -> None:
-    path = _record_path(data)
+def _save_record(index: IndexPlan, folder: Path) -> None:
+    path = _record_path(index)
     path.parent.mkdir(parents=True, exist_ok=True)
-    record = {"format": FORMAT, "output": str(data.config.output_path), "parts": [
+    parts = index.parts
+    record = {"format": FORMAT, "output": str(index.config.output_path), "parts": [
         {"key": part.key, "entry": entry_hash(folder / part_folder(part.number))}
         for part in parts]}
     tmp = path.with_name(path.name + ".tmp")
@@ -133,11 +156,12 @@ def _save_record(data: SiteData, parts: list[Part], folder: Path) -> None:
     os.replace(tmp, path)
 
 
-def _current(data: SiteData, parts: list[Part], live: Path) -> set[int]:
+def _current(index: IndexPlan, live: Path) -> set[int]:
     """The parts whose live index the record vouches for: same key, same entry file."""
-    record = _record(data)
+    record = _record(index)
     kept = record.get("parts")
-    if (record.get("format") != FORMAT or record.get("output") != str(data.config.output_path)
+    parts = index.parts
+    if (record.get("format") != FORMAT or record.get("output") != str(index.config.output_path)
             or not isinstance(kept, list) or len(kept) != len(parts)):
         return set()
     return {part.number for part, old in zip(parts, kept, strict=True)
@@ -145,7 +169,7 @@ def _current(data: SiteData, parts: list[Part], live: Path) -> set[int]:
             and old.get("entry") == entry_hash(live / part_folder(part.number))}
 
 
-def build_index(data: SiteData, site: Path, pending: Path | None = None
+def build_index(index: IndexPlan, site: Path, pending: Path | None = None
                 ) -> tuple[str, Callable[[], None] | None]:
     """Give ``site`` an up-to-date ``pagefind/``: what was done ("kept", "reused",
     "indexed N of M parts" or "empty") and, for a patch, what puts it in place.
@@ -155,19 +179,19 @@ def build_index(data: SiteData, site: Path, pending: Path | None = None
     of a patch are put in place by the returned function, after the patch's pages.
     """
     target = site / FOLDER
-    if not data.papers:  # nothing to index, and Pagefind refuses an empty site
+    parts = index.parts
+    if not parts:  # nothing to index, and Pagefind refuses an empty site
         shutil.rmtree(target, ignore_errors=True)
         return "empty", None
-    live = data.config.output_path / FOLDER
-    parts = plan_parts(data, index_key(data))
-    current = _current(data, parts, live)
-    same_tree = site.resolve() == data.config.output_path.resolve()
+    live = index.config.output_path / FOLDER
+    current = _current(index, live)
+    same_tree = site.resolve() == index.config.output_path.resolve()
     stale = [part for part in parts if part.number not in current]
     if not stale and same_tree:
         return "kept", None
     if not stale and not target.exists():
         shutil.copytree(live, target, copy_function=os.link)
-        _save_record(data, parts, target)
+        _save_record(index, target)
         return "reused", None
     indexer = Indexer(pagefind_binary(), EXCLUDE, dying_with_us)
     scratch = site / f".{FOLDER}.sitegen-new"
@@ -187,7 +211,7 @@ def build_index(data: SiteData, site: Path, pending: Path | None = None
                 assemble(target, live, fresh, len(parts))
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
-        _save_record(data, parts, target)
+        _save_record(index, target)
 
     if pending is not None:
         return done, finish
@@ -207,7 +231,7 @@ def remove_index(site: Path) -> None:
         shutil.rmtree(folder)
 
 
-def update_index(data: SiteData, tree: Path, pending: Path | None = None
+def update_index(index: IndexPlan, tree: Path, pending: Path | None = None
                  ) -> tuple[str, Callable[[], None] | None]:
     """The post-process stage: build (or carry over) the search index over a finished tree,
     or drop it when search is off. What was done, and what is left for publishing.
@@ -216,7 +240,7 @@ def update_index(data: SiteData, tree: Path, pending: Path | None = None
     pages wait in ``pending``); the index is in parts keyed by the paper pages, so
     only the parts whose pages changed are indexed again.
     """
-    if data.config.search:
-        return build_index(data, tree, pending)
+    if index.config.search:
+        return build_index(index, tree, pending)
     remove_index(tree)
     return "off", None

@@ -87,7 +87,7 @@ class _Unfinished:
         # The record comes after the index, so that it stamps the new search parts: the
         # next build then trusts them and indexes only the parts its edit touches.
         try:
-            self.site.post_process(self.data, self.setup.out)
+            self.site.post_process(self.site.index_plan(self.data), self.setup.out)
         finally:
             self.site.record(self.setup, self.plan)
 
