@@ -126,7 +126,7 @@ def test_token_names_the_rules() -> None:
     assert Tagger(rules).token != Tagger(changed).token
 
 
-_ALPHABET = "ab -_\n\t.Ál1ß"
+_ALPHABET = "ab -_\n\t.Ál1ß\u2003\x1c\xa0"  # Unicode white space too: \s and str.split
 _WORDS = ["a", "ab", "a b", "a-b", "ab*", "a*", "b a", "-", "l1", "á", "ss", "ß*", "b-*"]
 
 
