@@ -216,7 +216,7 @@ class Site:
                         self.render(plan, target)
                     index = self.index_plan(data)
                     with stage("post-process"):
-                        if self._lets_go and len(loaded.papers) >= RELEASE_PAPERS:
+                        if self._should_let_go(len(loaded.papers), index):
                             plan.spend()
                             del loaded, data
                             self.let_go(setup)
@@ -447,6 +447,14 @@ class Site:
         if self._parse_cache is not None and setup.use_cache:
             with contextlib.suppress(OSError):
                 self._parse_cache.save()
+
+    def _should_let_go(self, papers: int, index: IndexPlan) -> bool:
+        """Whether to let the site go before the search stage: a one-shot build of many
+        papers whose search index needs Pagefind (otherwise nothing comes on top of
+        the site, and the collection would only cost time)."""
+        from sitegen.outputs.search import will_index
+
+        return self._lets_go and papers >= RELEASE_PAPERS and will_index(index)
 
     def let_go(self, setup: Setup) -> None:
         """Keep the parsed papers on disk, then let the loaded site go (its pages are

@@ -1,17 +1,19 @@
 """A large build lets its loaded site go once the pages are written (``Site.let_go``).
 
 At 100,000 papers the loaded site takes about 2 GB, and Pagefind, started for the
-search stage, about 1 GB more. So from ``RELEASE_PAPERS`` papers on, a build saves
-its parse cache, drops every paper and view, and collects them before the search
-stage. These tests lower that threshold to a small site's size and check that
-nothing of the site is alive during the search stage, that the built bytes are
-those of a build that kept everything, and that the next build still finds its
-caches (an edit is parsed alone and written as a patch).
+search stage, about 1 GB more. So from ``RELEASE_PAPERS`` papers on, a build whose
+search index needs Pagefind saves its parse cache, drops every paper and view, and
+collects them before the search stage. These tests lower that threshold to a small
+site's size and check that nothing of the site is alive during the search stage,
+that the built bytes are those of a build that kept everything, that the next build
+still finds its caches (an edit is parsed alone and written as a patch), and that a
+build with nothing for Pagefind to do keeps its site.
 """
 
 from __future__ import annotations
 
 import gc
+import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -89,6 +91,25 @@ def test_a_large_build_lets_its_site_go_before_the_search_stage(
     assert f"papers/{edited.stem}/index.html" in changed
     assert len(changed) < len(after) // 4, changed
     assert b"A sentence added by hand." in after[f"papers/{edited.stem}/index.html"]
+    assert spy_search_stage[-1] == 0  # its search part was indexed again: it let go
+
+    # Nothing for Pagefind to do (the file touched, its text the same): nothing to let
+    # go for, so the build keeps its papers rather than pay for a collection.
+    os.utime(edited, ns=(edited.stat().st_atime_ns, edited.stat().st_mtime_ns + 10**9))
+    build_site(site, out)
+    assert parsed[-1] == f"content/papers/{edited.name}" and snapshot(out) == after
+    assert spy_search_stage[-1] > 0
+
+
+def test_a_large_build_without_search_keeps_its_site(
+        copy_site: Callable[..., Path], build_site: Callable[..., Path], tmp_path: Path,
+        spy_search_stage: list[int], monkeypatch: pytest.MonkeyPatch) -> None:
+    """No Pagefind comes after the pages: letting go would only cost time."""
+    monkeypatch.setattr(sitegen.site, "RELEASE_PAPERS", 1)
+    site = copy_site("golden")
+    assert "search = false" in (site / "sitegen.toml").read_text("utf-8")
+    build_site(site, tmp_path / "out")
+    assert spy_search_stage == [spy_search_stage[0]] and spy_search_stage[0] > 0
 
 
 def test_the_preview_never_lets_its_site_go(tmp_path: Path, copy_site: Callable[..., Path],

@@ -169,6 +169,14 @@ def _current(index: IndexPlan, live: Path) -> set[int]:
             and old.get("entry") == entry_hash(live / part_folder(part.number))}
 
 
+def will_index(index: IndexPlan) -> bool:
+    """Whether the search stage will run Pagefind: some part is not in the live index."""
+    if not index.config.search or not index.parts:
+        return False
+    live = index.config.output_path / FOLDER
+    return len(_current(index, live)) < len(index.parts)
+
+
 def build_index(index: IndexPlan, site: Path, pending: Path | None = None
                 ) -> tuple[str, Callable[[], None] | None]:
     """Give ``site`` an up-to-date ``pagefind/``: what was done ("kept", "reused",
