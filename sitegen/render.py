@@ -230,7 +230,7 @@ class Renderer:
 
     def card(self, paper: Any) -> Markup:
         """A paper's card for list pages, as the derive stage made it (see :meth:`render_card`)."""
-        return Markup(self._card_html(paper))
+        return Markup(self._card_bytes(paper).decode("utf-8"))
 
     def cards(self, papers: Iterable[Any]) -> Markup:
         """The cards of ``papers``, one per line: what a list page shows.
@@ -239,10 +239,6 @@ class Renderer:
         fifty times: the loop's calls and escaping cost more than joining the cards.
         """
         return Markup(b"\n".join([self._card_bytes(paper) for paper in papers]).decode("utf-8"))
-
-    def _card_html(self, view: Any) -> str:
-        card = view.derived.card
-        return card.decode("utf-8") if card is not None else self.render_card(view)
 
     def _card_bytes(self, view: Any) -> bytes:
         card = view.derived.card
